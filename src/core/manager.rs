@@ -1,0 +1,361 @@
+//! Panda3D's `ConnectionManager` / `QueuedConnectionManager`: opens and closes connections,
+//! sets their options, and reports every close exactly once on the reset queue.
+//!
+//! A [`Manager`] is a cheap clone of a shared state; every method takes `&self` and may be
+//! called from any thread.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use super::address;
+use super::connection::{CloseReason, Connection, ConnectionKind, ResetEvent};
+use super::error::{Error, ErrorKind, Result};
+use super::idtable::IdTable;
+use super::interfaces::{self, Interface};
+use super::log::{LogFn, LogLevel, Logger};
+
+struct Shared {
+    conns: IdTable<Arc<Connection>>,
+    resets: Mutex<VecDeque<ResetEvent>>,
+    logger: Logger,
+}
+
+/// Owns connections and the reset queue. Clones share the same state.
+#[derive(Clone)]
+pub struct Manager {
+    shared: Arc<Shared>,
+}
+
+impl Default for Manager {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn sock_addr(s: &Socket, what: &str) -> Result<SocketAddr> {
+    let a = s
+        .local_addr()
+        .map_err(|e| Error::io(format!("{what}: getsockname"), &e))?;
+    a.as_socket()
+        .map(address::canonical)
+        .ok_or_else(|| Error::new(ErrorKind::Io, format!("{what}: not an IP socket")))
+}
+
+/// Creates a socket of `ty` bound to `addr` (with SO_REUSEADDR for TCP), dual-stack when
+/// `addr` is the IPv6 wildcard.
+fn bind_socket(addr: SocketAddr, ty: Type, proto: Protocol) -> Result<Socket> {
+    let s = Socket::new(Domain::for_address(addr), ty, Some(proto))
+        .map_err(|e| Error::io(format!("create socket for {addr}"), &e))?;
+    if addr.is_ipv6() {
+        s.set_only_v6(false)
+            .map_err(|e| Error::io("clear IPV6_V6ONLY", &e))?;
+    }
+    if ty == Type::STREAM {
+        s.set_reuse_address(true)
+            .map_err(|e| Error::io("set SO_REUSEADDR", &e))?;
+    }
+    s.bind(&SockAddr::from(addr))
+        .map_err(|e| Error::io(format!("bind {addr}"), &e))?;
+    Ok(s)
+}
+
+/// Binds to `host:port`, or to every local address (IPv6 dual-stack, IPv4 when the machine
+/// has no IPv6) when `host` is `None` or empty. Tries every resolved address in turn.
+fn bind_any_of(host: Option<&str>, port: u16, ty: Type, proto: Protocol) -> Result<Socket> {
+    let candidates = match host.filter(|h| !h.is_empty()) {
+        None => vec![address::any(port, true), address::any(port, false)],
+        Some(h) => address::resolve(h, port)?,
+    };
+    let mut errors = Vec::new();
+    for addr in &candidates {
+        match bind_socket(*addr, ty, proto) {
+            Ok(s) => return Ok(s),
+            // The port is taken: every other candidate would say the same thing, except that
+            // the IPv4 fallback after a dual-stack wildcard could wrongly succeed beside a
+            // socket bound to IPv4 only. Report it as it is.
+            Err(e) if e.kind() == ErrorKind::AddressInUse => return Err(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    let first = errors.remove(0);
+    let all: Vec<String> = std::iter::once(&first)
+        .chain(errors.iter())
+        .map(|e| e.message().to_string())
+        .collect();
+    Err(Error::new(first.kind(), all.join("; ")))
+}
+
+impl Manager {
+    /// A manager with no connections.
+    pub fn new() -> Self {
+        Manager {
+            shared: Arc::new(Shared {
+                conns: IdTable::new(),
+                resets: Mutex::new(VecDeque::new()),
+                logger: Logger::default(),
+            }),
+        }
+    }
+
+    /// Sets (or with `None` removes) the log sink and the most verbose level it receives.
+    pub fn set_logger(&self, sink: Option<(LogFn, LogLevel)>) {
+        self.shared.logger.set(sink);
+    }
+
+    /// Logs through this manager's sink.
+    pub fn log(&self, level: LogLevel, msg: impl FnOnce() -> String) {
+        self.shared.logger.log(level, msg);
+    }
+
+    fn register(
+        &self,
+        kind: ConnectionKind,
+        socket: Socket,
+        peer: Option<SocketAddr>,
+    ) -> Result<u64> {
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| Error::io("set O_NONBLOCK", &e))?;
+        let local = sock_addr(&socket, "new connection")?;
+        let id = self
+            .shared
+            .conns
+            .insert_with(|id| Arc::new(Connection::new(id, kind, socket, local, peer)))?;
+        self.log(LogLevel::Info, || match peer {
+            Some(p) => format!("connection {id}: {kind:?} {local} <-> {p} opened"),
+            None => format!("connection {id}: {kind:?} on {local} opened"),
+        });
+        Ok(id)
+    }
+
+    /// Opens a listening TCP socket on `host:port` (all addresses, dual-stack, when `host`
+    /// is `None`), with SO_REUSEADDR. Port 0 picks a free port: read it back with
+    /// [`Connection::local_address`]. A `backlog` of 0 or less means the system maximum.
+    pub fn open_tcp_server_rendezvous(
+        &self,
+        host: Option<&str>,
+        port: u16,
+        backlog: i32,
+    ) -> Result<u64> {
+        let s = bind_any_of(host, port, Type::STREAM, Protocol::TCP)?;
+        let backlog = if backlog <= 0 {
+            libc::SOMAXCONN
+        } else {
+            backlog
+        };
+        s.listen(backlog)
+            .map_err(|e| Error::io(format!("listen on port {port}"), &e))?;
+        self.register(ConnectionKind::TcpRendezvous, s, None)
+    }
+
+    /// Connects to `host:port`, trying every address the name resolves to, in order, until
+    /// one accepts; all attempts together take at most `timeout` (`None`: the OS limit per
+    /// address). The error names every address tried and why each failed.
+    pub fn open_tcp_client_host(
+        &self,
+        host: &str,
+        port: u16,
+        timeout: Option<Duration>,
+    ) -> Result<u64> {
+        let addrs = address::resolve(host, port)?;
+        self.open_tcp_client(&addrs, timeout)
+    }
+
+    /// Connects to the first of `addrs` that accepts within the shared `timeout`.
+    pub fn open_tcp_client(&self, addrs: &[SocketAddr], timeout: Option<Duration>) -> Result<u64> {
+        if addrs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "no address to connect to",
+            ));
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut failures: Vec<Error> = Vec::new();
+        for addr in addrs {
+            let remaining = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(r) if !r.is_zero() => Some(r),
+                    _ => {
+                        failures.push(Error::new(
+                            ErrorKind::Timeout,
+                            format!("{addr}: not tried, the timeout had passed"),
+                        ));
+                        break;
+                    }
+                },
+                None => None,
+            };
+            match self.connect_one(*addr, remaining) {
+                Ok(id) => return Ok(id),
+                Err(e) => failures.push(e),
+            }
+        }
+        // One kind for the whole failure: refused if every address refused, else timeout if
+        // any timed out, else the first error's kind.
+        let kind = if failures
+            .iter()
+            .all(|e| e.kind() == ErrorKind::ConnectionRefused)
+        {
+            ErrorKind::ConnectionRefused
+        } else if failures.iter().any(|e| e.kind() == ErrorKind::Timeout) {
+            ErrorKind::Timeout
+        } else {
+            failures[0].kind()
+        };
+        let os = failures.iter().find_map(|e| e.os_error());
+        let text: Vec<&str> = failures.iter().map(|e| e.message()).collect();
+        let mut err = Error::new(kind, format!("could not connect: {}", text.join("; ")));
+        if let Some(os) = os {
+            err = err.with_os_error(os);
+        }
+        Err(err)
+    }
+
+    fn connect_one(&self, addr: SocketAddr, timeout: Option<Duration>) -> Result<u64> {
+        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+            .map_err(|e| Error::io(format!("{addr}: create socket"), &e))?;
+        let target = SockAddr::from(addr);
+        match timeout {
+            Some(t) => s.connect_timeout(&target, t),
+            None => s.connect(&target),
+        }
+        .map_err(|e| Error::io(addr, &e))?;
+        s.set_tcp_nodelay(true)
+            .map_err(|e| Error::io("set TCP_NODELAY", &e))?;
+        let peer = s
+            .peer_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(address::canonical)
+            .unwrap_or(addr);
+        self.register(ConnectionKind::Tcp, s, Some(peer))
+    }
+
+    /// Registers an already connected TCP stream (used by the listener for accepted
+    /// sockets). Turns on TCP_NODELAY, as for every gamenet TCP stream.
+    pub fn adopt_tcp_stream(&self, s: Socket, peer: SocketAddr) -> Result<u64> {
+        s.set_tcp_nodelay(true)
+            .map_err(|e| Error::io("set TCP_NODELAY", &e))?;
+        self.register(ConnectionKind::Tcp, s, Some(address::canonical(peer)))
+    }
+
+    /// Opens a UDP socket bound to `host:port` (all addresses, dual-stack, when `host` is
+    /// `None`); port 0 picks a free port. `for_broadcast` sets SO_BROADCAST.
+    pub fn open_udp(&self, host: Option<&str>, port: u16, for_broadcast: bool) -> Result<u64> {
+        let s = bind_any_of(host, port, Type::DGRAM, Protocol::UDP)?;
+        if for_broadcast {
+            s.set_broadcast(true)
+                .map_err(|e| Error::io("set SO_BROADCAST", &e))?;
+        }
+        self.register(ConnectionKind::Udp, s, None)
+    }
+
+    /// The connection with `id`, or `UnknownConnection` when it is closed, foreign or 0.
+    pub fn connection(&self, id: u64) -> Result<Arc<Connection>> {
+        self.shared
+            .conns
+            .get(id)
+            .ok_or_else(|| Error::unknown_connection(id))
+    }
+
+    /// The ids of every open connection.
+    pub fn connection_ids(&self) -> Vec<u64> {
+        self.shared.conns.values().iter().map(|c| c.id()).collect()
+    }
+
+    /// The number of open connections.
+    pub fn connection_count(&self) -> usize {
+        self.shared.conns.len()
+    }
+
+    /// Closes connection `id`; it is reported on the reset queue with `LocalClose`.
+    pub fn close_connection(&self, id: u64) -> Result<()> {
+        let conn = self.connection(id)?;
+        self.report_close(
+            &conn,
+            CloseReason::LocalClose,
+            0,
+            "closed by the application",
+        );
+        Ok(())
+    }
+
+    /// Closes `conn` for `reason` and queues its reset event, unless it was closed already.
+    /// Returns whether this call was the one that closed it.
+    pub fn report_close(
+        &self,
+        conn: &Connection,
+        reason: CloseReason,
+        os_error: i32,
+        message: &str,
+    ) -> bool {
+        if !conn.mark_closed() {
+            return false;
+        }
+        self.shared.conns.remove(conn.id());
+        let event = ResetEvent {
+            conn: conn.id(),
+            reason,
+            os_error,
+            message: message.to_string(),
+        };
+        self.log(LogLevel::Info, || {
+            format!(
+                "connection {} closed ({}): {message}",
+                conn.id(),
+                reason.as_str()
+            )
+        });
+        self.shared
+            .resets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(event);
+        true
+    }
+
+    /// Whether a closed connection waits on the reset queue.
+    pub fn reset_connection_available(&self) -> bool {
+        !self
+            .shared
+            .resets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
+    /// The oldest closed connection not yet reported, with its reason.
+    pub fn get_reset_connection(&self) -> Option<ResetEvent> {
+        self.shared
+            .resets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+    }
+
+    /// Closes every open connection (reason `ManagerShutdown`).
+    pub fn shutdown(&self) {
+        for conn in self.shared.conns.values() {
+            self.report_close(
+                &conn,
+                CloseReason::ManagerShutdown,
+                0,
+                "the manager shut down",
+            );
+        }
+    }
+
+    /// The machine's host name.
+    pub fn host_name(&self) -> Result<String> {
+        interfaces::host_name()
+    }
+
+    /// Every interface address (see [`interfaces::scan`]).
+    pub fn interfaces(&self) -> Result<Vec<Interface>> {
+        interfaces::scan()
+    }
+}

@@ -1,0 +1,12 @@
+//! The engine of gamenet, in safe Rust. The C face (`crate::ffi`) only checks arguments,
+//! converts, and calls into here.
+#![deny(unsafe_code)]
+
+pub mod address;
+pub mod connection;
+pub mod datagram;
+pub mod error;
+pub mod idtable;
+pub mod interfaces;
+pub mod log;
+pub mod manager;

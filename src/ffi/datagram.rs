@@ -1,0 +1,825 @@
+//! The C face of `Datagram` and `DatagramIterator`. Both are handles; an iterator holds its
+//! own copy of the bytes, so it stays valid whatever happens to the datagram or buffer it
+//! came from. A failing read returns an error and consumes nothing.
+
+use std::borrow::Cow;
+use std::ffi::c_char;
+use std::sync::{Arc, Mutex};
+
+use super::boundary::call;
+use super::error::gamenet_result;
+use super::handle::{Handles, check_buf, in_bytes, in_cstr_bytes, in_str, out_ref, write_text};
+use crate::core::datagram::{Datagram, DatagramIterator};
+use crate::core::error::Result;
+
+/// A growable buffer of Panda3D-encoded values (Panda3D's `Datagram`).
+pub struct gamenet_datagram {
+    _private: [u8; 0],
+}
+
+/// A read position over a copy of some bytes (Panda3D's `DatagramIterator`).
+pub struct gamenet_datagram_iterator {
+    _private: [u8; 0],
+}
+
+struct OwnedIter {
+    data: Arc<[u8]>,
+    pos: usize,
+}
+
+static DATAGRAMS: Handles<Mutex<Datagram>> = Handles::new("gamenet_datagram");
+static ITERATORS: Handles<Mutex<OwnedIter>> = Handles::new("gamenet_datagram_iterator");
+
+fn with_datagram(
+    d: *const gamenet_datagram,
+    f: impl FnOnce(&mut Datagram) -> Result<()>,
+) -> gamenet_result {
+    call(|| {
+        let dg = DATAGRAMS.get(d)?;
+        let mut guard = dg.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    })
+}
+
+/// Runs `f` on the iterator; its position moves only when `f` succeeds.
+fn with_iter<T>(
+    it: *const gamenet_datagram_iterator,
+    f: impl FnOnce(&mut DatagramIterator<'_>) -> Result<T>,
+) -> Result<T> {
+    let owned = ITERATORS.get(it)?;
+    let mut guard = owned.lock().unwrap_or_else(|p| p.into_inner());
+    let data = guard.data.clone();
+    let mut di = DatagramIterator::at(&data, guard.pos);
+    let v = f(&mut di)?;
+    guard.pos = di.current_index();
+    Ok(v)
+}
+
+fn read_value<T>(
+    it: *const gamenet_datagram_iterator,
+    out: *mut T,
+    f: impl FnOnce(&mut DatagramIterator<'_>) -> Result<T>,
+) -> gamenet_result {
+    call(|| {
+        let out = out_ref(out, "out")?;
+        *out = with_iter(it, f)?;
+        Ok(())
+    })
+}
+
+/// Reads a run of bytes with `f` and copies it out; when `(buf, cap)` is too small the
+/// iterator does not move, `*out_len` holds the needed size, and nothing is lost.
+fn read_bytes(
+    it: *const gamenet_datagram_iterator,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+    nul: bool,
+    f: impl for<'a> FnOnce(&mut DatagramIterator<'a>) -> Result<Cow<'a, [u8]>>,
+) -> gamenet_result {
+    call(|| {
+        ITERATORS.get(it)?;
+        check_buf(buf, cap)?;
+        let out_len = out_ref(out_len, "out_len")?;
+        with_iter(it, |i| {
+            let bytes = f(i)?;
+            write_text(&bytes, buf, cap, out_len, nul)
+        })
+    })
+}
+
+/// Creates an empty datagram in `*out`. Free it with `gamenet_datagram_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_new(out: *mut *mut gamenet_datagram) -> gamenet_result {
+    call(|| {
+        let out = out_ref(out, "out")?;
+        *out = DATAGRAMS.insert(Mutex::new(Datagram::new()))?;
+        Ok(())
+    })
+}
+
+/// Frees a datagram. NULL is a no-op; a handle freed already returns
+/// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_free(d: *mut gamenet_datagram) -> gamenet_result {
+    call(|| DATAGRAMS.remove(d).map(drop))
+}
+
+/// Empties the datagram.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_clear(d: *mut gamenet_datagram) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.clear();
+        Ok(())
+    })
+}
+
+/// The datagram's length in bytes into `*out_len`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_get_length(
+    d: *const gamenet_datagram,
+    out_len: *mut usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        *out_len_ref(out_len)? = dg.len();
+        Ok(())
+    })
+}
+
+fn out_len_ref<'a>(p: *mut usize) -> Result<&'a mut usize> {
+    out_ref(p, "out_len")
+}
+
+/// Copies the datagram's bytes into `buf` and the length into `*out_len`. Too small a
+/// buffer: `GAMENET_ERR_BUFFER_TOO_SMALL` with the needed length, nothing written.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_get_data(
+    d: *const gamenet_datagram,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        write_text(dg.as_bytes(), buf, cap, out_len_ref(out_len)?, false)
+    })
+}
+
+/// Appends `len` bytes as they are, with no prefix (Panda3D's `append_data`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_append_data(
+    d: *mut gamenet_datagram,
+    data: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.append_data(in_bytes(data, len, "data")?);
+        Ok(())
+    })
+}
+
+/// Appends `n` zero bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_pad_bytes(d: *mut gamenet_datagram, n: usize) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.pad_bytes(n);
+        Ok(())
+    })
+}
+
+/// Appends a uint16 length and `len` bytes (Panda3D's `add_string`; text should be UTF-8).
+/// More than 65535 bytes: `GAMENET_ERR_TOO_LARGE`, nothing appended.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_string(
+    d: *mut gamenet_datagram,
+    data: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| dg.add_string(in_bytes(data, len, "data")?))
+}
+
+/// Appends a uint32 length and `len` bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_string32(
+    d: *mut gamenet_datagram,
+    data: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| dg.add_string32(in_bytes(data, len, "data")?))
+}
+
+/// Appends the bytes of the NUL-terminated `text` and its NUL (Panda3D's `add_z_string`;
+/// any encoding).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_z_string(
+    d: *mut gamenet_datagram,
+    text: *const c_char,
+) -> gamenet_result {
+    with_datagram(d, |dg| dg.add_z_string(in_cstr_bytes(text, "text")?))
+}
+
+/// Appends exactly `size` bytes: `len` bytes of `data` cut to `size`, or padded with zeros.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_fixed_string(
+    d: *mut gamenet_datagram,
+    data: *const u8,
+    len: usize,
+    size: usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_fixed_string(in_bytes(data, len, "data")?, size);
+        Ok(())
+    })
+}
+
+/// Appends the NUL-terminated UTF-8 `text` as a wstring: a uint32 count of UTF-16 units,
+/// then each unit little-endian. Text that is not UTF-8: `GAMENET_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_wstring(
+    d: *mut gamenet_datagram,
+    text: *const c_char,
+) -> gamenet_result {
+    with_datagram(d, |dg| dg.add_wstring(in_str(text, "text")?))
+}
+
+/// Appends a uint16 length and `len` bytes (Panda3D's `add_blob`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_blob(
+    d: *mut gamenet_datagram,
+    data: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| dg.add_blob(in_bytes(data, len, "data")?))
+}
+
+/// Appends a uint32 length and `len` bytes (Panda3D's `add_blob32`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_blob32(
+    d: *mut gamenet_datagram,
+    data: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with_datagram(d, |dg| dg.add_blob32(in_bytes(data, len, "data")?))
+}
+
+fn new_iterator(data: Arc<[u8]>, out: *mut *mut gamenet_datagram_iterator) -> Result<()> {
+    let out = out_ref(out, "out")?;
+    *out = ITERATORS.insert(Mutex::new(OwnedIter { data, pos: 0 }))?;
+    Ok(())
+}
+
+/// Creates an iterator over a copy of `len` bytes at `data`. Free it with
+/// `gamenet_datagram_iterator_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_new(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut gamenet_datagram_iterator,
+) -> gamenet_result {
+    call(|| new_iterator(in_bytes(data, len, "data")?.into(), out))
+}
+
+/// Creates an iterator over a copy of the datagram's current bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_new_from_datagram(
+    d: *const gamenet_datagram,
+    out: *mut *mut gamenet_datagram_iterator,
+) -> gamenet_result {
+    call(|| {
+        let dg = DATAGRAMS.get(d)?;
+        let bytes: Arc<[u8]> = dg
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_bytes()
+            .into();
+        new_iterator(bytes, out)
+    })
+}
+
+/// Frees an iterator. NULL is a no-op; a handle freed already returns
+/// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_free(
+    it: *mut gamenet_datagram_iterator,
+) -> gamenet_result {
+    call(|| ITERATORS.remove(it).map(drop))
+}
+
+/// The offset of the next byte to read into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_current_index(
+    it: *const gamenet_datagram_iterator,
+    out: *mut usize,
+) -> gamenet_result {
+    read_value(it, out, |i| Ok(i.current_index()))
+}
+
+/// The number of bytes left into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_remaining_size(
+    it: *const gamenet_datagram_iterator,
+    out: *mut usize,
+) -> gamenet_result {
+    read_value(it, out, |i| Ok(i.remaining_size()))
+}
+
+/// Skips `n` bytes; fewer left: `GAMENET_ERR_OVERREAD`, nothing consumed.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_skip_bytes(
+    it: *mut gamenet_datagram_iterator,
+    n: usize,
+) -> gamenet_result {
+    call(|| with_iter(it, |i| i.skip_bytes(n)))
+}
+
+/// Copies the bytes left into `buf` and consumes them (Panda3D's `get_remaining_bytes`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_remaining_bytes(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| {
+        let n = i.remaining_size();
+        Ok(i.extract_bytes(n)?.into())
+    })
+}
+
+/// Reads `n` raw bytes into `buf` (Panda3D's `extract_bytes`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_extract_bytes(
+    it: *mut gamenet_datagram_iterator,
+    n: usize,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| {
+        Ok(i.extract_bytes(n)?.into())
+    })
+}
+
+/// Reads a uint16-prefixed string into `buf`, its length into `*out_len`; no NUL is added
+/// (the bytes may hold zeros). A length beyond the data: `GAMENET_ERR_OVERREAD`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_string(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| Ok(i.get_string()?.into()))
+}
+
+/// Reads a uint32-prefixed string, as `gamenet_datagram_iterator_get_string`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_string32(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| {
+        Ok(i.get_string32()?.into())
+    })
+}
+
+/// Reads a zero-terminated string into `buf` with its NUL, its length without the NUL into
+/// `*out_len` (so `cap` must be at least `*out_len + 1`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_z_string(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf.cast(), cap, out_len, true, |i| {
+        Ok(i.get_z_string()?.into())
+    })
+}
+
+/// Reads a fixed string of `size` bytes; `buf` receives the bytes up to the first zero.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_fixed_string(
+    it: *mut gamenet_datagram_iterator,
+    size: usize,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| {
+        Ok(i.get_fixed_string(size)?.into())
+    })
+}
+
+/// Reads a wstring and writes it as UTF-8 with a NUL into `buf`, the UTF-8 length without
+/// the NUL into `*out_len`. An unpaired surrogate: `GAMENET_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_wstring(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf.cast(), cap, out_len, true, |i| {
+        Ok(i.get_wstring()?.into_bytes().into())
+    })
+}
+
+/// Reads a uint16-prefixed blob.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_blob(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| Ok(i.get_blob()?.into()))
+}
+
+/// Reads a uint32-prefixed blob.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_blob32(
+    it: *mut gamenet_datagram_iterator,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    read_bytes(it, buf, cap, out_len, false, |i| Ok(i.get_blob32()?.into()))
+}
+
+/// Appends a bool (one byte, 0 or 1).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_bool(
+    d: *mut gamenet_datagram,
+    value: bool,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_bool(value);
+        Ok(())
+    })
+}
+
+/// Appends an int8.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_int8(d: *mut gamenet_datagram, value: i8) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_int8(value);
+        Ok(())
+    })
+}
+
+/// Appends a uint8.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_uint8(
+    d: *mut gamenet_datagram,
+    value: u8,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_uint8(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian int16.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_int16(
+    d: *mut gamenet_datagram,
+    value: i16,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_int16(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian int16.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_int16(
+    d: *mut gamenet_datagram,
+    value: i16,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_int16(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian int32.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_int32(
+    d: *mut gamenet_datagram,
+    value: i32,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_int32(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian int32.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_int32(
+    d: *mut gamenet_datagram,
+    value: i32,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_int32(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian int64.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_int64(
+    d: *mut gamenet_datagram,
+    value: i64,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_int64(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian int64.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_int64(
+    d: *mut gamenet_datagram,
+    value: i64,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_int64(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian uint16.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_uint16(
+    d: *mut gamenet_datagram,
+    value: u16,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_uint16(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian uint16.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_uint16(
+    d: *mut gamenet_datagram,
+    value: u16,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_uint16(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian uint32.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_uint32(
+    d: *mut gamenet_datagram,
+    value: u32,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_uint32(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian uint32.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_uint32(
+    d: *mut gamenet_datagram,
+    value: u32,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_uint32(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian uint64.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_uint64(
+    d: *mut gamenet_datagram,
+    value: u64,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_uint64(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian uint64.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_uint64(
+    d: *mut gamenet_datagram,
+    value: u64,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_uint64(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian float32.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_float32(
+    d: *mut gamenet_datagram,
+    value: f32,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_float32(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian float32.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_float32(
+    d: *mut gamenet_datagram,
+    value: f32,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_float32(value);
+        Ok(())
+    })
+}
+
+/// Appends a little-endian float64.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_float64(
+    d: *mut gamenet_datagram,
+    value: f64,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_float64(value);
+        Ok(())
+    })
+}
+
+/// Appends a big-endian float64.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_add_be_float64(
+    d: *mut gamenet_datagram,
+    value: f64,
+) -> gamenet_result {
+    with_datagram(d, |dg| {
+        dg.add_be_float64(value);
+        Ok(())
+    })
+}
+
+/// Reads a bool (any nonzero byte is true) into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_bool(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut bool,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_bool())
+}
+
+/// Reads an int8 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_int8(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i8,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_int8())
+}
+
+/// Reads a uint8 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_uint8(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u8,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_uint8())
+}
+
+/// Reads a little-endian int16 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_int16(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i16,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_int16())
+}
+
+/// Reads a big-endian int16 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_int16(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i16,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_int16())
+}
+
+/// Reads a little-endian int32 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_int32(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i32,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_int32())
+}
+
+/// Reads a big-endian int32 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_int32(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i32,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_int32())
+}
+
+/// Reads a little-endian int64 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_int64(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i64,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_int64())
+}
+
+/// Reads a big-endian int64 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_int64(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut i64,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_int64())
+}
+
+/// Reads a little-endian uint16 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_uint16(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u16,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_uint16())
+}
+
+/// Reads a big-endian uint16 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_uint16(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u16,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_uint16())
+}
+
+/// Reads a little-endian uint32 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_uint32(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u32,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_uint32())
+}
+
+/// Reads a big-endian uint32 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_uint32(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u32,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_uint32())
+}
+
+/// Reads a little-endian uint64 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_uint64(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u64,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_uint64())
+}
+
+/// Reads a big-endian uint64 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_uint64(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut u64,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_uint64())
+}
+
+/// Reads a little-endian float32 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_float32(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut f32,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_float32())
+}
+
+/// Reads a big-endian float32 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_float32(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut f32,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_float32())
+}
+
+/// Reads a little-endian float64 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_float64(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut f64,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_float64())
+}
+
+/// Reads a big-endian float64 into `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_datagram_iterator_get_be_float64(
+    it: *mut gamenet_datagram_iterator,
+    out: *mut f64,
+) -> gamenet_result {
+    read_value(it, out, |i| i.get_be_float64())
+}

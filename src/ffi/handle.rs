@@ -1,0 +1,190 @@
+//! Handles and argument checks of the C face.
+//!
+//! A handle (`gamenet_manager *`, ...) is not a pointer to memory: it is a token, the id of
+//! an entry in a per-type [`IdTable`] cast to a pointer. gamenet never dereferences it, so a
+//! freed, doubly freed, foreign or garbage handle is looked up, not followed, and the call
+//! returns `GAMENET_ERR_INVALID_HANDLE` instead of touching freed memory.
+//!
+//! The helpers below turn raw C arguments into references and strings with clear errors.
+//! Their contract, the usual one of C: a non-NULL pointer must be valid for the call (for
+//! `len` bytes where a length is given). NULL is always checked.
+
+use std::ffi::{CStr, c_char};
+use std::sync::Arc;
+
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::idtable::IdTable;
+
+/// A table of live handles of one type.
+pub(crate) struct Handles<T> {
+    table: IdTable<Arc<T>>,
+    type_name: &'static str,
+}
+
+impl<T> Handles<T> {
+    pub(crate) const fn new(type_name: &'static str) -> Self {
+        Handles {
+            table: IdTable::new(),
+            type_name,
+        }
+    }
+
+    /// Stores `value` and returns its handle.
+    pub(crate) fn insert<H>(&self, value: T) -> Result<*mut H> {
+        let id = self.table.insert(Arc::new(value))?;
+        Ok(id as usize as *mut H)
+    }
+
+    /// The object behind `handle`.
+    pub(crate) fn get<H>(&self, handle: *const H) -> Result<Arc<T>> {
+        if handle.is_null() {
+            return Err(Error::new(
+                ErrorKind::NullPointer,
+                format!("{} handle is NULL", self.type_name),
+            ));
+        }
+        self.table.get(handle as usize as u64).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidHandle,
+                format!(
+                    "{} handle {handle:p} is not live (freed already, or not a {})",
+                    self.type_name, self.type_name
+                ),
+            )
+        })
+    }
+
+    /// Removes `handle`: `Ok(None)` for NULL, an error for a handle that is not live.
+    pub(crate) fn remove<H>(&self, handle: *const H) -> Result<Option<Arc<T>>> {
+        if handle.is_null() {
+            return Ok(None);
+        }
+        match self.table.remove(handle as usize as u64) {
+            Some(v) => Ok(Some(v)),
+            None => Err(Error::new(
+                ErrorKind::InvalidHandle,
+                format!(
+                    "{} handle {handle:p} freed twice, or not a {}",
+                    self.type_name, self.type_name
+                ),
+            )),
+        }
+    }
+}
+
+fn null(name: &str) -> Error {
+    Error::new(ErrorKind::NullPointer, format!("argument '{name}' is NULL"))
+}
+
+/// `*p` as a mutable reference (an out-parameter).
+pub(crate) fn out_ref<'a, T>(p: *mut T, name: &str) -> Result<&'a mut T> {
+    // SAFETY: non-NULL pointers from C are valid for the call (the C contract above).
+    unsafe { p.as_mut() }.ok_or_else(|| null(name))
+}
+
+/// `*p` as a shared reference (an in-parameter).
+pub(crate) fn in_ref<'a, T>(p: *const T, name: &str) -> Result<&'a T> {
+    // SAFETY: as for `out_ref`.
+    unsafe { p.as_ref() }.ok_or_else(|| null(name))
+}
+
+/// `(data, len)` as a slice; NULL is allowed when `len` is 0.
+pub(crate) fn in_bytes<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if data.is_null() {
+        return Err(null(name));
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("length of '{name}' is impossibly large ({len})"),
+        ));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// A NUL-terminated UTF-8 string argument.
+pub(crate) fn in_str<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
+    opt_str(p, name)?.ok_or_else(|| null(name))
+}
+
+/// The bytes of a NUL-terminated string argument (any encoding).
+pub(crate) fn in_cstr_bytes<'a>(p: *const c_char, name: &str) -> Result<&'a [u8]> {
+    if p.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL strings from C are NUL-terminated (the C contract).
+    Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
+/// A NUL-terminated UTF-8 string argument that may be NULL.
+pub(crate) fn opt_str<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL strings from C are NUL-terminated (the C contract).
+    let c = unsafe { CStr::from_ptr(p) };
+    c.to_str().map(Some).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("argument '{name}' is not valid UTF-8"),
+        )
+    })
+}
+
+/// An output buffer may be NULL only when its capacity is 0.
+pub(crate) fn check_buf(buf: *mut u8, cap: usize) -> Result<()> {
+    if buf.is_null() && cap > 0 {
+        return Err(null("buf"));
+    }
+    Ok(())
+}
+
+/// Copies `src` into `(buf, cap)`, plus a NUL when `nul`, and sets `*out_len` to
+/// `src.len()`. When the buffer is too small: `BufferTooSmall`, `*out_len` still set, and
+/// nothing written. `buf` may be NULL only when `cap` is 0.
+pub(crate) fn write_text(
+    src: &[u8],
+    buf: *mut u8,
+    cap: usize,
+    out_len: &mut usize,
+    nul: bool,
+) -> Result<()> {
+    check_buf(buf, cap)?;
+    *out_len = src.len();
+    let need = src.len() + nul as usize;
+    if cap < need {
+        return Err(Error::new(
+            ErrorKind::BufferTooSmall,
+            format!("buffer of {cap} bytes is too small: {need} needed"),
+        ));
+    }
+    if need == 0 {
+        return Ok(());
+    }
+    // SAFETY: `buf` is non-NULL and the caller guarantees `cap >= need` writable bytes.
+    let dst = unsafe { std::slice::from_raw_parts_mut(buf, need) };
+    dst[..src.len()].copy_from_slice(src);
+    if nul {
+        dst[src.len()] = 0;
+    }
+    Ok(())
+}
+
+/// Copies `src` into a fixed C char array, cut to fit at a character boundary, always
+/// NUL-terminated.
+pub(crate) fn copy_to_array(src: &str, dst: &mut [c_char]) {
+    let mut n = src.len().min(dst.len().saturating_sub(1));
+    while !src.is_char_boundary(n) {
+        n -= 1;
+    }
+    for (d, s) in dst.iter_mut().zip(&src.as_bytes()[..n]) {
+        *d = *s as c_char;
+    }
+    for d in &mut dst[n..] {
+        *d = 0;
+    }
+}

@@ -1,0 +1,18 @@
+//! The C surface. It holds no logic of its own: each function checks its arguments,
+//! converts them, calls `crate::core`, and maps errors to `gamenet_result` inside the panic
+//! boundary of `boundary.rs`. `include/gamenet.h` is generated from these files by cbindgen.
+//!
+//! Functions are safe `extern "C" fn`s that take raw pointers: their contract is C's (a
+//! non-NULL pointer is valid for the call), which Rust's `unsafe` cannot express to a C
+//! caller. Every pointer is checked for NULL, and handles are looked up, never followed.
+#![allow(non_camel_case_types)]
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+pub mod address;
+pub mod boundary;
+pub mod conn;
+pub mod datagram;
+pub mod error;
+pub mod handle;
+pub mod manager;
+pub mod version;

@@ -1,0 +1,17 @@
+//! gamenet: networking for game engines, as a Rust library and a C-ABI shared and static
+//! library (`include/gamenet.h`). See README.md for the C conventions and ARCHITECTURE.md
+//! for the map of the source.
+
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("gamenet supports 64-bit targets only (ids and handles are 64-bit tokens)");
+
+pub mod core;
+pub mod ffi;
+
+pub use crate::core::address;
+pub use crate::core::connection::{CloseReason, Connection, ConnectionKind, ResetEvent};
+pub use crate::core::datagram::{Datagram, DatagramIterator};
+pub use crate::core::error::{Error, ErrorKind, Result};
+pub use crate::core::interfaces::Interface;
+pub use crate::core::log::{LogFn, LogLevel};
+pub use crate::core::manager::Manager;

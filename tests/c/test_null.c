@@ -1,0 +1,251 @@
+/* NULL for every pointer argument of every exported function returns
+   GAMENET_ERR_NULL_POINTER (a NULL handle included); _free(NULL) is a no-op.
+   tests/c_api.rs fails when a function of the header is missing from this file. */
+#include "check.h"
+
+static void address_functions(void) {
+    gamenet_address a;
+    char buf[64];
+    size_t n;
+    CHECK_NULL(gamenet_address_parse(NULL, &a));
+    CHECK_NULL(gamenet_address_parse("127.0.0.1:1", NULL));
+    CHECK_NULL(gamenet_address_resolve(NULL, 1, &a, 1, &n));
+    CHECK_NULL(gamenet_address_resolve("127.0.0.1", 1, NULL, 1, &n));
+    CHECK_NULL(gamenet_address_resolve("127.0.0.1", 1, &a, 1, NULL));
+    CHECK_NULL(gamenet_address_any(1, false, NULL));
+    CHECK_NULL(gamenet_address_localhost(1, false, NULL));
+    CHECK_NULL(gamenet_address_broadcast(1, NULL));
+    CHECK_OK(gamenet_address_localhost(1, false, &a));
+    CHECK_NULL(gamenet_address_to_string(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_address_to_string(&a, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_address_to_string(&a, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_address_ip_to_string(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_address_ip_to_string(&a, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_address_ip_to_string(&a, buf, sizeof buf, NULL));
+    CHECK(!gamenet_address_is_any(NULL));
+    CHECK(strstr(last_error(), "'addr' is NULL") != NULL);
+}
+
+static void contract_functions(void) {
+    char buf[64];
+    size_t n;
+    CHECK_NULL(gamenet_last_error(buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_last_error(NULL, sizeof buf, &n));
+    /* NULL message is allowed: the panic gets a default text. */
+    CHECK_RC(gamenet_debug_panic(NULL), GAMENET_ERR_PANIC);
+    CHECK(gamenet_result_str(GAMENET_OK) != NULL);
+    CHECK(gamenet_version() != NULL);
+}
+
+static void datagram_functions(gamenet_datagram_iterator *it, gamenet_datagram *d) {
+    uint8_t buf[16];
+    size_t n;
+    gamenet_datagram_iterator *out_it;
+    CHECK_NULL(gamenet_datagram_new(NULL));
+    CHECK_OK(gamenet_datagram_free(NULL));
+    CHECK_NULL(gamenet_datagram_clear(NULL));
+    CHECK_NULL(gamenet_datagram_get_length(NULL, &n));
+    CHECK_NULL(gamenet_datagram_get_length(d, NULL));
+    CHECK_NULL(gamenet_datagram_get_data(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_get_data(d, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_get_data(d, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_append_data(NULL, buf, 1));
+    CHECK_NULL(gamenet_datagram_append_data(d, NULL, 1));
+    CHECK_NULL(gamenet_datagram_pad_bytes(NULL, 1));
+    CHECK_NULL(gamenet_datagram_add_string(NULL, buf, 1));
+    CHECK_NULL(gamenet_datagram_add_string(d, NULL, 1));
+    CHECK_NULL(gamenet_datagram_add_string32(NULL, buf, 1));
+    CHECK_NULL(gamenet_datagram_add_string32(d, NULL, 1));
+    CHECK_NULL(gamenet_datagram_add_z_string(NULL, "x"));
+    CHECK_NULL(gamenet_datagram_add_z_string(d, NULL));
+    CHECK_NULL(gamenet_datagram_add_fixed_string(NULL, buf, 1, 1));
+    CHECK_NULL(gamenet_datagram_add_fixed_string(d, NULL, 1, 1));
+    CHECK_NULL(gamenet_datagram_add_wstring(NULL, "x"));
+    CHECK_NULL(gamenet_datagram_add_wstring(d, NULL));
+    CHECK_NULL(gamenet_datagram_add_blob(NULL, buf, 1));
+    CHECK_NULL(gamenet_datagram_add_blob(d, NULL, 1));
+    CHECK_NULL(gamenet_datagram_add_blob32(NULL, buf, 1));
+    CHECK_NULL(gamenet_datagram_add_blob32(d, NULL, 1));
+    /* A zero length with a NULL pointer is an empty buffer, not an error. */
+    CHECK_OK(gamenet_datagram_append_data(d, NULL, 0));
+
+    CHECK_NULL(gamenet_datagram_iterator_new(NULL, 1, &out_it));
+    CHECK_NULL(gamenet_datagram_iterator_new(buf, 1, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_new_from_datagram(NULL, &out_it));
+    CHECK_NULL(gamenet_datagram_iterator_new_from_datagram(d, NULL));
+    CHECK_OK(gamenet_datagram_iterator_free(NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_current_index(NULL, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_current_index(it, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_remaining_size(NULL, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_remaining_size(it, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_skip_bytes(NULL, 0));
+    CHECK_NULL(gamenet_datagram_iterator_get_remaining_bytes(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_remaining_bytes(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_remaining_bytes(it, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_extract_bytes(NULL, 1, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_extract_bytes(it, 1, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_extract_bytes(it, 1, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_string(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_string(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_string(it, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_string32(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_string32(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_string32(it, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_z_string(NULL, (char *)buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_z_string(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_z_string(it, (char *)buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_fixed_string(NULL, 1, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_fixed_string(it, 1, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_fixed_string(it, 1, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_wstring(NULL, (char *)buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_wstring(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_wstring(it, (char *)buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_blob(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_blob(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_blob(it, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_iterator_get_blob32(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_blob32(it, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_datagram_iterator_get_blob32(it, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_datagram_add_bool(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_int8(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_uint8(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_int16(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_int16(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_int32(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_int32(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_int64(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_int64(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_uint16(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_uint16(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_uint32(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_uint32(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_uint64(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_uint64(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_float32(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_float32(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_float64(NULL, 0));
+    CHECK_NULL(gamenet_datagram_add_be_float64(NULL, 0));
+    { bool v; CHECK_NULL(gamenet_datagram_iterator_get_bool(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_bool(it, NULL)); }
+    { int8_t v; CHECK_NULL(gamenet_datagram_iterator_get_int8(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_int8(it, NULL)); }
+    { uint8_t v; CHECK_NULL(gamenet_datagram_iterator_get_uint8(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_uint8(it, NULL)); }
+    { int16_t v; CHECK_NULL(gamenet_datagram_iterator_get_int16(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_int16(it, NULL)); }
+    { int16_t v; CHECK_NULL(gamenet_datagram_iterator_get_be_int16(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_int16(it, NULL)); }
+    { int32_t v; CHECK_NULL(gamenet_datagram_iterator_get_int32(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_int32(it, NULL)); }
+    { int32_t v; CHECK_NULL(gamenet_datagram_iterator_get_be_int32(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_int32(it, NULL)); }
+    { int64_t v; CHECK_NULL(gamenet_datagram_iterator_get_int64(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_int64(it, NULL)); }
+    { int64_t v; CHECK_NULL(gamenet_datagram_iterator_get_be_int64(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_int64(it, NULL)); }
+    { uint16_t v; CHECK_NULL(gamenet_datagram_iterator_get_uint16(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_uint16(it, NULL)); }
+    { uint16_t v; CHECK_NULL(gamenet_datagram_iterator_get_be_uint16(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_uint16(it, NULL)); }
+    { uint32_t v; CHECK_NULL(gamenet_datagram_iterator_get_uint32(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_uint32(it, NULL)); }
+    { uint32_t v; CHECK_NULL(gamenet_datagram_iterator_get_be_uint32(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_uint32(it, NULL)); }
+    { uint64_t v; CHECK_NULL(gamenet_datagram_iterator_get_uint64(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_uint64(it, NULL)); }
+    { uint64_t v; CHECK_NULL(gamenet_datagram_iterator_get_be_uint64(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_uint64(it, NULL)); }
+    { float v; CHECK_NULL(gamenet_datagram_iterator_get_float32(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_float32(it, NULL)); }
+    { float v; CHECK_NULL(gamenet_datagram_iterator_get_be_float32(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_float32(it, NULL)); }
+    { double v; CHECK_NULL(gamenet_datagram_iterator_get_float64(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_float64(it, NULL)); }
+    { double v; CHECK_NULL(gamenet_datagram_iterator_get_be_float64(NULL, &v)); CHECK_NULL(gamenet_datagram_iterator_get_be_float64(it, NULL)); }
+}
+
+static void log_cb(void *ud, int32_t level, const char *msg, size_t len) {
+    (void)ud; (void)level; (void)msg; (void)len;
+}
+
+static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
+    gamenet_conn c;
+    gamenet_address a;
+    gamenet_reset_info info;
+    gamenet_interface ifs[1];
+    gamenet_conn_kind kind;
+    char buf[64];
+    size_t n;
+    bool on;
+    uint32_t u, u2;
+    CHECK_NULL(gamenet_manager_new(NULL));
+    CHECK_OK(gamenet_manager_free(NULL));
+    CHECK_NULL(gamenet_manager_set_log_callback(NULL, log_cb, NULL, NULL, GAMENET_LOG_INFO));
+    /* A NULL callback removes the callback: allowed. */
+    CHECK_OK(gamenet_manager_set_log_callback(m, NULL, NULL, NULL, 0));
+    CHECK_NULL(gamenet_manager_open_tcp_server_rendezvous(NULL, NULL, 0, 1, &c));
+    CHECK_NULL(gamenet_manager_open_tcp_server_rendezvous(m, "127.0.0.1", 0, 1, NULL));
+    CHECK_OK(gamenet_address_localhost(1, false, &a));
+    CHECK_NULL(gamenet_manager_open_tcp_client_connection(NULL, &a, 100, &c));
+    CHECK_NULL(gamenet_manager_open_tcp_client_connection(m, NULL, 100, &c));
+    CHECK_NULL(gamenet_manager_open_tcp_client_connection(m, &a, 100, NULL));
+    CHECK_NULL(gamenet_manager_open_tcp_client_connection_host(NULL, "127.0.0.1", 1, 100, &c));
+    CHECK_NULL(gamenet_manager_open_tcp_client_connection_host(m, NULL, 1, 100, &c));
+    CHECK_NULL(gamenet_manager_open_tcp_client_connection_host(m, "127.0.0.1", 1, 100, NULL));
+    CHECK_NULL(gamenet_manager_open_udp_connection(NULL, NULL, 0, false, &c));
+    CHECK_NULL(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, NULL));
+    CHECK_NULL(gamenet_manager_close_connection(NULL, tcp));
+    CHECK_NULL(gamenet_manager_get_num_connections(NULL, &n));
+    CHECK_NULL(gamenet_manager_get_num_connections(m, NULL));
+    CHECK(!gamenet_manager_reset_connection_available(NULL));
+    CHECK_NULL(gamenet_manager_get_reset_connection(NULL, &info));
+    CHECK_NULL(gamenet_manager_get_reset_connection(m, NULL));
+    CHECK_NULL(gamenet_manager_get_host_name(NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_manager_get_host_name(m, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_manager_get_host_name(m, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_manager_get_interfaces(NULL, ifs, 1, &n));
+    CHECK_NULL(gamenet_manager_get_interfaces(m, NULL, 1000, &n));
+    CHECK_NULL(gamenet_manager_get_interfaces(m, ifs, 1, NULL));
+
+    CHECK_NULL(gamenet_conn_get_kind(NULL, tcp, &kind));
+    CHECK_NULL(gamenet_conn_get_kind(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_get_local_address(NULL, tcp, &a));
+    CHECK_NULL(gamenet_conn_get_local_address(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_get_peer_address(NULL, tcp, &a));
+    CHECK_NULL(gamenet_conn_get_peer_address(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_set_no_delay(NULL, tcp, true));
+    CHECK_NULL(gamenet_conn_get_no_delay(NULL, tcp, &on));
+    CHECK_NULL(gamenet_conn_get_no_delay(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_set_linger(NULL, tcp, true, 1));
+    CHECK_NULL(gamenet_conn_get_linger(NULL, tcp, &on, &u));
+    CHECK_NULL(gamenet_conn_get_linger(m, tcp, NULL, &u));
+    CHECK_NULL(gamenet_conn_get_linger(m, tcp, &on, NULL));
+    CHECK_NULL(gamenet_conn_set_keep_alive(NULL, tcp, true, 0, 0));
+    CHECK_NULL(gamenet_conn_get_keep_alive(NULL, tcp, &on, &u, &u2));
+    CHECK_NULL(gamenet_conn_get_keep_alive(m, tcp, NULL, &u, &u2));
+    CHECK_NULL(gamenet_conn_get_keep_alive(m, tcp, &on, NULL, &u2));
+    CHECK_NULL(gamenet_conn_get_keep_alive(m, tcp, &on, &u, NULL));
+    CHECK_NULL(gamenet_conn_set_send_buffer_size(NULL, tcp, 4096));
+    CHECK_NULL(gamenet_conn_get_send_buffer_size(NULL, tcp, &n));
+    CHECK_NULL(gamenet_conn_get_send_buffer_size(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_set_recv_buffer_size(NULL, tcp, 4096));
+    CHECK_NULL(gamenet_conn_get_recv_buffer_size(NULL, tcp, &n));
+    CHECK_NULL(gamenet_conn_get_recv_buffer_size(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_set_reuse_addr(NULL, tcp, true));
+    CHECK_NULL(gamenet_conn_get_reuse_addr(NULL, tcp, &on));
+    CHECK_NULL(gamenet_conn_get_reuse_addr(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_set_ttl(NULL, tcp, 64));
+    CHECK_NULL(gamenet_conn_get_ttl(NULL, tcp, &u));
+    CHECK_NULL(gamenet_conn_get_ttl(m, tcp, NULL));
+    CHECK_NULL(gamenet_conn_set_tos(NULL, tcp, 0));
+    CHECK_NULL(gamenet_conn_get_tos(NULL, tcp, &u));
+    CHECK_NULL(gamenet_conn_get_tos(m, tcp, NULL));
+}
+
+int main(void) {
+    gamenet_manager *m = NULL;
+    gamenet_datagram *d = NULL;
+    gamenet_datagram_iterator *it = NULL;
+    gamenet_conn listener = 0, tcp = 0;
+    gamenet_address where;
+    static const uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+    address_functions();
+    contract_functions();
+
+    CHECK_OK(gamenet_datagram_new(&d));
+    CHECK_OK(gamenet_datagram_iterator_new(bytes, sizeof bytes, &it));
+    datagram_functions(it, d);
+    CHECK_OK(gamenet_datagram_iterator_free(it));
+    CHECK_OK(gamenet_datagram_free(d));
+
+    CHECK_OK(gamenet_manager_new(&m));
+    CHECK_OK(gamenet_manager_open_tcp_server_rendezvous(m, "127.0.0.1", 0, 4, &listener));
+    CHECK_OK(gamenet_conn_get_local_address(m, listener, &where));
+    CHECK_OK(gamenet_manager_open_tcp_client_connection(m, &where, 2000, &tcp));
+    manager_functions(m, tcp);
+    CHECK_OK(gamenet_manager_free(m));
+    DONE();
+}

@@ -1,0 +1,194 @@
+//! Compiles the C tests (`tests/c/*.c`) and the examples (`examples-c/*.c`) against the
+//! static library that `cargo test` just built, with `-std=c11 -Wall -Wextra -Werror
+//! -pedantic` and AddressSanitizer plus UndefinedBehaviorSanitizer, runs them, and checks
+//! that the header also compiles as C++17 with `-Werror`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/<profile>/deps`, where cargo leaves `libgamenet.a` next to the test binaries.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().to_path_buf();
+    assert!(
+        dir.join("libgamenet.a").exists(),
+        "libgamenet.a not found in {}",
+        dir.display()
+    );
+    dir
+}
+
+fn out_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-tests");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Compiles `src` into an executable with the sanitizers and returns its path.
+fn compile(src: &Path, name: &str) -> PathBuf {
+    let exe = out_dir().join(name);
+    let out = Command::new("cc")
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-g",
+            "-O1",
+            "-fno-omit-frame-pointer",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=undefined",
+        ])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg("-I")
+        .arg(root().join("tests/c"))
+        .arg(src)
+        .arg("-o")
+        .arg(&exe)
+        .arg(lib_dir().join("libgamenet.a"))
+        .args(["-lpthread", "-ldl", "-lm"])
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "compiling {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Runs an executable under the sanitizers; returns its stdout after checking it exited 0.
+fn run(exe: &Path, args: &[&str]) -> String {
+    let out = Command::new(exe)
+        .args(args)
+        .env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:exitcode=86",
+        )
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        .output()
+        .expect("run C test");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        exe.display(),
+        out.status,
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Compiles and runs `tests/c/<name>.c`, which must end with "N passed, 0 failed".
+fn c_test(name: &str) {
+    let exe = compile(&root().join(format!("tests/c/{name}.c")), name);
+    let stdout = run(&exe, &[]);
+    let last = stdout.lines().last().unwrap_or("");
+    assert!(
+        last.ends_with(" passed, 0 failed") && !last.starts_with("0 passed"),
+        "{name}: unexpected summary '{last}'"
+    );
+}
+
+#[test]
+fn c_contract() {
+    c_test("test_contract");
+}
+
+#[test]
+fn c_null_arguments() {
+    c_test("test_null");
+}
+
+#[test]
+fn c_datagram() {
+    c_test("test_datagram");
+}
+
+#[test]
+fn c_manager() {
+    c_test("test_manager");
+}
+
+/// Every function of the header has its NULL tests in `tests/c/test_null.c`.
+#[test]
+fn every_function_has_a_null_test() {
+    let header = std::fs::read_to_string(root().join("include/gamenet.h")).unwrap();
+    let tests = std::fs::read_to_string(root().join("tests/c/test_null.c")).unwrap();
+    let mut missing = Vec::new();
+    let mut count = 0;
+    for line in header.lines() {
+        if line.starts_with("typedef") || line.starts_with("//") {
+            continue;
+        }
+        let Some(paren) = line.find('(') else {
+            continue;
+        };
+        let Some(start) = line[..paren].rfind(|c: char| !(c.is_alphanumeric() || c == '_')) else {
+            continue;
+        };
+        let name = &line[start + 1..paren];
+        if !name.starts_with("gamenet_") {
+            continue;
+        }
+        count += 1;
+        if !tests.contains(&format!("{name}(")) {
+            missing.push(name.to_string());
+        }
+    }
+    assert!(count > 100, "parsed only {count} functions from the header");
+    assert!(missing.is_empty(), "no NULL test for: {missing:?}");
+}
+
+#[test]
+fn header_compiles_alone_as_c11_and_cpp17() {
+    let dir = out_dir();
+    let c = dir.join("header_only.c");
+    std::fs::write(
+        &c,
+        "#include \"gamenet.h\"\nint main(void) { return gamenet_version() == 0; }\n",
+    )
+    .unwrap();
+    let cpp = dir.join("header_only.cpp");
+    std::fs::write(
+        &cpp,
+        "#include \"gamenet.h\"\nint main() { return gamenet_version() == nullptr; }\n",
+    )
+    .unwrap();
+    for (compiler, std, src) in [("cc", "-std=c11", &c), ("c++", "-std=c++17", &cpp)] {
+        let out = Command::new(compiler)
+            .args([
+                std,
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-pedantic",
+                "-fsyntax-only",
+            ])
+            .arg("-I")
+            .arg(root().join("include"))
+            .arg(src)
+            .output()
+            .expect("run compiler");
+        assert!(
+            out.status.success(),
+            "{compiler} {std} rejects the header:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn example_manager_demo_runs() {
+    let exe = compile(&root().join("examples-c/manager_demo.c"), "manager_demo");
+    let stdout = run(&exe, &[]);
+    assert!(stdout.contains("reset: connection"), "{stdout}");
+}
