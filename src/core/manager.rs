@@ -275,13 +275,17 @@ impl Manager {
     /// Closes connection `id`; it is reported on the reset queue with `LocalClose`.
     pub fn close_connection(&self, id: u64) -> Result<()> {
         let conn = self.connection(id)?;
-        self.report_close(
+        // Two threads may both find the connection; only the one that closes it succeeds.
+        if self.report_close(
             &conn,
             CloseReason::LocalClose,
             0,
             "closed by the application",
-        );
-        Ok(())
+        ) {
+            Ok(())
+        } else {
+            Err(Error::unknown_connection(id))
+        }
     }
 
     /// Closes `conn` for `reason` and queues its reset event, unless it was closed already.
