@@ -2,6 +2,7 @@
 //! socket, with the options Panda3D's `Connection` exposes. Every option really reaches the
 //! socket (Panda3D's keep-alive, TTL and TOS setters do nothing) and can be read back.
 
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -9,6 +10,8 @@ use std::time::Duration;
 use socket2::{Socket, TcpKeepalive};
 
 use super::error::{Error, ErrorKind, Result};
+use super::outbuf::{Flushed, OutBuf};
+use super::stats::{ConnStats, ConnStatsSnapshot};
 
 /// What kind of socket a connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,9 +79,13 @@ pub struct Connection {
     id: u64,
     kind: ConnectionKind,
     socket: Socket,
+    /// A second descriptor of a UDP socket, for `recv_from` into an initialised buffer.
+    udp: Option<std::net::UdpSocket>,
     local: SocketAddr,
     peer: Option<SocketAddr>,
     closed: AtomicBool,
+    pub(crate) out: OutBuf,
+    pub(crate) stats: ConnStats,
 }
 
 fn opt_err(what: &str, err: std::io::Error) -> Error {
@@ -93,13 +100,20 @@ impl Connection {
         local: SocketAddr,
         peer: Option<SocketAddr>,
     ) -> Self {
+        // A failed dup leaves `udp` empty; UDP reads then fail with a clear error.
+        let udp = (kind == ConnectionKind::Udp)
+            .then(|| socket.try_clone().ok().map(std::net::UdpSocket::from))
+            .flatten();
         Connection {
             id,
             kind,
             socket,
+            udp,
             local,
             peer,
             closed: AtomicBool::new(false),
+            out: OutBuf::default(),
+            stats: ConnStats::default(),
         }
     }
 
@@ -126,6 +140,75 @@ impl Connection {
     /// The peer of a TCP stream; `None` for rendezvous and UDP sockets.
     pub fn peer_address(&self) -> Option<SocketAddr> {
         self.peer
+    }
+
+    /// Writes what writers have queued on this connection, counting what leaves.
+    pub(crate) fn flush_out(&self) -> io::Result<Flushed> {
+        self.out.flush(
+            |b| self.send_bytes(b),
+            |frames, bytes| {
+                super::stats::add(&self.stats.datagrams_out, frames);
+                super::stats::add(&self.stats.bytes_out, bytes as u64);
+            },
+        )
+    }
+
+    /// Sends on a stream without ever raising SIGPIPE.
+    pub(crate) fn send_bytes(&self, bytes: &[u8]) -> io::Result<usize> {
+        self.socket.send_with_flags(bytes, libc::MSG_NOSIGNAL)
+    }
+
+    /// Reads from a stream.
+    pub(crate) fn recv_bytes(&self, buf: &mut [u8]) -> io::Result<usize> {
+        (&self.socket).read(buf)
+    }
+
+    /// Receives one UDP packet and its sender.
+    pub(crate) fn udp_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        match &self.udp {
+            Some(u) => u.recv_from(buf),
+            None => Err(io::Error::other(
+                "UDP socket could not be duplicated for reading",
+            )),
+        }
+    }
+
+    /// Sends one UDP packet made of `header` then `payload`, without SIGPIPE.
+    pub(crate) fn udp_send_to(
+        &self,
+        header: &[u8],
+        payload: &[u8],
+        to: SocketAddr,
+    ) -> io::Result<usize> {
+        let bufs = [io::IoSlice::new(header), io::IoSlice::new(payload)];
+        self.socket
+            .send_to_vectored_with_flags(&bufs, &to.into(), libc::MSG_NOSIGNAL)
+    }
+
+    /// Waits up to `timeout` for the socket to become writable (or readable when `write` is
+    /// false). True when it is.
+    pub(crate) fn wait_ready(&self, write: bool, timeout: Duration) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        let flags = if write {
+            PollFlags::POLLOUT
+        } else {
+            PollFlags::POLLIN
+        };
+        let mut fds = [PollFd::new(self.socket.as_fd(), flags)];
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        let t = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
+        matches!(poll(&mut fds, t), Ok(n) if n > 0)
+    }
+
+    /// The connection's traffic and drop counters.
+    pub fn stats(&self) -> ConnStatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Bytes queued by writers and not yet handed to the kernel.
+    pub fn pending_out_bytes(&self) -> usize {
+        self.out.pending_bytes()
     }
 
     /// Whether the connection has been closed.

@@ -17,6 +17,10 @@ use super::error::{Error, ErrorKind, Result};
 use super::idtable::IdTable;
 use super::interfaces::{self, Interface};
 use super::log::{LogFn, LogLevel, Logger};
+use super::outbuf::Flushed;
+
+/// How long `close_connection` waits for a slow peer to take what is queued for it.
+pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 
 struct Shared {
     conns: IdTable<Arc<Connection>>,
@@ -275,6 +279,7 @@ impl Manager {
     /// Closes connection `id`; it is reported on the reset queue with `LocalClose`.
     pub fn close_connection(&self, id: u64) -> Result<()> {
         let conn = self.connection(id)?;
+        self.flush_before_close(&conn, CLOSE_FLUSH_TIMEOUT);
         // Two threads may both find the connection; only the one that closes it succeeds.
         if self.report_close(
             &conn,
@@ -285,6 +290,35 @@ impl Manager {
             Ok(())
         } else {
             Err(Error::unknown_connection(id))
+        }
+    }
+
+    /// Writes what writers queued on `conn` before it closes, waiting at most `timeout` for
+    /// a peer that is slow to read.
+    fn flush_before_close(&self, conn: &Connection, timeout: Duration) {
+        if conn.kind() != ConnectionKind::Tcp || conn.pending_out_bytes() == 0 {
+            return;
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let now = Instant::now();
+            match conn.flush_out() {
+                Ok(Flushed::Done) | Err(_) => return,
+                _ if now >= deadline => {
+                    self.log(LogLevel::Warn, || {
+                        format!(
+                            "connection {}: {} bytes unsent at close after {timeout:?}",
+                            conn.id(),
+                            conn.pending_out_bytes()
+                        )
+                    });
+                    return;
+                }
+                Ok(Flushed::WouldBlock) => {
+                    conn.wait_ready(true, (deadline - now).min(Duration::from_millis(50)));
+                }
+                Ok(Flushed::Busy) => std::thread::sleep(Duration::from_millis(1)),
+            }
         }
     }
 

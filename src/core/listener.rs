@@ -1,0 +1,503 @@
+//! Panda3D's `QueuedConnectionListener`: accepts connections on rendezvous sockets and
+//! queues them for the engine, optionally adding each to a reader at once.
+//!
+//! Accepting is readiness-driven (epoll via mio) on N threads, or on the caller's thread in
+//! polling mode (0 threads). Thousands of pending connections are accepted in turns of at
+//! most 256 per socket. When the process runs out of descriptors (EMFILE, ENFILE) or
+//! memory, the error is logged and counted, that socket rests for 100 ms (the pending
+//! connection waits in the kernel's backlog), and accepting resumes: no busy loop, no crash.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+use super::address;
+use super::connection::{Connection, ConnectionKind};
+use super::error::{Error, ErrorKind, Result};
+use super::log::LogLevel;
+use super::manager::Manager;
+use super::reader::Reader;
+use super::stats;
+
+const WAKE: Token = Token(0);
+const ACCEPTS_PER_TURN: usize = 256;
+/// How long a rendezvous socket rests after running out of descriptors.
+pub const EXHAUSTED_PAUSE: Duration = Duration::from_millis(100);
+
+/// A connection the listener accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewConnection {
+    /// The rendezvous socket it arrived on.
+    pub rendezvous: u64,
+    /// The new connection's id.
+    pub conn: u64,
+    /// The peer's address.
+    pub peer: SocketAddr,
+}
+
+/// Counters of one listener.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenerStats {
+    /// Connections accepted.
+    pub accepted: u64,
+    /// Accept failures for lack of descriptors or memory (each followed by a pause).
+    pub exhausted: u64,
+    /// Other accept failures (the connection was aborted by the peer, ...).
+    pub accept_errors: u64,
+    /// Accepted connections waiting to be taken.
+    pub queue_size: u64,
+}
+
+enum Ctl {
+    Add(Arc<Connection>),
+    Remove(u64),
+    Stop,
+}
+
+struct LoopHandle {
+    ctl: Sender<Ctl>,
+    waker: Arc<Waker>,
+    registry: Registry,
+    join: Mutex<Option<JoinHandle<()>>>,
+    watched: AtomicUsize,
+}
+
+impl LoopHandle {
+    fn send(&self, msg: Ctl) {
+        let _ = self.ctl.send(msg);
+        let _ = self.waker.wake();
+    }
+}
+
+struct Inner {
+    manager: Manager,
+    queue: Mutex<VecDeque<NewConnection>>,
+    available: Condvar,
+    loops: Vec<LoopHandle>,
+    inline: Option<Mutex<AcceptLoop>>,
+    assigned: Mutex<HashMap<u64, usize>>,
+    reader: Mutex<Option<Reader>>,
+    closed: AtomicBool,
+    accepted: AtomicU64,
+    exhausted: AtomicU64,
+    accept_errors: AtomicU64,
+}
+
+/// A listener: see the module documentation. Clones share the same listener.
+#[derive(Clone)]
+pub struct Listener {
+    inner: Arc<Inner>,
+}
+
+struct AcceptLoop {
+    inner: Weak<Inner>,
+    poll: Poll,
+    events: Events,
+    rx: Receiver<Ctl>,
+    sockets: HashMap<u64, Arc<Connection>>,
+    ready: VecDeque<u64>,
+    resting: Vec<(Instant, u64)>,
+}
+
+fn exhausted(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
+impl AcceptLoop {
+    fn turn(&mut self, timeout: Option<Duration>) -> bool {
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Ctl::Add(c) => {
+                    self.ready.push_back(c.id());
+                    self.sockets.insert(c.id(), c);
+                }
+                Ctl::Remove(id) => {
+                    self.sockets.remove(&id);
+                }
+                Ctl::Stop => return false,
+            }
+        }
+        let now = Instant::now();
+        let mut next_rest: Option<Instant> = None;
+        let resting = std::mem::take(&mut self.resting);
+        for (at, id) in resting {
+            if at <= now {
+                self.ready.push_back(id);
+            } else {
+                next_rest = Some(next_rest.map_or(at, |n| n.min(at)));
+                self.resting.push((at, id));
+            }
+        }
+        let mut timeout = if self.ready.is_empty() {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        if let Some(at) = next_rest {
+            let d = at.saturating_duration_since(now);
+            timeout = Some(timeout.map_or(d, |t| t.min(d)));
+        }
+        if let Err(e) = self.poll.poll(&mut self.events, timeout)
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for ev in self.events.iter() {
+            if ev.token() != WAKE {
+                self.ready.push_back(ev.token().0 as u64);
+            }
+        }
+        let Some(inner) = self.inner.upgrade() else {
+            return false;
+        };
+        let ready: Vec<u64> = self.ready.drain(..).collect();
+        let mut again = Vec::new();
+        for id in ready {
+            if self.resting.iter().any(|(_, r)| *r == id) {
+                continue;
+            }
+            let Some(sock) = self.sockets.get(&id).cloned() else {
+                continue;
+            };
+            if sock.is_closed() {
+                self.sockets.remove(&id);
+                continue;
+            }
+            match accept_some(&inner, &sock) {
+                Accepted::Drained => {}
+                Accepted::More => again.push(id),
+                Accepted::Exhausted => self.resting.push((Instant::now() + EXHAUSTED_PAUSE, id)),
+            }
+        }
+        self.ready.extend(again);
+        true
+    }
+}
+
+enum Accepted {
+    Drained,
+    More,
+    Exhausted,
+}
+
+fn accept_some(inner: &Inner, sock: &Connection) -> Accepted {
+    for _ in 0..ACCEPTS_PER_TURN {
+        match sock.socket().accept() {
+            Ok((s, peer)) => {
+                let Some(peer) = peer.as_socket() else {
+                    continue;
+                };
+                match inner.manager.adopt_tcp_stream(s, peer) {
+                    Ok(id) => {
+                        stats::add(&inner.accepted, 1);
+                        let reader = inner
+                            .reader
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .clone();
+                        if let Some(r) = reader
+                            && let Err(e) = r.add_connection(id)
+                        {
+                            inner.manager.log(LogLevel::Warn, || {
+                                format!("accepted connection {id} not added to the reader: {e}")
+                            });
+                        }
+                        inner
+                            .queue
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push_back(NewConnection {
+                                rendezvous: sock.id(),
+                                conn: id,
+                                peer: address::canonical(peer),
+                            });
+                        inner.available.notify_all();
+                    }
+                    Err(e) => {
+                        stats::add(&inner.accept_errors, 1);
+                        inner.manager.log(LogLevel::Warn, || {
+                            format!("accepted socket from {peer} could not be registered: {e}")
+                        });
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Accepted::Drained,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if exhausted(&e) => {
+                stats::add(&inner.exhausted, 1);
+                inner.manager.log(LogLevel::Warn, || {
+                    format!(
+                        "accept on connection {} failed: {e}; pausing {EXHAUSTED_PAUSE:?}",
+                        sock.id()
+                    )
+                });
+                return Accepted::Exhausted;
+            }
+            Err(e) => {
+                // ECONNABORTED and friends concern one connection: skip it.
+                stats::add(&inner.accept_errors, 1);
+                inner.manager.log(LogLevel::Debug, || {
+                    format!("accept on connection {} failed: {e}", sock.id())
+                });
+            }
+        }
+    }
+    Accepted::More
+}
+
+impl Listener {
+    /// A listener with `threads` accept threads (0: polling mode).
+    pub fn new(manager: &Manager, threads: usize) -> Result<Listener> {
+        if threads > 64 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{threads} listener threads is more than the 64 allowed"),
+            ));
+        }
+        let mut handles = Vec::new();
+        let mut bodies = Vec::new();
+        for _ in 0..threads.max(1) {
+            let poll = Poll::new().map_err(|e| Error::io("create listener poll", &e))?;
+            let waker = Arc::new(
+                Waker::new(poll.registry(), WAKE).map_err(|e| Error::io("create waker", &e))?,
+            );
+            let registry = poll
+                .registry()
+                .try_clone()
+                .map_err(|e| Error::io("clone poll registry", &e))?;
+            let (tx, rx) = unbounded();
+            handles.push(LoopHandle {
+                ctl: tx,
+                waker,
+                registry,
+                join: Mutex::new(None),
+                watched: AtomicUsize::new(0),
+            });
+            bodies.push(AcceptLoop {
+                inner: Weak::new(),
+                poll,
+                events: Events::with_capacity(64),
+                rx,
+                sockets: HashMap::new(),
+                ready: VecDeque::new(),
+                resting: Vec::new(),
+            });
+        }
+        let inline = if threads == 0 {
+            bodies.pop().map(Mutex::new)
+        } else {
+            None
+        };
+        let inner = Arc::new(Inner {
+            manager: manager.clone(),
+            queue: Mutex::new(VecDeque::new()),
+            available: Condvar::new(),
+            loops: handles,
+            inline,
+            assigned: Mutex::new(HashMap::new()),
+            reader: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            accepted: AtomicU64::new(0),
+            exhausted: AtomicU64::new(0),
+            accept_errors: AtomicU64::new(0),
+        });
+        if let Some(l) = &inner.inline {
+            l.lock().unwrap_or_else(|p| p.into_inner()).inner = Arc::downgrade(&inner);
+        }
+        for (i, mut body) in bodies.into_iter().enumerate() {
+            body.inner = Arc::downgrade(&inner);
+            let h = std::thread::Builder::new()
+                .name(format!("gamenet-listener-{i}"))
+                .spawn(move || while body.turn(None) {})
+                .map_err(|e| Error::io("spawn listener thread", &e))?;
+            *inner.loops[i]
+                .join
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(h);
+        }
+        Ok(Listener { inner })
+    }
+
+    /// Adds every connection accepted from now on to `reader` (`None`: stop doing so).
+    pub fn set_reader(&self, reader: Option<Reader>) {
+        *self.inner.reader.lock().unwrap_or_else(|p| p.into_inner()) = reader;
+    }
+
+    /// Starts accepting on rendezvous connection `id`.
+    pub fn add_connection(&self, id: u64) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "the listener has been shut down",
+            ));
+        }
+        let conn = self.inner.manager.connection(id)?;
+        if conn.kind() != ConnectionKind::TcpRendezvous {
+            return Err(Error::new(
+                ErrorKind::WrongKind,
+                format!("connection {id} is not a rendezvous (listening) socket"),
+            ));
+        }
+        let mut assigned = self
+            .inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if assigned.contains_key(&id) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("connection {id} is already on this listener"),
+            ));
+        }
+        let (idx, lp) = self
+            .inner
+            .loops
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| l.watched.load(Ordering::Relaxed))
+            .expect("a listener has at least one loop");
+        let fd = conn.socket().as_raw_fd();
+        lp.send(Ctl::Add(conn));
+        lp.registry
+            .register(&mut SourceFd(&fd), Token(id as usize), Interest::READABLE)
+            .map_err(|e| Error::io(format!("watch rendezvous {id}"), &e))?;
+        lp.watched.fetch_add(1, Ordering::Relaxed);
+        assigned.insert(id, idx);
+        Ok(())
+    }
+
+    /// Stops accepting on rendezvous connection `id` (it stays open).
+    pub fn remove_connection(&self, id: u64) -> Result<()> {
+        let idx = self
+            .inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UnknownConnection,
+                    format!("connection {id} is not on this listener"),
+                )
+            })?;
+        let lp = &self.inner.loops[idx];
+        if let Ok(c) = self.inner.manager.connection(id) {
+            let fd = c.socket().as_raw_fd();
+            let _ = lp.registry.deregister(&mut SourceFd(&fd));
+        }
+        lp.watched.fetch_sub(1, Ordering::Relaxed);
+        lp.send(Ctl::Remove(id));
+        Ok(())
+    }
+
+    fn lock_queue(&self) -> MutexGuard<'_, VecDeque<NewConnection>> {
+        self.inner.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn pump(&self, timeout: Option<Duration>) {
+        if let Some(l) = &self.inner.inline {
+            let guard = if timeout == Some(Duration::ZERO) {
+                l.try_lock().ok()
+            } else {
+                Some(l.lock().unwrap_or_else(|p| p.into_inner()))
+            };
+            if let Some(mut g) = guard {
+                g.turn(timeout);
+            }
+        }
+    }
+
+    /// Whether an accepted connection is waiting (polling mode accepts first).
+    pub fn new_connection_available(&self) -> bool {
+        if !self.lock_queue().is_empty() {
+            return true;
+        }
+        self.pump(Some(Duration::ZERO));
+        !self.lock_queue().is_empty()
+    }
+
+    /// Waits up to `timeout` for an accepted connection.
+    pub fn poll(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if self.new_connection_available() {
+                return true;
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) || self.inner.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            let step = left.map_or(Duration::from_millis(100), |l| {
+                l.min(Duration::from_millis(100))
+            });
+            if self.inner.inline.is_some() {
+                self.pump(Some(step));
+            } else {
+                let q = self.lock_queue();
+                if q.is_empty() {
+                    let _ = self.inner.available.wait_timeout(q, step);
+                }
+            }
+        }
+    }
+
+    /// Takes the oldest accepted connection.
+    pub fn get_new_connection(&self) -> Option<NewConnection> {
+        if let Some(c) = self.lock_queue().pop_front() {
+            return Some(c);
+        }
+        self.pump(Some(Duration::ZERO));
+        self.lock_queue().pop_front()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> ListenerStats {
+        ListenerStats {
+            accepted: stats::get(&self.inner.accepted),
+            exhausted: stats::get(&self.inner.exhausted),
+            accept_errors: stats::get(&self.inner.accept_errors),
+            queue_size: self.lock_queue().len() as u64,
+        }
+    }
+
+    /// Stops the accept threads (bounded: they never wait on a peer). Connections stay open.
+    pub fn shutdown(&self) {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for l in &self.inner.loops {
+            l.send(Ctl::Stop);
+        }
+        for l in &self.inner.loops {
+            if let Some(j) = l.join.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                let _ = j.join();
+            }
+        }
+        self.inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.inner.available.notify_all();
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for l in &self.loops {
+            l.send(Ctl::Stop);
+        }
+    }
+}

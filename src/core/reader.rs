@@ -1,0 +1,983 @@
+//! Panda3D's `QueuedConnectionReader` and `RecentConnectionReader`, rebuilt so that no peer
+//! can stall, starve or crash the engine.
+//!
+//! - Sockets are watched with epoll (mio, edge-triggered). A connection added is watched at
+//!   once. With N threads, connections are spread over N loops; with 0 threads the loop
+//!   runs inside `data_available` / `poll` on the caller's thread, and its cost follows
+//!   the ready connections, not all of them.
+//! - TCP is decoded incrementally (`framing::Decoder`): a partial frame never blocks
+//!   anyone, and 64 KiB is the most one read takes from one connection before the loop
+//!   turns to the next ready one.
+//! - The queue is bounded. For TCP nothing is lost: when the queue is full, the datagrams
+//!   already decoded wait with their connection, which is not read again until the engine
+//!   makes room (the kernel's buffers then push back on the peer). For UDP, full means
+//!   dropped, counted, and the overflow flag is raised.
+//! - A peer that closes, resets, or breaks the framing is closed and reported once on the
+//!   manager's reset queue, after every complete datagram it sent before has been queued.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+use super::address;
+use super::connection::{CloseReason, Connection, ConnectionKind};
+use super::error::{Error, ErrorKind, Result};
+use super::framing::{Decoder, Framing, check_header_size};
+use super::log::LogLevel;
+use super::manager::Manager;
+use super::stats;
+
+/// Default bound of the reader queue, in datagrams.
+pub const DEFAULT_MAX_QUEUE: usize = 65_536;
+/// Default largest datagram with a 2-byte header (all a 2-byte header can describe).
+pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
+/// Default largest datagram with a 4-byte header.
+pub const DEFAULT_MAX_DATAGRAM_H4: usize = 1 << 20;
+
+const WAKE: Token = Token(0);
+/// Bytes one read takes; also the most one connection gets per turn of the loop.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// One datagram as the engine receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The connection it arrived on.
+    pub conn: u64,
+    /// The sender (UDP) or the peer (TCP).
+    pub from: Option<SocketAddr>,
+    /// The payload, without framing.
+    pub data: Vec<u8>,
+}
+
+/// Counters of one reader.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// Datagrams queued for the engine.
+    pub datagrams: u64,
+    /// Payload bytes queued.
+    pub bytes: u64,
+    /// Datagrams waiting in the queue now.
+    pub queue_size: u64,
+    /// UDP datagrams dropped because the queue was full.
+    pub dropped_overflow: u64,
+    /// UDP datagrams dropped for a bad checksum header.
+    pub dropped_checksum: u64,
+    /// UDP datagrams dropped for exceeding the maximum size.
+    pub dropped_too_large: u64,
+    /// Datagrams a RecentConnectionReader replaced with a newer one.
+    pub replaced: u64,
+    /// Times TCP reading paused because the queue was full.
+    pub backpressure_pauses: u64,
+    /// Connections currently watched.
+    pub connections: u64,
+}
+
+enum Ctl {
+    Add(Arc<Connection>),
+    Remove(u64),
+    Space,
+    Stop,
+}
+
+struct Queue {
+    items: VecDeque<Received>,
+}
+
+struct Loop {
+    ctl: Sender<Ctl>,
+    waker: Arc<Waker>,
+    registry: Registry,
+    join: Mutex<Option<JoinHandle<()>>>,
+    watched: AtomicUsize,
+}
+
+impl Loop {
+    fn send(&self, msg: Ctl) {
+        let _ = self.ctl.send(msg);
+        let _ = self.waker.wake();
+    }
+}
+
+struct Inner {
+    manager: Manager,
+    recent: bool,
+    header_size: AtomicU8,
+    raw: AtomicBool,
+    /// 0: the default for the header size.
+    max_datagram: AtomicUsize,
+    max_queue: AtomicUsize,
+    queue: Mutex<Queue>,
+    available: Condvar,
+    waiters: AtomicUsize,
+    /// Set by a loop that parked TCP data for lack of room; cleared by the engine's wake-up.
+    starved: AtomicBool,
+    overflowed: AtomicBool,
+    loops: Vec<Loop>,
+    /// Polling mode: the loop that `data_available` and `poll` run.
+    inline: Option<Mutex<ReadLoop>>,
+    assigned: Mutex<HashMap<u64, usize>>,
+    closed: AtomicBool,
+    datagrams: AtomicU64,
+    bytes: AtomicU64,
+    dropped_overflow: AtomicU64,
+    dropped_checksum: AtomicU64,
+    dropped_too_large: AtomicU64,
+    replaced: AtomicU64,
+    pauses: AtomicU64,
+}
+
+/// A reader: see the module documentation. Clones share the same reader.
+#[derive(Clone)]
+pub struct Reader {
+    inner: Arc<Inner>,
+}
+
+struct ConnState {
+    conn: Arc<Connection>,
+    decoder: Decoder,
+    pending: VecDeque<Received>,
+    closing: Option<(CloseReason, i32, String)>,
+}
+
+enum Outcome {
+    Drained,
+    MoreToRead,
+    Blocked,
+    Gone,
+}
+
+struct ReadLoop {
+    inner: std::sync::Weak<Inner>,
+    poll: Poll,
+    events: Events,
+    rx: Receiver<Ctl>,
+    conns: HashMap<u64, ConnState>,
+    ready: VecDeque<u64>,
+    in_ready: HashSet<u64>,
+    blocked: Vec<u64>,
+    scratch: Vec<u8>,
+    batch: Vec<Received>,
+}
+
+impl Inner {
+    fn framing(&self) -> Framing {
+        Framing {
+            header_size: self.header_size.load(Ordering::Relaxed),
+            raw: self.raw.load(Ordering::Relaxed),
+        }
+    }
+
+    fn max_datagram(&self) -> usize {
+        match self.max_datagram.load(Ordering::Relaxed) {
+            0 if self.framing().tcp_header_len() == 4 => DEFAULT_MAX_DATAGRAM_H4,
+            0 => DEFAULT_MAX_DATAGRAM_H2,
+            n => n,
+        }
+    }
+
+    fn lock_queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Moves as many of `items` into the queue as fit; the rest stay in `items`, in order.
+    fn push_tcp(&self, items: &mut VecDeque<Received>) {
+        if items.is_empty() {
+            return;
+        }
+        let mut q = self.lock_queue();
+        if self.recent {
+            let last = items.pop_back();
+            self.replaced
+                .fetch_add((q.items.len() + items.len()) as u64, Ordering::Relaxed);
+            items.clear();
+            q.items.clear();
+            q.items.extend(last);
+        } else {
+            let room = self
+                .max_queue
+                .load(Ordering::Relaxed)
+                .saturating_sub(q.items.len());
+            let n = room.min(items.len());
+            q.items.extend(items.drain(..n));
+        }
+        drop(q);
+        self.notify();
+    }
+
+    /// Queues one UDP datagram, or drops and counts it when the queue is full.
+    fn push_udp(&self, item: Received, conn: &Connection) {
+        let mut q = self.lock_queue();
+        if self.recent {
+            if q.items.pop_front().is_some() {
+                stats::add(&self.replaced, 1);
+            }
+        } else if q.items.len() >= self.max_queue.load(Ordering::Relaxed) {
+            drop(q);
+            stats::add(&self.dropped_overflow, 1);
+            stats::add(&conn.stats.dropped_overflow, 1);
+            self.overflowed.store(true, Ordering::Release);
+            return;
+        }
+        q.items.push_back(item);
+        drop(q);
+        self.notify();
+    }
+
+    fn notify(&self) {
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            // Taking the lock orders this notify after a waiter's check of the queue.
+            drop(self.lock_queue());
+            self.available.notify_all();
+        }
+    }
+
+    fn count_in(&self, conn: &Connection, item: &Received) {
+        let n = item.data.len() as u64;
+        stats::add(&self.datagrams, 1);
+        stats::add(&self.bytes, n);
+        stats::add(&conn.stats.datagrams_in, 1);
+        stats::add(&conn.stats.bytes_in, n);
+    }
+}
+
+fn close_reason(err: &io::Error) -> CloseReason {
+    match err.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => CloseReason::Reset,
+        _ => CloseReason::Error,
+    }
+}
+
+impl ReadLoop {
+    fn new(inner: std::sync::Weak<Inner>, poll: Poll, rx: Receiver<Ctl>) -> Self {
+        ReadLoop {
+            inner,
+            poll,
+            events: Events::with_capacity(1024),
+            rx,
+            conns: HashMap::new(),
+            ready: VecDeque::new(),
+            in_ready: HashSet::new(),
+            blocked: Vec::new(),
+            scratch: vec![0; READ_CHUNK],
+            batch: Vec::new(),
+        }
+    }
+
+    fn mark_ready(&mut self, id: u64) {
+        if self.in_ready.insert(id) {
+            self.ready.push_back(id);
+        }
+    }
+
+    fn drop_conn(&mut self, id: u64) {
+        if let Some(st) = self.conns.remove(&id) {
+            let fd = st.conn.socket().as_raw_fd();
+            let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+        }
+        if let Some(inner) = self.inner.upgrade() {
+            inner
+                .assigned
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+        }
+    }
+
+    /// Handles control messages; false on Stop.
+    fn control(&mut self) -> bool {
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Ctl::Add(conn) => {
+                    let id = conn.id();
+                    let Some(inner) = self.inner.upgrade() else {
+                        return false;
+                    };
+                    let framing = inner.framing();
+                    self.conns.insert(
+                        id,
+                        ConnState {
+                            conn,
+                            decoder: Decoder::new(framing, inner.max_datagram()),
+                            pending: VecDeque::new(),
+                            closing: None,
+                        },
+                    );
+                    // Data that arrived before registration is read without waiting.
+                    self.mark_ready(id);
+                }
+                Ctl::Remove(id) => {
+                    self.conns.remove(&id);
+                }
+                Ctl::Space => {
+                    let blocked = std::mem::take(&mut self.blocked);
+                    for id in blocked {
+                        self.mark_ready(id);
+                    }
+                }
+                Ctl::Stop => return false,
+            }
+        }
+        true
+    }
+
+    /// One turn: control messages, readiness (waiting up to `timeout` when nothing is
+    /// known to be ready), then the ready connections. False when the loop must stop.
+    fn turn(&mut self, timeout: Option<Duration>) -> bool {
+        if !self.control() {
+            return false;
+        }
+        let timeout = if self.ready.is_empty() {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        if let Err(e) = self.poll.poll(&mut self.events, timeout)
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            if let Some(inner) = self.inner.upgrade() {
+                inner
+                    .manager
+                    .log(LogLevel::Error, || format!("reader poll failed: {e}"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let ids: Vec<u64> = self
+            .events
+            .iter()
+            .filter(|e| e.token() != WAKE)
+            .map(|e| e.token().0 as u64)
+            .collect();
+        for id in ids {
+            self.mark_ready(id);
+        }
+        if !self.control() {
+            return false;
+        }
+        let Some(inner) = self.inner.upgrade() else {
+            return false;
+        };
+        // Each connection ready now gets one read; those with more wait for the next turn,
+        // behind the others.
+        for _ in 0..self.ready.len() {
+            let Some(id) = self.ready.pop_front() else {
+                break;
+            };
+            self.in_ready.remove(&id);
+            match self.read_conn(&inner, id) {
+                Outcome::MoreToRead => self.mark_ready(id),
+                Outcome::Blocked => {
+                    self.blocked.push(id);
+                    stats::add(&inner.pauses, 1);
+                    inner.starved.store(true, Ordering::SeqCst);
+                }
+                Outcome::Gone => self.drop_conn(id),
+                Outcome::Drained => {}
+            }
+        }
+        // A wake-up for room may have come and gone while the connections were reading.
+        if !self.blocked.is_empty() && queue_has_room(&inner) {
+            for id in std::mem::take(&mut self.blocked) {
+                self.mark_ready(id);
+            }
+        }
+        true
+    }
+
+    fn read_conn(&mut self, inner: &Inner, id: u64) -> Outcome {
+        let Some(st) = self.conns.get_mut(&id) else {
+            return Outcome::Drained;
+        };
+        // Parked datagrams go first; nothing more is read until they are queued.
+        if !st.pending.is_empty() {
+            inner.push_tcp(&mut st.pending);
+            if !st.pending.is_empty() {
+                return Outcome::Blocked;
+            }
+        }
+        if let Some((reason, errno, msg)) = st.closing.take() {
+            inner.manager.report_close(&st.conn, reason, errno, &msg);
+            return Outcome::Gone;
+        }
+        match st.conn.kind() {
+            ConnectionKind::Udp => read_udp(inner, st, &mut self.scratch),
+            _ => read_tcp(inner, st, &mut self.scratch, &mut self.batch),
+        }
+    }
+}
+
+fn queue_has_room(inner: &Inner) -> bool {
+    inner.recent || inner.lock_queue().items.len() < inner.max_queue.load(Ordering::Relaxed)
+}
+
+fn read_tcp(
+    inner: &Inner,
+    st: &mut ConnState,
+    scratch: &mut [u8],
+    batch: &mut Vec<Received>,
+) -> Outcome {
+    let n = match st.conn.recv_bytes(scratch) {
+        Ok(0) => {
+            let msg = "the peer closed the connection";
+            return finish(inner, st, CloseReason::PeerClosed, 0, msg.into());
+        }
+        Ok(n) => n,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::Drained,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Outcome::MoreToRead,
+        Err(e) => {
+            let msg = format!("receive failed: {e}");
+            return finish(
+                inner,
+                st,
+                close_reason(&e),
+                e.raw_os_error().unwrap_or(0),
+                msg,
+            );
+        }
+    };
+    if st.conn.is_closed() {
+        return Outcome::Gone;
+    }
+    let conn_id = st.conn.id();
+    let from = st.conn.peer_address();
+    let fed = st.decoder.feed(&scratch[..n], |frame| {
+        batch.push(Received {
+            conn: conn_id,
+            from,
+            data: frame.to_vec(),
+        });
+    });
+    for item in batch.iter() {
+        inner.count_in(&st.conn, item);
+    }
+    st.pending.extend(batch.drain(..));
+    inner.push_tcp(&mut st.pending);
+    if let Err(e) = fed {
+        let reason = if e.kind() == ErrorKind::TooLarge {
+            CloseReason::TooLarge
+        } else {
+            CloseReason::ProtocolViolation
+        };
+        return finish(inner, st, reason, 0, e.message().to_string());
+    }
+    if !st.pending.is_empty() {
+        Outcome::Blocked
+    } else {
+        // Edge-triggered: read again next turn until the socket says WouldBlock (a short
+        // read may still leave an end-of-stream behind it).
+        Outcome::MoreToRead
+    }
+}
+
+/// Closes after the datagrams already decoded have been queued.
+fn finish(
+    inner: &Inner,
+    st: &mut ConnState,
+    reason: CloseReason,
+    errno: i32,
+    msg: String,
+) -> Outcome {
+    if st.pending.is_empty() {
+        inner.manager.report_close(&st.conn, reason, errno, &msg);
+        Outcome::Gone
+    } else {
+        st.closing = Some((reason, errno, msg));
+        Outcome::Blocked
+    }
+}
+
+fn read_udp(inner: &Inner, st: &mut ConnState, scratch: &mut [u8]) -> Outcome {
+    let framing = inner.framing();
+    let max = inner.max_datagram();
+    // Up to 64 packets per turn, so one flooded socket does not starve the others.
+    for _ in 0..64 {
+        let (n, from) = match st.conn.udp_recv_from(scratch) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::Drained,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // ICMP errors surface on UDP sockets as ECONNREFUSED: about one earlier packet,
+            // not this socket. Keep reading.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+            Err(e) => {
+                let msg = format!("UDP receive failed: {e}");
+                return finish(
+                    inner,
+                    st,
+                    CloseReason::Error,
+                    e.raw_os_error().unwrap_or(0),
+                    msg,
+                );
+            }
+        };
+        if st.conn.is_closed() {
+            return Outcome::Gone;
+        }
+        if n == 0 {
+            continue; // Panda3D ignores empty packets too; they are not a reset.
+        }
+        let Some(payload) = framing.decode_udp(&scratch[..n]) else {
+            stats::add(&inner.dropped_checksum, 1);
+            stats::add(&st.conn.stats.dropped_checksum, 1);
+            continue;
+        };
+        if payload.len() > max {
+            stats::add(&inner.dropped_too_large, 1);
+            stats::add(&st.conn.stats.dropped_too_large, 1);
+            continue;
+        }
+        let item = Received {
+            conn: st.conn.id(),
+            from: Some(address::canonical(from)),
+            data: payload.to_vec(),
+        };
+        inner.count_in(&st.conn, &item);
+        inner.push_udp(item, &st.conn);
+    }
+    Outcome::MoreToRead
+}
+
+fn new_loop() -> Result<(Loop, ReadLoop)> {
+    let poll = Poll::new().map_err(|e| Error::io("create reader poll", &e))?;
+    let waker =
+        Arc::new(Waker::new(poll.registry(), WAKE).map_err(|e| Error::io("create waker", &e))?);
+    let registry = poll
+        .registry()
+        .try_clone()
+        .map_err(|e| Error::io("clone poll registry", &e))?;
+    let (tx, rx) = unbounded();
+    Ok((
+        Loop {
+            ctl: tx,
+            waker,
+            registry,
+            join: Mutex::new(None),
+            watched: AtomicUsize::new(0),
+        },
+        ReadLoop::new(std::sync::Weak::new(), poll, rx),
+    ))
+}
+
+impl Reader {
+    /// A queued reader with `threads` loop threads (0: polling mode).
+    pub fn new(manager: &Manager, threads: usize) -> Result<Reader> {
+        Self::build(manager, threads, false)
+    }
+
+    /// A RecentConnectionReader: keeps only the latest datagram.
+    pub fn new_recent(manager: &Manager, threads: usize) -> Result<Reader> {
+        Self::build(manager, threads, true)
+    }
+
+    fn build(manager: &Manager, threads: usize, recent: bool) -> Result<Reader> {
+        if threads > 256 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{threads} reader threads is more than the 256 allowed"),
+            ));
+        }
+        let mut loops = Vec::new();
+        let mut bodies = Vec::new();
+        for _ in 0..threads.max(1) {
+            let (l, body) = new_loop()?;
+            loops.push(l);
+            bodies.push(body);
+        }
+        let inline = if threads == 0 {
+            bodies.pop().map(Mutex::new)
+        } else {
+            None
+        };
+        let inner = Arc::new(Inner {
+            manager: manager.clone(),
+            recent,
+            header_size: AtomicU8::new(2),
+            raw: AtomicBool::new(false),
+            max_datagram: AtomicUsize::new(0),
+            max_queue: AtomicUsize::new(DEFAULT_MAX_QUEUE),
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+            }),
+            available: Condvar::new(),
+            waiters: AtomicUsize::new(0),
+            starved: AtomicBool::new(false),
+            overflowed: AtomicBool::new(false),
+            loops,
+            inline,
+            assigned: Mutex::new(HashMap::new()),
+            closed: AtomicBool::new(false),
+            datagrams: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            dropped_overflow: AtomicU64::new(0),
+            dropped_checksum: AtomicU64::new(0),
+            dropped_too_large: AtomicU64::new(0),
+            replaced: AtomicU64::new(0),
+            pauses: AtomicU64::new(0),
+        });
+        // The loops hold the reader weakly, so dropping the last handle stops them.
+        if let Some(inline) = &inner.inline {
+            inline.lock().unwrap_or_else(|p| p.into_inner()).inner = Arc::downgrade(&inner);
+        }
+        for (i, mut body) in bodies.into_iter().enumerate() {
+            body.inner = Arc::downgrade(&inner);
+            let handle = std::thread::Builder::new()
+                .name(format!("gamenet-reader-{i}"))
+                .spawn(move || while body.turn(None) {})
+                .map_err(|e| Error::io("spawn reader thread", &e))?;
+            *inner.loops[i]
+                .join
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(handle);
+        }
+        Ok(Reader { inner })
+    }
+
+    /// The number of loop threads (0: polling mode).
+    pub fn num_threads(&self) -> usize {
+        if self.inner.inline.is_some() {
+            0
+        } else {
+            self.inner.loops.len()
+        }
+    }
+
+    /// Whether this is a RecentConnectionReader.
+    pub fn is_recent(&self) -> bool {
+        self.inner.recent
+    }
+
+    /// Raw mode: no TCP framing (each read is a datagram) and no UDP checksum header.
+    /// Applies to connections added afterwards.
+    pub fn set_raw_mode(&self, raw: bool) {
+        self.inner.raw.store(raw, Ordering::Relaxed);
+    }
+
+    /// The framing in force for connections added from now on.
+    pub fn framing(&self) -> Framing {
+        self.inner.framing()
+    }
+
+    /// The TCP header size, 0, 2 (default) or 4, for connections added afterwards.
+    pub fn set_tcp_header_size(&self, size: i32) -> Result<()> {
+        let s = check_header_size(size)?;
+        self.inner.header_size.store(s, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The largest datagram accepted (0: 65535 with a 2-byte header, 1 MiB with 4), for
+    /// connections added afterwards. A TCP peer announcing more is closed with reason
+    /// `TooLarge`; a larger UDP datagram is dropped and counted.
+    pub fn set_max_datagram_size(&self, n: usize) {
+        self.inner.max_datagram.store(n, Ordering::Relaxed);
+    }
+
+    /// The largest datagram accepted now.
+    pub fn max_datagram_size(&self) -> usize {
+        self.inner.max_datagram()
+    }
+
+    /// Bounds the queue, in datagrams (at least 1).
+    pub fn set_max_queue_size(&self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "queue size must be at least 1",
+            ));
+        }
+        self.inner.max_queue.store(n, Ordering::Relaxed);
+        self.wake_starved();
+        Ok(())
+    }
+
+    /// The queue bound.
+    pub fn max_queue_size(&self) -> usize {
+        self.inner.max_queue.load(Ordering::Relaxed)
+    }
+
+    /// Datagrams waiting in the queue.
+    pub fn current_queue_size(&self) -> usize {
+        self.inner.lock_queue().items.len()
+    }
+
+    /// Whether UDP datagrams were dropped for a full queue since the last call (clears it).
+    pub fn take_overflow(&self) -> bool {
+        self.inner.overflowed.swap(false, Ordering::AcqRel)
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> ReaderStats {
+        let i = &self.inner;
+        ReaderStats {
+            datagrams: stats::get(&i.datagrams),
+            bytes: stats::get(&i.bytes),
+            queue_size: self.current_queue_size() as u64,
+            dropped_overflow: stats::get(&i.dropped_overflow),
+            dropped_checksum: stats::get(&i.dropped_checksum),
+            dropped_too_large: stats::get(&i.dropped_too_large),
+            replaced: stats::get(&i.replaced),
+            backpressure_pauses: stats::get(&i.pauses),
+            connections: i.assigned.lock().unwrap_or_else(|p| p.into_inner()).len() as u64,
+        }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "the reader has been shut down",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts watching connection `id` (TCP stream or UDP) at once.
+    pub fn add_connection(&self, id: u64) -> Result<()> {
+        self.check_open()?;
+        let conn = self.inner.manager.connection(id)?;
+        if conn.kind() == ConnectionKind::TcpRendezvous {
+            return Err(Error::new(
+                ErrorKind::WrongKind,
+                format!("connection {id} is a rendezvous socket: add it to a listener"),
+            ));
+        }
+        let mut assigned = self
+            .inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if assigned.contains_key(&id) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("connection {id} is already on this reader"),
+            ));
+        }
+        let (idx, lp) = self
+            .inner
+            .loops
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| l.watched.load(Ordering::Relaxed))
+            .expect("a reader has at least one loop");
+        // The loop learns of the connection before epoll can report it.
+        let fd = conn.socket().as_raw_fd();
+        lp.send(Ctl::Add(conn));
+        lp.registry
+            .register(&mut SourceFd(&fd), Token(id as usize), Interest::READABLE)
+            .map_err(|e| Error::io(format!("watch connection {id}"), &e))?;
+        lp.watched.fetch_add(1, Ordering::Relaxed);
+        assigned.insert(id, idx);
+        Ok(())
+    }
+
+    /// Stops watching connection `id`; it stays open. Datagrams already queued stay queued.
+    pub fn remove_connection(&self, id: u64) -> Result<()> {
+        let idx = self
+            .inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UnknownConnection,
+                    format!("connection {id} is not on this reader"),
+                )
+            })?;
+        let lp = &self.inner.loops[idx];
+        if let Ok(conn) = self.inner.manager.connection(id) {
+            let fd = conn.socket().as_raw_fd();
+            let _ = lp.registry.deregister(&mut SourceFd(&fd));
+        }
+        lp.watched.fetch_sub(1, Ordering::Relaxed);
+        lp.send(Ctl::Remove(id));
+        Ok(())
+    }
+
+    /// Whether connection `id` is on this reader and open.
+    pub fn is_connection_ok(&self, id: u64) -> bool {
+        self.inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&id)
+            && self.inner.manager.connection(id).is_ok()
+    }
+
+    /// Polling mode: one non-blocking turn of the loop on this thread (skipped when another
+    /// thread is running it).
+    fn pump(&self, timeout: Option<Duration>) {
+        if let Some(inline) = &self.inner.inline {
+            let guard = if timeout == Some(Duration::ZERO) {
+                inline.try_lock().ok()
+            } else {
+                Some(inline.lock().unwrap_or_else(|p| p.into_inner()))
+            };
+            if let Some(mut l) = guard {
+                l.turn(timeout);
+            }
+        }
+    }
+
+    /// Whether a datagram is waiting. In polling mode this reads the ready sockets first.
+    pub fn data_available(&self) -> bool {
+        if self.current_queue_size() > 0 {
+            return true;
+        }
+        self.pump(Some(Duration::ZERO));
+        self.current_queue_size() > 0
+    }
+
+    /// Waits up to `timeout` (`None`: forever) for a datagram; true when one is waiting.
+    pub fn poll(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        if self.inner.inline.is_some() {
+            loop {
+                if self.data_available() {
+                    return true;
+                }
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                if left == Some(Duration::ZERO) || self.inner.closed.load(Ordering::Acquire) {
+                    return false;
+                }
+                self.pump(left.or(Some(Duration::from_millis(100))));
+            }
+        }
+        let mut q = self.inner.lock_queue();
+        self.inner.waiters.fetch_add(1, Ordering::SeqCst);
+        let found = loop {
+            if !q.items.is_empty() {
+                break true;
+            }
+            if self.inner.closed.load(Ordering::Acquire) {
+                break false;
+            }
+            let left = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(l) if !l.is_zero() => l,
+                    _ => break false,
+                },
+                None => Duration::from_millis(100),
+            };
+            q = self
+                .inner
+                .available
+                .wait_timeout(q, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        };
+        self.inner.waiters.fetch_sub(1, Ordering::SeqCst);
+        found
+    }
+
+    fn wake_starved(&self) {
+        if self.inner.starved.swap(false, Ordering::SeqCst) {
+            for l in &self.inner.loops {
+                l.send(Ctl::Space);
+            }
+        }
+    }
+
+    /// Takes the oldest datagram, if any (polling mode reads first when the queue is empty).
+    pub fn get_data(&self) -> Option<Received> {
+        let item = self.inner.lock_queue().items.pop_front();
+        let item = match item {
+            Some(i) => Some(i),
+            None => {
+                self.pump(Some(Duration::ZERO));
+                self.inner.lock_queue().items.pop_front()
+            }
+        };
+        if item.is_some() {
+            self.wake_starved();
+        }
+        item
+    }
+
+    /// Takes the oldest datagram if `fits(len)` says the caller can hold it; otherwise
+    /// leaves it queued and returns its length as the error.
+    pub fn get_data_if(
+        &self,
+        fits: impl FnOnce(&Received) -> bool,
+    ) -> std::result::Result<Option<Received>, usize> {
+        if self.current_queue_size() == 0 {
+            self.pump(Some(Duration::ZERO));
+        }
+        let mut q = self.inner.lock_queue();
+        let Some(front) = q.items.front() else {
+            return Ok(None);
+        };
+        if !fits(front) {
+            return Err(front.data.len());
+        }
+        let item = q.items.pop_front();
+        drop(q);
+        self.wake_starved();
+        Ok(item)
+    }
+
+    /// Takes queued datagrams while `take` accepts them (at most `max`), in one lock.
+    pub fn get_batch(&self, max: usize, mut take: impl FnMut(&Received) -> bool) -> Vec<Received> {
+        if self.current_queue_size() == 0 {
+            self.pump(Some(Duration::ZERO));
+        }
+        let mut out = Vec::new();
+        let mut q = self.inner.lock_queue();
+        while out.len() < max {
+            match q.items.front() {
+                Some(f) if take(f) => out.extend(q.items.pop_front()),
+                _ => break,
+            }
+        }
+        drop(q);
+        if !out.is_empty() {
+            self.wake_starved();
+        }
+        out
+    }
+
+    /// Stops the loop threads within a bounded time (they never wait on a peer) and stops
+    /// watching every connection. The connections stay open. Calling it again does nothing.
+    pub fn shutdown(&self) {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for l in &self.inner.loops {
+            l.send(Ctl::Stop);
+        }
+        for l in &self.inner.loops {
+            if let Some(j) = l.join.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                let _ = j.join();
+            }
+        }
+        if let Some(inline) = &self.inner.inline {
+            let mut l = inline.lock().unwrap_or_else(|p| p.into_inner());
+            let ids: Vec<u64> = l.conns.keys().copied().collect();
+            for id in ids {
+                l.drop_conn(id);
+            }
+        }
+        self.inner
+            .assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.inner.available.notify_all();
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for l in &self.loops {
+            l.send(Ctl::Stop);
+        }
+    }
+}

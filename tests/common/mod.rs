@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use gamenet::{Listener, Manager, Reader, Received, address};
+
+/// A rendezvous on 127.0.0.1 with a free port; returns its id and address.
+pub fn rendezvous(m: &Manager) -> (u64, SocketAddr) {
+    let r = m
+        .open_tcp_server_rendezvous(Some("127.0.0.1"), 0, 1024)
+        .unwrap();
+    let port = m.connection(r).unwrap().local_address().port();
+    (r, address::localhost(port, false))
+}
+
+/// A client connection and the server side of it, accepted through `listener`.
+pub fn connected_pair(m: &Manager, listener: &Listener, at: SocketAddr) -> (u64, u64) {
+    let client = m
+        .open_tcp_client(&[at], Some(Duration::from_secs(5)))
+        .unwrap();
+    assert!(
+        listener.poll(Some(Duration::from_secs(10))),
+        "no connection accepted"
+    );
+    let server = listener.get_new_connection().unwrap().conn;
+    (client, server)
+}
+
+/// Takes `n` datagrams from `reader`, failing after `limit` without progress.
+pub fn take(reader: &Reader, n: usize, limit: Duration) -> Vec<Received> {
+    let mut out = Vec::with_capacity(n);
+    let mut last = Instant::now();
+    while out.len() < n {
+        if reader.poll(Some(Duration::from_millis(50))) {
+            while let Some(d) = reader.get_data() {
+                out.push(d);
+                last = Instant::now();
+            }
+        }
+        assert!(
+            last.elapsed() < limit,
+            "stalled after {} of {n} datagrams",
+            out.len()
+        );
+    }
+    out
+}
+
+/// Runs `f` on a thread and fails if it has not finished within `limit` (a hang detector,
+/// not a timing assertion: the limit is far above the expected time).
+pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).expect("operation hung")
+}
