@@ -74,6 +74,9 @@
 // Log level: detail for debugging.
 #define GAMENET_LOG_DEBUG 4
 
+// Default reader queue bound, in datagrams.
+#define GAMENET_READER_DEFAULT_MAX_QUEUE 65536
+
 // Major version of the gamenet this header belongs to.
 #define GAMENET_VERSION_MAJOR 0
 
@@ -82,6 +85,18 @@
 
 // Patch version.
 #define GAMENET_VERSION_PATCH 0
+
+// Default writer queue bound, in datagrams.
+#define GAMENET_WRITER_DEFAULT_MAX_QUEUE 65536
+
+// Default bound of one connection's outbound buffer, in bytes.
+#define GAMENET_WRITER_DEFAULT_MAX_BUFFER_BYTES (8 << 20)
+
+// Default largest UDP payload (Panda3D's `is_valid_for_udp`).
+#define GAMENET_WRITER_DEFAULT_UDP_MAX 1500
+
+// How long `gamenet_writer_free` lets queued datagrams leave.
+#define GAMENET_WRITER_FREE_FLUSH_MS 1000
 
 // The result of every fallible gamenet function. `GAMENET_OK` (0) is success and
 // `GAMENET_EMPTY` (1) means "nothing to return" (not an error, no last-error is set);
@@ -199,9 +214,24 @@ typedef struct gamenet_datagram gamenet_datagram;
 // A read position over a copy of some bytes (Panda3D's `DatagramIterator`).
 typedef struct gamenet_datagram_iterator gamenet_datagram_iterator;
 
+// Accepts TCP connections on rendezvous sockets (Panda3D's `QueuedConnectionListener`).
+// Every function may be called from any thread.
+typedef struct gamenet_listener gamenet_listener;
+
 // Owns connections and reports their closes (Panda3D's `QueuedConnectionManager`).
 // Every function taking a manager may be called from any thread.
 typedef struct gamenet_manager gamenet_manager;
+
+// Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
+// threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
+// the caller's thread; with N threads, N epoll threads do. Every function may be called
+// from any thread.
+typedef struct gamenet_reader gamenet_reader;
+
+// Sends datagrams (Panda3D's `ConnectionWriter`). With 0 threads it writes in the caller's
+// thread; with N threads, on N shard threads. Every function may be called from any
+// thread.
+typedef struct gamenet_writer gamenet_writer;
 
 // An IPv4 or IPv6 address with a port, by value. `family` is `GAMENET_AF_IPV4` (the first
 // 4 bytes of `ip` hold the address, network order), `GAMENET_AF_IPV6` (all 16 bytes), or
@@ -222,6 +252,49 @@ typedef struct gamenet_address {
 // A connection id: generation-checked, never reused, 0 = none. A closed (stale) or foreign
 // id makes every function return `GAMENET_ERR_UNKNOWN_CONNECTION`.
 typedef uint64_t gamenet_conn;
+
+// Traffic and drop counters of one connection.
+typedef struct gamenet_conn_stats {
+  // Datagrams received and queued.
+  uint64_t datagrams_in;
+  // Payload bytes received.
+  uint64_t bytes_in;
+  // Datagrams handed to the kernel.
+  uint64_t datagrams_out;
+  // Bytes handed to the kernel, framing included.
+  uint64_t bytes_out;
+  // UDP datagrams dropped for a bad checksum header.
+  uint64_t dropped_checksum;
+  // UDP datagrams dropped because the reader queue was full.
+  uint64_t dropped_overflow;
+  // UDP datagrams dropped for exceeding the reader's maximum size.
+  uint64_t dropped_too_large;
+  // Bytes queued by writers and not yet handed to the kernel.
+  uint64_t pending_out_bytes;
+} gamenet_conn_stats;
+
+// A connection the listener accepted.
+typedef struct gamenet_new_connection {
+  // The rendezvous socket it arrived on.
+  gamenet_conn rendezvous;
+  // The new TCP connection.
+  gamenet_conn conn;
+  // The peer's address.
+  struct gamenet_address peer;
+} gamenet_new_connection;
+
+// Counters of a listener.
+typedef struct gamenet_listener_stats {
+  // Connections accepted.
+  uint64_t accepted;
+  // Accepts that failed for lack of descriptors or memory (each followed by a 100 ms
+  // pause of that socket; accepting then resumes).
+  uint64_t exhausted;
+  // Other accept failures.
+  uint64_t accept_errors;
+  // Accepted connections waiting to be taken.
+  uint64_t queue_size;
+} gamenet_listener_stats;
 
 // A log callback: `level` is `GAMENET_LOG_*`, `msg` is `len` bytes of UTF-8 followed by a
 // NUL, valid only during the call. It runs on the thread that logs: the caller's thread
@@ -263,6 +336,64 @@ typedef struct gamenet_interface {
   // The hardware address when `flags` has `GAMENET_IF_HAS_MAC`.
   uint8_t mac[6];
 } gamenet_interface;
+
+// Where a received datagram came from and where its bytes are.
+typedef struct gamenet_datagram_info {
+  // The connection it arrived on.
+  gamenet_conn conn;
+  // The sender (UDP) or the peer (TCP).
+  struct gamenet_address from;
+  // Offset of its bytes in the batch buffer (`gamenet_reader_get_data_batch`), else 0.
+  size_t offset;
+  // Its length in bytes.
+  size_t len;
+} gamenet_datagram_info;
+
+// Counters of a reader.
+typedef struct gamenet_reader_stats {
+  // Datagrams queued for the engine.
+  uint64_t datagrams;
+  // Payload bytes queued.
+  uint64_t bytes;
+  // Datagrams in the queue now.
+  uint64_t queue_size;
+  // UDP datagrams dropped because the queue was full.
+  uint64_t dropped_overflow;
+  // UDP datagrams dropped for a bad checksum header.
+  uint64_t dropped_checksum;
+  // UDP datagrams dropped for exceeding the maximum size.
+  uint64_t dropped_too_large;
+  // Datagrams a recent-only reader replaced with newer ones.
+  uint64_t replaced;
+  // Times TCP reading paused because the queue was full (backpressure).
+  uint64_t backpressure_pauses;
+  // Connections watched now.
+  uint64_t connections;
+} gamenet_reader_stats;
+
+// One buffer of a `gamenet_writer_send_iov` batch.
+typedef struct gamenet_buffer {
+  // The bytes (may be NULL when `len` is 0).
+  const uint8_t *data;
+  // Their number.
+  size_t len;
+} gamenet_buffer;
+
+// Counters of a writer.
+typedef struct gamenet_writer_stats {
+  // Datagrams accepted by the send functions.
+  uint64_t datagrams_sent;
+  // Payload bytes accepted.
+  uint64_t bytes_sent;
+  // Datagrams queued and not yet handed to the kernel.
+  uint64_t queue_size;
+  // Sends refused with GAMENET_ERR_WOULD_BLOCK.
+  uint64_t would_block;
+  // Connections closed because a write failed.
+  uint64_t send_errors;
+  // Datagrams left unsent when `gamenet_writer_shutdown` gave up.
+  uint64_t unsent_at_shutdown;
+} gamenet_writer_stats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -375,6 +506,9 @@ gamenet_result gamenet_conn_set_tos(struct gamenet_manager *m, gamenet_conn conn
 
 // Reads the type-of-service byte.
 gamenet_result gamenet_conn_get_tos(struct gamenet_manager *m, gamenet_conn conn, uint32_t *out);
+
+// The connection's counters.
+gamenet_result gamenet_conn_get_stats(struct gamenet_manager *m, gamenet_conn conn, struct gamenet_conn_stats *out);
 
 // Creates an empty datagram in `*out`. Free it with `gamenet_datagram_free`.
 gamenet_result gamenet_datagram_new(struct gamenet_datagram **out);
@@ -591,6 +725,41 @@ gamenet_result gamenet_datagram_iterator_get_be_float64(struct gamenet_datagram_
 // "unknown result code"). Never NULL; do not free.
 const char *gamenet_result_str(int32_t code);
 
+// Creates a listener for `m` with `num_threads` accept threads (0: polling mode).
+gamenet_result gamenet_listener_new(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_listener **out);
+
+// Stops the listener and frees it; connections stay open. NULL is a no-op; a handle
+// freed already returns `GAMENET_ERR_INVALID_HANDLE`.
+gamenet_result gamenet_listener_free(struct gamenet_listener *l);
+
+// Stops the accept threads within a bounded time; connections stay open.
+gamenet_result gamenet_listener_shutdown(struct gamenet_listener *l);
+
+// Starts accepting on rendezvous connection `rendezvous`.
+gamenet_result gamenet_listener_add_connection(struct gamenet_listener *l, gamenet_conn rendezvous);
+
+// Stops accepting on `rendezvous` (it stays open).
+gamenet_result gamenet_listener_remove_connection(struct gamenet_listener *l, gamenet_conn rendezvous);
+
+// Adds every connection accepted from now on to reader `r` at once (NULL: stop doing
+// so). The reader must stay alive while it is set; freeing it unsets nothing, but a
+// freed reader's handle is simply no longer used.
+gamenet_result gamenet_listener_set_reader(struct gamenet_listener *l, struct gamenet_reader *r);
+
+// Whether an accepted connection is waiting (polling mode accepts first). False for an
+// invalid listener.
+bool gamenet_listener_new_connection_available(struct gamenet_listener *l);
+
+// Waits up to `timeout_ms` (negative: no limit) for an accepted connection:
+// `GAMENET_OK` when one is waiting, `GAMENET_EMPTY` when the time ran out.
+gamenet_result gamenet_listener_poll(struct gamenet_listener *l, int32_t timeout_ms);
+
+// Takes the oldest accepted connection into `*out`: `GAMENET_OK`, or `GAMENET_EMPTY`.
+gamenet_result gamenet_listener_get_new_connection(struct gamenet_listener *l, struct gamenet_new_connection *out);
+
+// The listener's counters.
+gamenet_result gamenet_listener_get_stats(struct gamenet_listener *l, struct gamenet_listener_stats *out);
+
 // Creates a manager in `*out`. Free it with `gamenet_manager_free`.
 gamenet_result gamenet_manager_new(struct gamenet_manager **out);
 
@@ -651,9 +820,176 @@ gamenet_result gamenet_manager_get_host_name(struct gamenet_manager *m, char *bu
 // with the needed count, nothing written (`out` may be NULL with `cap` 0).
 gamenet_result gamenet_manager_get_interfaces(struct gamenet_manager *m, struct gamenet_interface *out, size_t cap, size_t *out_count);
 
+// Creates a queued reader for `m` with `num_threads` threads (0: polling mode; at most
+// 256).
+gamenet_result gamenet_reader_new(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_reader **out);
+
+// Creates a reader that keeps only the most recent datagram (Panda3D's
+// `RecentConnectionReader`).
+gamenet_result gamenet_reader_new_recent(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_reader **out);
+
+// Stops the reader's threads and frees it; its connections stay open. NULL is a no-op;
+// a handle freed already returns `GAMENET_ERR_INVALID_HANDLE`.
+gamenet_result gamenet_reader_free(struct gamenet_reader *r);
+
+// Stops the reader's threads within a bounded time; its connections stay open.
+gamenet_result gamenet_reader_shutdown(struct gamenet_reader *r);
+
+// Starts reading TCP stream or UDP connection `conn`, at once.
+gamenet_result gamenet_reader_add_connection(struct gamenet_reader *r, gamenet_conn conn);
+
+// Stops reading `conn`; it stays open, and what is queued stays queued.
+gamenet_result gamenet_reader_remove_connection(struct gamenet_reader *r, gamenet_conn conn);
+
+// Whether `conn` is on this reader and open. False for an invalid reader.
+bool gamenet_reader_is_connection_ok(struct gamenet_reader *r, gamenet_conn conn);
+
+// Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
+// header (UDP).
+gamenet_result gamenet_reader_set_raw_mode(struct gamenet_reader *r, bool raw);
+
+// The TCP header size (0, 2 or 4) for connections added afterwards.
+gamenet_result gamenet_reader_set_tcp_header_size(struct gamenet_reader *r, int32_t size);
+
+// The TCP header size in force.
+gamenet_result gamenet_reader_get_tcp_header_size(struct gamenet_reader *r, int32_t *out);
+
+// The largest datagram accepted, for connections added afterwards (0: 65535 with a
+// 2-byte header, 1 MiB with a 4-byte header). A TCP peer that announces more is closed
+// with `GAMENET_CLOSE_TOO_LARGE`; a larger UDP datagram is dropped and counted.
+gamenet_result gamenet_reader_set_max_datagram_size(struct gamenet_reader *r, size_t n);
+
+// The largest datagram accepted now.
+gamenet_result gamenet_reader_get_max_datagram_size(struct gamenet_reader *r, size_t *out);
+
+// Bounds the queue, in datagrams (at least 1; default `GAMENET_READER_DEFAULT_MAX_QUEUE`).
+// When it is full, TCP reading pauses (nothing is lost) and UDP datagrams are dropped
+// and counted.
+gamenet_result gamenet_reader_set_max_queue_size(struct gamenet_reader *r, size_t n);
+
+// Datagrams waiting in the queue.
+gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, size_t *out);
+
+// Whether a datagram is waiting (in polling mode, reads the ready sockets first). False
+// for an invalid reader.
+bool gamenet_reader_data_available(struct gamenet_reader *r);
+
+// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
+// waiting, `GAMENET_EMPTY` when the time ran out.
+gamenet_result gamenet_reader_poll(struct gamenet_reader *r, int32_t timeout_ms);
+
+// Takes the oldest datagram: its bytes into `buf`, its length into `*out_len`, its
+// origin into `*info`. `GAMENET_EMPTY` when none is waiting. When `cap` is too small:
+// `GAMENET_ERR_BUFFER_TOO_SMALL`, `*out_len` = the needed size, and the datagram stays
+// queued.
+gamenet_result gamenet_reader_get_data(struct gamenet_reader *r, struct gamenet_datagram_info *info, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Takes as many waiting datagrams as fit, in order: their bytes back to back into
+// `buf`, one `infos[i]` each (with `offset` and `len`), the count into `*out_count`.
+// `GAMENET_EMPTY` when none is waiting. When even the first does not fit:
+// `GAMENET_ERR_BUFFER_TOO_SMALL`, `*out_count` = 0 and `infos[0]` describes it (its
+// `len` is the size needed); it stays queued.
+gamenet_result gamenet_reader_get_data_batch(struct gamenet_reader *r, uint8_t *buf, size_t cap, struct gamenet_datagram_info *infos, size_t max_infos, size_t *out_count);
+
+// Zero-copy: takes the oldest datagram and points `*out_data` at its bytes, which stay
+// valid until the next `gamenet_reader_get_data_view` on this reader or its free.
+// `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
+gamenet_result gamenet_reader_get_data_view(struct gamenet_reader *r, struct gamenet_datagram_info *info, const uint8_t **out_data);
+
+// Whether UDP datagrams were dropped for a full queue since the last call (and clears
+// the flag). False for an invalid reader.
+bool gamenet_reader_take_overflow(struct gamenet_reader *r);
+
+// The reader's counters.
+gamenet_result gamenet_reader_get_stats(struct gamenet_reader *r, struct gamenet_reader_stats *out);
+
 // The version of the linked library as static NUL-terminated text ("0.1.0"). Compare with
 // the `GAMENET_VERSION_*` macros to detect a header/library mismatch. Never NULL.
 const char *gamenet_version(void);
+
+// Creates a writer for `m` with `num_threads` threads (0: immediate mode, at most 256).
+gamenet_result gamenet_writer_new(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_writer **out);
+
+// Shuts the writer down (letting queued datagrams leave for up to
+// `GAMENET_WRITER_FREE_FLUSH_MS`) and frees it. NULL is a no-op; a handle freed already
+// returns `GAMENET_ERR_INVALID_HANDLE`.
+gamenet_result gamenet_writer_free(struct gamenet_writer *w);
+
+// Sends one datagram on TCP connection `conn`. Non-blocking (`block` false): when the
+// queue or the connection's buffer is full, returns `GAMENET_ERR_WOULD_BLOCK` and queues
+// nothing. Blocking: waits for room, up to the send timeout. Too large for the TCP header
+// size: `GAMENET_ERR_TOO_LARGE`, nothing sent. A UDP connection: `GAMENET_ERR_WRONG_KIND`.
+gamenet_result gamenet_writer_send(struct gamenet_writer *w, gamenet_conn conn, const uint8_t *data, size_t len, bool block);
+
+// Sends one UDP datagram on connection `conn` to `to`, in the calling thread, with
+// Panda3D's checksum header unless raw. Above the UDP limit: `GAMENET_ERR_TOO_LARGE`.
+gamenet_result gamenet_writer_send_to(struct gamenet_writer *w, gamenet_conn conn, const struct gamenet_address *to, const uint8_t *data, size_t len, bool block);
+
+// Sends `count` datagrams on TCP connection `conn` in one call: their bytes back to back
+// in `data`, their lengths in `lens`. Returns `GAMENET_OK` with `*out_sent` = how many
+// were queued (all of them, or fewer when the queue filled up in non-blocking mode: send
+// the rest later); an error when none could be.
+gamenet_result gamenet_writer_send_batch(struct gamenet_writer *w, gamenet_conn conn, const uint8_t *data, const size_t *lens, size_t count, bool block, size_t *out_sent);
+
+// As `gamenet_writer_send_batch`, with the datagrams in `count` separate buffers.
+gamenet_result gamenet_writer_send_iov(struct gamenet_writer *w, gamenet_conn conn, const struct gamenet_buffer *bufs, size_t count, bool block, size_t *out_sent);
+
+// Writes what is pending now (collect-tcp data, what sockets did not take). Never
+// blocks. With an immediate writer, call it once per frame if sends may have been left
+// over.
+gamenet_result gamenet_writer_flush(struct gamenet_writer *w);
+
+// Stops accepting sends, lets what is queued leave for up to `flush_timeout_ms`, stops
+// the threads, and writes the number of datagrams that could not be sent to
+// `*out_unsent`. Never hangs. Later sends return `GAMENET_ERR_CLOSED`.
+gamenet_result gamenet_writer_shutdown(struct gamenet_writer *w, uint32_t flush_timeout_ms, uint64_t *out_unsent);
+
+// Bounds the queue, in datagrams (at least 1; default `GAMENET_WRITER_DEFAULT_MAX_QUEUE`).
+// Applies to writers with threads; an immediate writer has no queue.
+gamenet_result gamenet_writer_set_max_queue_size(struct gamenet_writer *w, size_t n);
+
+// The queue bound.
+gamenet_result gamenet_writer_get_max_queue_size(struct gamenet_writer *w, size_t *out);
+
+// Datagrams queued and not yet handed to the kernel.
+gamenet_result gamenet_writer_get_current_queue_size(struct gamenet_writer *w, size_t *out);
+
+// Bounds each connection's outbound buffer, in bytes (default
+// `GAMENET_WRITER_DEFAULT_MAX_BUFFER_BYTES`): a peer that stops reading fills only this.
+gamenet_result gamenet_writer_set_max_buffer_bytes(struct gamenet_writer *w, size_t n);
+
+// Raw mode: no TCP length header, no UDP checksum header.
+gamenet_result gamenet_writer_set_raw_mode(struct gamenet_writer *w, bool raw);
+
+// Whether raw mode is on.
+gamenet_result gamenet_writer_get_raw_mode(struct gamenet_writer *w, bool *out);
+
+// The TCP length header size: 0, 2 (default, Panda3D's) or 4 bytes, little-endian.
+gamenet_result gamenet_writer_set_tcp_header_size(struct gamenet_writer *w, int32_t size);
+
+// The TCP header size.
+gamenet_result gamenet_writer_get_tcp_header_size(struct gamenet_writer *w, int32_t *out);
+
+// The largest UDP payload `gamenet_writer_send_to` accepts (default 1500; at most 65507).
+gamenet_result gamenet_writer_set_udp_max_size(struct gamenet_writer *w, size_t n);
+
+// Whether a payload of `len` bytes may be sent over UDP (Panda3D's `is_valid_for_udp`).
+// False also for an invalid writer (the last error is then set).
+bool gamenet_writer_is_valid_for_udp(struct gamenet_writer *w, size_t len);
+
+// Collect-tcp: with `on`, TCP datagrams are held for up to `interval_ms` (at least 1)
+// and sent together on a timer; off, each leaves at once. `gamenet_writer_flush` sends
+// held datagrams early.
+gamenet_result gamenet_writer_set_collect_tcp(struct gamenet_writer *w, bool on, uint32_t interval_ms);
+
+// Whether collect-tcp is on, and its interval in milliseconds.
+gamenet_result gamenet_writer_get_collect_tcp(struct gamenet_writer *w, bool *out_on, uint32_t *out_interval_ms);
+
+// How long a blocking send waits for room, in milliseconds (0: no limit, the default).
+gamenet_result gamenet_writer_set_send_timeout(struct gamenet_writer *w, uint32_t timeout_ms);
+
+// The writer's counters.
+gamenet_result gamenet_writer_get_stats(struct gamenet_writer *w, struct gamenet_writer_stats *out);
 
 #ifdef __cplusplus
 }  // extern "C"

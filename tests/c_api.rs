@@ -114,6 +114,11 @@ fn c_datagram() {
 }
 
 #[test]
+fn c_io() {
+    c_test("test_io");
+}
+
+#[test]
 fn c_manager() {
     c_test("test_manager");
 }

@@ -298,3 +298,49 @@ pub extern "C" fn gamenet_conn_get_tos(
         Ok(())
     })
 }
+
+/// Traffic and drop counters of one connection.
+#[repr(C)]
+#[derive(Default)]
+pub struct gamenet_conn_stats {
+    /// Datagrams received and queued.
+    pub datagrams_in: u64,
+    /// Payload bytes received.
+    pub bytes_in: u64,
+    /// Datagrams handed to the kernel.
+    pub datagrams_out: u64,
+    /// Bytes handed to the kernel, framing included.
+    pub bytes_out: u64,
+    /// UDP datagrams dropped for a bad checksum header.
+    pub dropped_checksum: u64,
+    /// UDP datagrams dropped because the reader queue was full.
+    pub dropped_overflow: u64,
+    /// UDP datagrams dropped for exceeding the reader's maximum size.
+    pub dropped_too_large: u64,
+    /// Bytes queued by writers and not yet handed to the kernel.
+    pub pending_out_bytes: u64,
+}
+
+/// The connection's counters.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_conn_get_stats(
+    m: *mut gamenet_manager,
+    conn: gamenet_conn,
+    out: *mut gamenet_conn_stats,
+) -> gamenet_result {
+    with_conn(m, conn, |c| {
+        let out = out_ref(out, "out")?;
+        let s = c.stats();
+        *out = gamenet_conn_stats {
+            datagrams_in: s.datagrams_in,
+            bytes_in: s.bytes_in,
+            datagrams_out: s.datagrams_out,
+            bytes_out: s.bytes_out,
+            dropped_checksum: s.dropped_checksum,
+            dropped_overflow: s.dropped_overflow,
+            dropped_too_large: s.dropped_too_large,
+            pending_out_bytes: c.pending_out_bytes() as u64,
+        };
+        Ok(())
+    })
+}

@@ -106,6 +106,27 @@ pub(crate) fn in_bytes<'a>(data: *const u8, len: usize, name: &str) -> Result<&'
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
+/// `(p, count)` as a slice of `T`; NULL is allowed when `count` is 0.
+pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&'a [T]> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(null(name));
+    }
+    if count
+        .checked_mul(std::mem::size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("count of '{name}' is impossibly large ({count})"),
+        ));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `count` readable elements.
+    Ok(unsafe { std::slice::from_raw_parts(p, count) })
+}
+
 /// A NUL-terminated UTF-8 string argument.
 pub(crate) fn in_str<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
     opt_str(p, name)?.ok_or_else(|| null(name))

@@ -14,5 +14,8 @@ pub mod conn;
 pub mod datagram;
 pub mod error;
 pub mod handle;
+pub mod listener;
 pub mod manager;
+pub mod reader;
 pub mod version;
+pub mod writer;

@@ -41,7 +41,7 @@ static int g_fail;
 #define CHECK_NULL(expr) CHECK_RC(expr, GAMENET_ERR_NULL_POINTER)
 
 /* The message of the last failing call on this thread (static buffer). */
-static const char *last_error(void) {
+static __attribute__((unused)) const char *last_error(void) {
     static char buf[512];
     size_t len = 0;
     if (gamenet_last_error(buf, sizeof buf, &len) != GAMENET_OK) {

@@ -89,6 +89,31 @@ static void handles(void) {
     CHECK_RC(gamenet_manager_free((gamenet_manager *)(uintptr_t)0xdeadbeef),
              GAMENET_ERR_INVALID_HANDLE);
     CHECK_RC(gamenet_datagram_clear((gamenet_datagram *)(uintptr_t)1), GAMENET_ERR_INVALID_HANDLE);
+    {
+        gamenet_writer *w = NULL;
+        gamenet_reader *r = NULL;
+        gamenet_listener *l = NULL;
+        uint64_t unsent = 0;
+        CHECK_OK(gamenet_writer_new(m2, 1, &w));
+        CHECK_OK(gamenet_reader_new(m2, 1, &r));
+        CHECK_OK(gamenet_listener_new(m2, 1, &l));
+        CHECK_OK(gamenet_listener_set_reader(l, r));
+        /* A reader handle where a listener is expected, and the reverse. */
+        CHECK_RC(gamenet_listener_set_reader(l, (gamenet_reader *)(void *)l),
+                 GAMENET_ERR_INVALID_HANDLE);
+        CHECK_RC(gamenet_writer_flush((gamenet_writer *)(void *)r), GAMENET_ERR_INVALID_HANDLE);
+        CHECK_OK(gamenet_writer_shutdown(w, 100, &unsent));
+        CHECK(unsent == 0);
+        CHECK_OK(gamenet_writer_free(w));
+        CHECK_RC(gamenet_writer_free(w), GAMENET_ERR_INVALID_HANDLE);
+        CHECK_RC(gamenet_writer_flush(w), GAMENET_ERR_INVALID_HANDLE);
+        CHECK_OK(gamenet_reader_free(r));
+        CHECK_RC(gamenet_reader_free(r), GAMENET_ERR_INVALID_HANDLE);
+        CHECK(!gamenet_reader_data_available(r));
+        CHECK_OK(gamenet_listener_free(l));
+        CHECK_RC(gamenet_listener_free(l), GAMENET_ERR_INVALID_HANDLE);
+        CHECK_RC(gamenet_listener_poll(l, 0), GAMENET_ERR_INVALID_HANDLE);
+    }
     CHECK_OK(gamenet_manager_free(m2));
 }
 

@@ -224,6 +224,134 @@ static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
     CHECK_NULL(gamenet_conn_get_tos(m, tcp, NULL));
 }
 
+
+static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp) {
+    gamenet_writer *w = NULL;
+    gamenet_reader *r = NULL;
+    gamenet_listener *l = NULL;
+    gamenet_writer_stats ws;
+    gamenet_reader_stats rs;
+    gamenet_listener_stats ls;
+    gamenet_conn_stats cs;
+    gamenet_datagram_info info[2];
+    gamenet_new_connection nc;
+    gamenet_address to;
+    gamenet_buffer bufs[1];
+    const uint8_t *view = NULL;
+    static const uint8_t bytes[4] = {1, 2, 3, 4};
+    size_t lens[1] = {4};
+    uint8_t buf[16];
+    size_t n;
+    uint64_t unsent;
+    int32_t i32;
+    uint32_t u32;
+    bool on;
+
+    CHECK_NULL(gamenet_conn_get_stats(NULL, tcp, &cs));
+    CHECK_NULL(gamenet_conn_get_stats(m, tcp, NULL));
+
+    CHECK_NULL(gamenet_writer_new(NULL, 0, &w));
+    CHECK_NULL(gamenet_writer_new(m, 0, NULL));
+    CHECK_OK(gamenet_writer_new(m, 0, &w));
+    CHECK_OK(gamenet_writer_free(NULL));
+    CHECK_NULL(gamenet_writer_send(NULL, tcp, bytes, 4, false));
+    CHECK_NULL(gamenet_writer_send(w, tcp, NULL, 4, false));
+    CHECK_OK(gamenet_address_localhost(9, false, &to));
+    CHECK_NULL(gamenet_writer_send_to(NULL, udp, &to, bytes, 4, false));
+    CHECK_NULL(gamenet_writer_send_to(w, udp, NULL, bytes, 4, false));
+    CHECK_NULL(gamenet_writer_send_to(w, udp, &to, NULL, 4, false));
+    CHECK_NULL(gamenet_writer_send_batch(NULL, tcp, bytes, lens, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_batch(w, tcp, NULL, lens, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_batch(w, tcp, bytes, NULL, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_batch(w, tcp, bytes, lens, 1, false, NULL));
+    bufs[0].data = NULL;
+    bufs[0].len = 4;
+    CHECK_NULL(gamenet_writer_send_iov(NULL, tcp, bufs, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_iov(w, tcp, NULL, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_iov(w, tcp, bufs, 1, false, NULL));
+    CHECK_NULL(gamenet_writer_send_iov(w, tcp, bufs, 1, false, &n)); /* bufs[0].data */
+    CHECK_NULL(gamenet_writer_flush(NULL));
+    CHECK_NULL(gamenet_writer_shutdown(NULL, 0, &unsent));
+    CHECK_NULL(gamenet_writer_shutdown(w, 0, NULL));
+    CHECK_NULL(gamenet_writer_set_max_queue_size(NULL, 1));
+    CHECK_NULL(gamenet_writer_get_max_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_writer_get_max_queue_size(w, NULL));
+    CHECK_NULL(gamenet_writer_get_current_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_writer_get_current_queue_size(w, NULL));
+    CHECK_NULL(gamenet_writer_set_max_buffer_bytes(NULL, 1));
+    CHECK_NULL(gamenet_writer_set_raw_mode(NULL, true));
+    CHECK_NULL(gamenet_writer_get_raw_mode(NULL, &on));
+    CHECK_NULL(gamenet_writer_get_raw_mode(w, NULL));
+    CHECK_NULL(gamenet_writer_set_tcp_header_size(NULL, 2));
+    CHECK_NULL(gamenet_writer_get_tcp_header_size(NULL, &i32));
+    CHECK_NULL(gamenet_writer_get_tcp_header_size(w, NULL));
+    CHECK_NULL(gamenet_writer_set_udp_max_size(NULL, 1));
+    CHECK(!gamenet_writer_is_valid_for_udp(NULL, 1));
+    CHECK_NULL(gamenet_writer_set_collect_tcp(NULL, true, 1));
+    CHECK_NULL(gamenet_writer_get_collect_tcp(NULL, &on, &u32));
+    CHECK_NULL(gamenet_writer_get_collect_tcp(w, NULL, &u32));
+    CHECK_NULL(gamenet_writer_get_collect_tcp(w, &on, NULL));
+    CHECK_NULL(gamenet_writer_set_send_timeout(NULL, 1));
+    CHECK_NULL(gamenet_writer_get_stats(NULL, &ws));
+    CHECK_NULL(gamenet_writer_get_stats(w, NULL));
+    CHECK_OK(gamenet_writer_free(w));
+
+    CHECK_NULL(gamenet_reader_new(NULL, 0, &r));
+    CHECK_NULL(gamenet_reader_new(m, 0, NULL));
+    CHECK_NULL(gamenet_reader_new_recent(NULL, 0, &r));
+    CHECK_NULL(gamenet_reader_new_recent(m, 0, NULL));
+    CHECK_OK(gamenet_reader_new(m, 0, &r));
+    CHECK_OK(gamenet_reader_free(NULL));
+    CHECK_NULL(gamenet_reader_shutdown(NULL));
+    CHECK_NULL(gamenet_reader_add_connection(NULL, tcp));
+    CHECK_NULL(gamenet_reader_remove_connection(NULL, tcp));
+    CHECK(!gamenet_reader_is_connection_ok(NULL, tcp));
+    CHECK_NULL(gamenet_reader_set_raw_mode(NULL, true));
+    CHECK_NULL(gamenet_reader_set_tcp_header_size(NULL, 2));
+    CHECK_NULL(gamenet_reader_get_tcp_header_size(NULL, &i32));
+    CHECK_NULL(gamenet_reader_get_tcp_header_size(r, NULL));
+    CHECK_NULL(gamenet_reader_set_max_datagram_size(NULL, 1));
+    CHECK_NULL(gamenet_reader_get_max_datagram_size(NULL, &n));
+    CHECK_NULL(gamenet_reader_get_max_datagram_size(r, NULL));
+    CHECK_NULL(gamenet_reader_set_max_queue_size(NULL, 1));
+    CHECK_NULL(gamenet_reader_get_current_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_reader_get_current_queue_size(r, NULL));
+    CHECK(!gamenet_reader_data_available(NULL));
+    CHECK_NULL(gamenet_reader_poll(NULL, 0));
+    CHECK_NULL(gamenet_reader_get_data(NULL, info, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_reader_get_data(r, NULL, buf, sizeof buf, &n));
+    CHECK_NULL(gamenet_reader_get_data(r, info, NULL, sizeof buf, &n));
+    CHECK_NULL(gamenet_reader_get_data(r, info, buf, sizeof buf, NULL));
+    CHECK_NULL(gamenet_reader_get_data_batch(NULL, buf, sizeof buf, info, 2, &n));
+    CHECK_NULL(gamenet_reader_get_data_batch(r, NULL, sizeof buf, info, 2, &n));
+    CHECK_NULL(gamenet_reader_get_data_batch(r, buf, sizeof buf, NULL, 2, &n));
+    CHECK_NULL(gamenet_reader_get_data_batch(r, buf, sizeof buf, info, 2, NULL));
+    CHECK_NULL(gamenet_reader_get_data_view(NULL, info, &view));
+    CHECK_NULL(gamenet_reader_get_data_view(r, NULL, &view));
+    CHECK_NULL(gamenet_reader_get_data_view(r, info, NULL));
+    CHECK(!gamenet_reader_take_overflow(NULL));
+    CHECK_NULL(gamenet_reader_get_stats(NULL, &rs));
+    CHECK_NULL(gamenet_reader_get_stats(r, NULL));
+
+    CHECK_NULL(gamenet_listener_new(NULL, 0, &l));
+    CHECK_NULL(gamenet_listener_new(m, 0, NULL));
+    CHECK_OK(gamenet_listener_new(m, 0, &l));
+    CHECK_OK(gamenet_listener_free(NULL));
+    CHECK_NULL(gamenet_listener_shutdown(NULL));
+    CHECK_NULL(gamenet_listener_add_connection(NULL, tcp));
+    CHECK_NULL(gamenet_listener_remove_connection(NULL, tcp));
+    CHECK_NULL(gamenet_listener_set_reader(NULL, r));
+    CHECK_OK(gamenet_listener_set_reader(l, NULL)); /* NULL reader: stop adding */
+    CHECK(!gamenet_listener_new_connection_available(NULL));
+    CHECK_NULL(gamenet_listener_poll(NULL, 0));
+    CHECK_NULL(gamenet_listener_get_new_connection(NULL, &nc));
+    CHECK_NULL(gamenet_listener_get_new_connection(l, NULL));
+    CHECK_NULL(gamenet_listener_get_stats(NULL, &ls));
+    CHECK_NULL(gamenet_listener_get_stats(l, NULL));
+    CHECK_OK(gamenet_listener_free(l));
+    CHECK_OK(gamenet_reader_free(r));
+}
+
 int main(void) {
     gamenet_manager *m = NULL;
     gamenet_datagram *d = NULL;
@@ -246,6 +374,11 @@ int main(void) {
     CHECK_OK(gamenet_conn_get_local_address(m, listener, &where));
     CHECK_OK(gamenet_manager_open_tcp_client_connection(m, &where, 2000, &tcp));
     manager_functions(m, tcp);
+    {
+        gamenet_conn udp = 0;
+        CHECK_OK(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, &udp));
+        io_functions(m, tcp, udp);
+    }
     CHECK_OK(gamenet_manager_free(m));
     DONE();
 }

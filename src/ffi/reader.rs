@@ -1,0 +1,443 @@
+//! The C face of the reader (Panda3D's `QueuedConnectionReader` and
+//! `RecentConnectionReader`).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::address::gamenet_address;
+use super::boundary::{call, call_status, call_value};
+use super::error::gamenet_result;
+use super::handle::{Handles, check_buf, out_ref};
+use super::manager::{gamenet_conn, gamenet_manager, manager};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::reader::{Reader, Received};
+
+/// Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
+/// threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
+/// the caller's thread; with N threads, N epoll threads do. Every function may be called
+/// from any thread.
+pub struct gamenet_reader {
+    _private: [u8; 0],
+}
+
+/// Where a received datagram came from and where its bytes are.
+#[repr(C)]
+#[derive(Default)]
+pub struct gamenet_datagram_info {
+    /// The connection it arrived on.
+    pub conn: gamenet_conn,
+    /// The sender (UDP) or the peer (TCP).
+    pub from: gamenet_address,
+    /// Offset of its bytes in the batch buffer (`gamenet_reader_get_data_batch`), else 0.
+    pub offset: usize,
+    /// Its length in bytes.
+    pub len: usize,
+}
+
+/// Counters of a reader.
+#[repr(C)]
+#[derive(Default)]
+pub struct gamenet_reader_stats {
+    /// Datagrams queued for the engine.
+    pub datagrams: u64,
+    /// Payload bytes queued.
+    pub bytes: u64,
+    /// Datagrams in the queue now.
+    pub queue_size: u64,
+    /// UDP datagrams dropped because the queue was full.
+    pub dropped_overflow: u64,
+    /// UDP datagrams dropped for a bad checksum header.
+    pub dropped_checksum: u64,
+    /// UDP datagrams dropped for exceeding the maximum size.
+    pub dropped_too_large: u64,
+    /// Datagrams a recent-only reader replaced with newer ones.
+    pub replaced: u64,
+    /// Times TCP reading paused because the queue was full (backpressure).
+    pub backpressure_pauses: u64,
+    /// Connections watched now.
+    pub connections: u64,
+}
+
+/// Default reader queue bound, in datagrams.
+pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
+
+pub(crate) struct ReaderHandle {
+    pub(crate) reader: Reader,
+    view: Mutex<Option<Received>>,
+}
+
+pub(crate) static READERS: Handles<ReaderHandle> = Handles::new("gamenet_reader");
+
+fn with_reader(r: *const gamenet_reader, f: impl FnOnce(&Reader) -> Result<()>) -> gamenet_result {
+    call(|| f(&READERS.get(r)?.reader))
+}
+
+fn fill_info(info: &mut gamenet_datagram_info, d: &Received, offset: usize) {
+    info.conn = d.conn;
+    info.from = d.from.map(gamenet_address::from).unwrap_or_default();
+    info.offset = offset;
+    info.len = d.data.len();
+}
+
+fn new_reader(
+    m: *mut gamenet_manager,
+    num_threads: u32,
+    recent: bool,
+    out: *mut *mut gamenet_reader,
+) -> gamenet_result {
+    call(|| {
+        let mgr = manager(m)?;
+        let out = out_ref(out, "out")?;
+        let reader = if recent {
+            Reader::new_recent(&mgr, num_threads as usize)?
+        } else {
+            Reader::new(&mgr, num_threads as usize)?
+        };
+        *out = READERS.insert(ReaderHandle {
+            reader,
+            view: Mutex::new(None),
+        })?;
+        Ok(())
+    })
+}
+
+/// Creates a queued reader for `m` with `num_threads` threads (0: polling mode; at most
+/// 256).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_new(
+    m: *mut gamenet_manager,
+    num_threads: u32,
+    out: *mut *mut gamenet_reader,
+) -> gamenet_result {
+    new_reader(m, num_threads, false, out)
+}
+
+/// Creates a reader that keeps only the most recent datagram (Panda3D's
+/// `RecentConnectionReader`).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_new_recent(
+    m: *mut gamenet_manager,
+    num_threads: u32,
+    out: *mut *mut gamenet_reader,
+) -> gamenet_result {
+    new_reader(m, num_threads, true, out)
+}
+
+/// Stops the reader's threads and frees it; its connections stay open. NULL is a no-op;
+/// a handle freed already returns `GAMENET_ERR_INVALID_HANDLE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result {
+    call(|| {
+        if let Some(h) = READERS.remove(r)? {
+            h.reader.shutdown();
+        }
+        Ok(())
+    })
+}
+
+/// Stops the reader's threads within a bounded time; its connections stay open.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_shutdown(r: *mut gamenet_reader) -> gamenet_result {
+    with_reader(r, |rd| {
+        rd.shutdown();
+        Ok(())
+    })
+}
+
+/// Starts reading TCP stream or UDP connection `conn`, at once.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_add_connection(
+    r: *mut gamenet_reader,
+    conn: gamenet_conn,
+) -> gamenet_result {
+    with_reader(r, |rd| rd.add_connection(conn))
+}
+
+/// Stops reading `conn`; it stays open, and what is queued stays queued.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_remove_connection(
+    r: *mut gamenet_reader,
+    conn: gamenet_conn,
+) -> gamenet_result {
+    with_reader(r, |rd| rd.remove_connection(conn))
+}
+
+/// Whether `conn` is on this reader and open. False for an invalid reader.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_is_connection_ok(
+    r: *mut gamenet_reader,
+    conn: gamenet_conn,
+) -> bool {
+    call_value(false, || Ok(READERS.get(r)?.reader.is_connection_ok(conn)))
+}
+
+/// Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
+/// header (UDP).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_set_raw_mode(r: *mut gamenet_reader, raw: bool) -> gamenet_result {
+    with_reader(r, |rd| {
+        rd.set_raw_mode(raw);
+        Ok(())
+    })
+}
+
+/// The TCP header size (0, 2 or 4) for connections added afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_set_tcp_header_size(
+    r: *mut gamenet_reader,
+    size: i32,
+) -> gamenet_result {
+    with_reader(r, |rd| rd.set_tcp_header_size(size))
+}
+
+/// The TCP header size in force.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_tcp_header_size(
+    r: *mut gamenet_reader,
+    out: *mut i32,
+) -> gamenet_result {
+    with_reader(r, |rd| {
+        *out_ref(out, "out")? = rd.framing().header_size as i32;
+        Ok(())
+    })
+}
+
+/// The largest datagram accepted, for connections added afterwards (0: 65535 with a
+/// 2-byte header, 1 MiB with a 4-byte header). A TCP peer that announces more is closed
+/// with `GAMENET_CLOSE_TOO_LARGE`; a larger UDP datagram is dropped and counted.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_set_max_datagram_size(
+    r: *mut gamenet_reader,
+    n: usize,
+) -> gamenet_result {
+    with_reader(r, |rd| {
+        rd.set_max_datagram_size(n);
+        Ok(())
+    })
+}
+
+/// The largest datagram accepted now.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_max_datagram_size(
+    r: *mut gamenet_reader,
+    out: *mut usize,
+) -> gamenet_result {
+    with_reader(r, |rd| {
+        *out_ref(out, "out")? = rd.max_datagram_size();
+        Ok(())
+    })
+}
+
+/// Bounds the queue, in datagrams (at least 1; default `GAMENET_READER_DEFAULT_MAX_QUEUE`).
+/// When it is full, TCP reading pauses (nothing is lost) and UDP datagrams are dropped
+/// and counted.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_set_max_queue_size(
+    r: *mut gamenet_reader,
+    n: usize,
+) -> gamenet_result {
+    with_reader(r, |rd| rd.set_max_queue_size(n))
+}
+
+/// Datagrams waiting in the queue.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_current_queue_size(
+    r: *mut gamenet_reader,
+    out: *mut usize,
+) -> gamenet_result {
+    with_reader(r, |rd| {
+        *out_ref(out, "out")? = rd.current_queue_size();
+        Ok(())
+    })
+}
+
+/// Whether a datagram is waiting (in polling mode, reads the ready sockets first). False
+/// for an invalid reader.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_data_available(r: *mut gamenet_reader) -> bool {
+    call_value(false, || Ok(READERS.get(r)?.reader.data_available()))
+}
+
+/// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
+/// waiting, `GAMENET_EMPTY` when the time ran out.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
+    call_status(|| {
+        let h = READERS.get(r)?;
+        let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
+        Ok(if h.reader.poll(t) {
+            gamenet_result::GAMENET_OK
+        } else {
+            gamenet_result::GAMENET_EMPTY
+        })
+    })
+}
+
+/// Takes the oldest datagram: its bytes into `buf`, its length into `*out_len`, its
+/// origin into `*info`. `GAMENET_EMPTY` when none is waiting. When `cap` is too small:
+/// `GAMENET_ERR_BUFFER_TOO_SMALL`, `*out_len` = the needed size, and the datagram stays
+/// queued.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_data(
+    r: *mut gamenet_reader,
+    info: *mut gamenet_datagram_info,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> gamenet_result {
+    call_status(|| {
+        let h = READERS.get(r)?;
+        let info = out_ref(info, "info")?;
+        let out_len = out_ref(out_len, "out_len")?;
+        check_buf(buf, cap)?;
+        match h.reader.get_data_if(|d| d.data.len() <= cap) {
+            Ok(None) => Ok(gamenet_result::GAMENET_EMPTY),
+            Ok(Some(d)) => {
+                fill_info(info, &d, 0);
+                *out_len = d.data.len();
+                super::handle::write_text(&d.data, buf, cap, out_len, false)?;
+                Ok(gamenet_result::GAMENET_OK)
+            }
+            Err(need) => {
+                *out_len = need;
+                Err(Error::new(
+                    ErrorKind::BufferTooSmall,
+                    format!("buffer of {cap} bytes is too small for a datagram of {need}"),
+                ))
+            }
+        }
+    })
+}
+
+/// Takes as many waiting datagrams as fit, in order: their bytes back to back into
+/// `buf`, one `infos[i]` each (with `offset` and `len`), the count into `*out_count`.
+/// `GAMENET_EMPTY` when none is waiting. When even the first does not fit:
+/// `GAMENET_ERR_BUFFER_TOO_SMALL`, `*out_count` = 0 and `infos[0]` describes it (its
+/// `len` is the size needed); it stays queued.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_data_batch(
+    r: *mut gamenet_reader,
+    buf: *mut u8,
+    cap: usize,
+    infos: *mut gamenet_datagram_info,
+    max_infos: usize,
+    out_count: *mut usize,
+) -> gamenet_result {
+    call_status(|| {
+        let h = READERS.get(r)?;
+        let out_count = out_ref(out_count, "out_count")?;
+        *out_count = 0;
+        check_buf(buf, cap)?;
+        if infos.is_null() {
+            return Err(Error::new(
+                ErrorKind::NullPointer,
+                "argument 'infos' is NULL",
+            ));
+        }
+        if max_infos == 0 {
+            return Err(Error::new(ErrorKind::InvalidArgument, "max_infos is 0"));
+        }
+        // SAFETY: non-NULL, and the caller guarantees room for `max_infos` entries.
+        let infos = unsafe { std::slice::from_raw_parts_mut(infos, max_infos) };
+        let mut used = 0usize;
+        let mut first_len = None;
+        let batch = h.reader.get_batch(max_infos, |d| {
+            first_len.get_or_insert(d.data.len());
+            if used + d.data.len() <= cap {
+                used += d.data.len();
+                true
+            } else {
+                false
+            }
+        });
+        if batch.is_empty() {
+            return match first_len {
+                None => Ok(gamenet_result::GAMENET_EMPTY),
+                Some(need) => {
+                    infos[0] = gamenet_datagram_info {
+                        len: need,
+                        ..Default::default()
+                    };
+                    Err(Error::new(
+                        ErrorKind::BufferTooSmall,
+                        format!("buffer of {cap} bytes is too small for a datagram of {need}"),
+                    ))
+                }
+            };
+        }
+        // SAFETY: `used <= cap` bytes, and `buf` is non-NULL whenever `cap > 0`.
+        let dst = if used > 0 {
+            unsafe { std::slice::from_raw_parts_mut(buf, used) }
+        } else {
+            &mut []
+        };
+        let mut at = 0;
+        for (info, d) in infos.iter_mut().zip(&batch) {
+            dst[at..at + d.data.len()].copy_from_slice(&d.data);
+            fill_info(info, d, at);
+            at += d.data.len();
+        }
+        *out_count = batch.len();
+        Ok(gamenet_result::GAMENET_OK)
+    })
+}
+
+/// Zero-copy: takes the oldest datagram and points `*out_data` at its bytes, which stay
+/// valid until the next `gamenet_reader_get_data_view` on this reader or its free.
+/// `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_data_view(
+    r: *mut gamenet_reader,
+    info: *mut gamenet_datagram_info,
+    out_data: *mut *const u8,
+) -> gamenet_result {
+    call_status(|| {
+        let h = READERS.get(r)?;
+        let info = out_ref(info, "info")?;
+        let out_data = out_ref(out_data, "out_data")?;
+        let mut view = h.view.lock().unwrap_or_else(|p| p.into_inner());
+        *view = h.reader.get_data();
+        match view.as_ref() {
+            None => {
+                *out_data = std::ptr::null();
+                Ok(gamenet_result::GAMENET_EMPTY)
+            }
+            Some(d) => {
+                fill_info(info, d, 0);
+                *out_data = d.data.as_ptr();
+                Ok(gamenet_result::GAMENET_OK)
+            }
+        }
+    })
+}
+
+/// Whether UDP datagrams were dropped for a full queue since the last call (and clears
+/// the flag). False for an invalid reader.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_take_overflow(r: *mut gamenet_reader) -> bool {
+    call_value(false, || Ok(READERS.get(r)?.reader.take_overflow()))
+}
+
+/// The reader's counters.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_stats(
+    r: *mut gamenet_reader,
+    out: *mut gamenet_reader_stats,
+) -> gamenet_result {
+    with_reader(r, |rd| {
+        let out = out_ref(out, "out")?;
+        let s = rd.stats();
+        *out = gamenet_reader_stats {
+            datagrams: s.datagrams,
+            bytes: s.bytes,
+            queue_size: s.queue_size,
+            dropped_overflow: s.dropped_overflow,
+            dropped_checksum: s.dropped_checksum,
+            dropped_too_large: s.dropped_too_large,
+            replaced: s.replaced,
+            backpressure_pauses: s.backpressure_pauses,
+            connections: s.connections,
+        };
+        Ok(())
+    })
+}
