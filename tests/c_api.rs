@@ -192,8 +192,32 @@ fn header_compiles_alone_as_c11_and_cpp17() {
 }
 
 #[test]
-fn example_manager_demo_runs() {
-    let exe = compile(&root().join("examples-c/manager_demo.c"), "manager_demo");
-    let stdout = run(&exe, &[]);
-    assert!(stdout.contains("reset: connection"), "{stdout}");
+fn example_echo_server_and_client_run_against_each_other() {
+    use std::io::{BufRead, BufReader};
+    let server = compile(&root().join("examples-c/echo_server.c"), "echo_server");
+    let client = compile(&root().join("examples-c/echo_client.c"), "echo_client");
+    let mut srv = Command::new(&server)
+        .args(["0", "1"])
+        .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(srv.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port = first
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in '{first}'"));
+    let out = run(&client, &[&port.to_string(), "50"]);
+    assert!(out.contains("echo 49: \"hello 49\""), "{out}");
+    assert!(out.contains("50 echoes, round trip median"), "{out}");
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert!(srv.wait().unwrap().success(), "{rest:?}");
+    let rest = rest.join("\n");
+    assert!(rest.contains("closed (peer closed)"), "{rest}");
+    assert!(
+        rest.contains("echoed 50 datagrams, 1 client(s) served"),
+        "{rest}"
+    );
 }
