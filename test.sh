@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and integration tests, the header freshness check, the C tests
-# and examples under AddressSanitizer and UndefinedBehaviorSanitizer, then fmt and clippy.
+# Runs every test: Rust unit and integration tests (including interop with the real
+# Panda3D), the header freshness check, the C tests and examples under AddressSanitizer
+# and UndefinedBehaviorSanitizer, then cargo fmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+# The Python side of the interop tests: a virtual environment with requirements-dev.txt.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import panda3d.core" 2>/dev/null; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+fi
+.venv/bin/python -m pip install --quiet -r requirements-dev.txt
+export GAMENET_PYTHON="$PWD/.venv/bin/python"
+
 cargo test 2>&1
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings

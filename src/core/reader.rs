@@ -240,6 +240,19 @@ impl Inner {
         }
     }
 
+    /// Counts a batch with one atomic add per counter, not one per datagram.
+    fn count_in_batch(&self, conn: &Connection, items: &[Received]) {
+        if items.is_empty() {
+            return;
+        }
+        let n = items.len() as u64;
+        let bytes: u64 = items.iter().map(|i| i.data.len() as u64).sum();
+        stats::add(&self.datagrams, n);
+        stats::add(&self.bytes, bytes);
+        stats::add(&conn.stats.datagrams_in, n);
+        stats::add(&conn.stats.bytes_in, bytes);
+    }
+
     fn count_in(&self, conn: &Connection, item: &Received) {
         let n = item.data.len() as u64;
         stats::add(&self.datagrams, 1);
@@ -457,9 +470,7 @@ fn read_tcp(
             data: frame.to_vec(),
         });
     });
-    for item in batch.iter() {
-        inner.count_in(&st.conn, item);
-    }
+    inner.count_in_batch(&st.conn, batch);
     st.pending.extend(batch.drain(..));
     inner.push_tcp(&mut st.pending);
     if let Err(e) = fed {
