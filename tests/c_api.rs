@@ -30,7 +30,8 @@ fn out_dir() -> PathBuf {
 
 /// Compiles `src` into an executable with the sanitizers and returns its path.
 fn compile(src: &Path, name: &str) -> PathBuf {
-    let exe = out_dir().join(name);
+    // Per process, so that concurrent runs of the suite never share an executable.
+    let exe = out_dir().join(format!("{name}-{}", std::process::id()));
     let out = Command::new("cc")
         .args([
             "-std=c11",
