@@ -74,12 +74,22 @@ fn gamenet_one_way(p: &Pair, size: usize, n: u64) -> Duration {
         }
     });
     let mut got = 0u64;
+    let mut sink = vec![0u8; 1 << 20];
     while got < n {
-        let b = p.reader.get_batch(4096, |_| true);
-        if b.is_empty() {
+        // The batch call of the C API: copy into one buffer, no allocation.
+        let mut at = 0usize;
+        let k = p.reader.drain_with(4096, |_, _, d| {
+            if at + d.len() > sink.len() {
+                return false;
+            }
+            sink[at..at + d.len()].copy_from_slice(d);
+            at += d.len();
+            true
+        });
+        if k == 0 {
             p.reader.poll(Some(Duration::from_millis(10)));
         }
-        got += b.len() as u64;
+        got += k as u64;
     }
     sender.join().unwrap();
     start.elapsed()

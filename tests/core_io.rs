@@ -115,7 +115,7 @@ fn tcp_loses_nothing_through_a_queue_of_16() {
     let mut expect = 0u64;
     let mut last = Instant::now();
     while expect < n {
-        let batch = reader.get_batch(64, |_| true);
+        let batch = reader.get_batch(64);
         if batch.is_empty() {
             reader.poll(Some(Duration::from_millis(20)));
             assert!(last.elapsed() < LONG, "stalled at {expect}");

@@ -13,6 +13,7 @@ pub mod listener;
 pub mod log;
 pub mod manager;
 pub mod outbuf;
+pub(crate) mod queue;
 pub mod reader;
 pub mod stats;
 pub mod writer;

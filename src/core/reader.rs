@@ -34,6 +34,7 @@ use super::error::{Error, ErrorKind, Result};
 use super::framing::{Decoder, Framing, check_header_size};
 use super::log::LogLevel;
 use super::manager::Manager;
+use super::queue::{Block, BlockQueue};
 use super::stats;
 
 /// Default bound of the reader queue, in datagrams.
@@ -44,6 +45,8 @@ pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 pub const DEFAULT_MAX_DATAGRAM_H4: usize = 1 << 20;
 
 const WAKE: Token = Token(0);
+/// How long `poll` watches for a datagram before it sleeps (threaded readers).
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 /// Bytes one read takes; also the most one connection gets per turn of the loop.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -88,10 +91,6 @@ enum Ctl {
     Stop,
 }
 
-struct Queue {
-    items: VecDeque<Received>,
-}
-
 struct Loop {
     ctl: Sender<Ctl>,
     waker: Arc<Waker>,
@@ -115,9 +114,11 @@ struct Inner {
     /// 0: the default for the header size.
     max_datagram: AtomicUsize,
     max_queue: AtomicUsize,
-    queue: Mutex<Queue>,
+    queue: Mutex<BlockQueue>,
     available: Condvar,
     waiters: AtomicUsize,
+    /// Counts pushes, so that a waiting engine can spin briefly without the lock.
+    pushes: AtomicUsize,
     /// Set by a loop that parked TCP data for lack of room; cleared by the engine's wake-up.
     starved: AtomicBool,
     overflowed: AtomicBool,
@@ -144,7 +145,7 @@ pub struct Reader {
 struct ConnState {
     conn: Arc<Connection>,
     decoder: Decoder,
-    pending: VecDeque<Received>,
+    pending: VecDeque<Block>,
     closing: Option<(CloseReason, i32, String)>,
 }
 
@@ -165,7 +166,7 @@ struct ReadLoop {
     in_ready: HashSet<u64>,
     blocked: Vec<u64>,
     scratch: Vec<u8>,
-    batch: Vec<Received>,
+    spares: Vec<Block>,
 }
 
 impl Inner {
@@ -184,55 +185,57 @@ impl Inner {
         }
     }
 
-    fn lock_queue(&self) -> MutexGuard<'_, Queue> {
+    fn lock_queue(&self) -> MutexGuard<'_, BlockQueue> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Moves as many of `items` into the queue as fit; the rest stay in `items`, in order.
-    fn push_tcp(&self, items: &mut VecDeque<Received>) {
-        if items.is_empty() {
+    /// Moves as many datagrams of `pending` into the queue as fit; the rest stay, in order.
+    /// Refills `spares` with emptied blocks while the lock is held.
+    fn push_tcp(&self, pending: &mut VecDeque<Block>, spares: &mut Vec<Block>) {
+        if pending.is_empty() {
             return;
         }
         let mut q = self.lock_queue();
-        if self.recent {
-            let last = items.pop_back();
-            self.replaced
-                .fetch_add((q.items.len() + items.len()) as u64, Ordering::Relaxed);
-            items.clear();
-            q.items.clear();
-            q.items.extend(last);
-        } else {
-            let room = self
-                .max_queue
-                .load(Ordering::Relaxed)
-                .saturating_sub(q.items.len());
-            let n = room.min(items.len());
-            q.items.extend(items.drain(..n));
+        let max = self.max_queue.load(Ordering::Relaxed);
+        while let Some(b) = pending.pop_front() {
+            if self.recent {
+                let replaced = q.push_keep_latest(b);
+                stats::add(&self.replaced, replaced as u64);
+                continue;
+            }
+            if let Some(rest) = q.push(b, max) {
+                pending.push_front(rest);
+                break;
+            }
         }
+        q.lend_spares(spares, 4);
         drop(q);
         self.notify();
     }
 
-    /// Queues one UDP datagram, or drops and counts it when the queue is full.
-    fn push_udp(&self, item: Received, conn: &Connection) {
+    /// Queues the UDP datagrams of `b`; those that do not fit are dropped and counted.
+    fn push_udp(&self, b: Block, conn: &Connection, spares: &mut Vec<Block>) {
         let mut q = self.lock_queue();
-        if self.recent {
-            if q.items.pop_front().is_some() {
-                stats::add(&self.replaced, 1);
-            }
-        } else if q.items.len() >= self.max_queue.load(Ordering::Relaxed) {
-            drop(q);
-            stats::add(&self.dropped_overflow, 1);
-            stats::add(&conn.stats.dropped_overflow, 1);
-            self.overflowed.store(true, Ordering::Release);
-            return;
-        }
-        q.items.push_back(item);
+        let dropped = if self.recent {
+            let replaced = q.push_keep_latest(b);
+            stats::add(&self.replaced, replaced as u64);
+            0
+        } else {
+            let max = self.max_queue.load(Ordering::Relaxed);
+            q.push(b, max).map_or(0, |rest| rest.len())
+        };
+        q.lend_spares(spares, 4);
         drop(q);
+        if dropped > 0 {
+            stats::add(&self.dropped_overflow, dropped as u64);
+            stats::add(&conn.stats.dropped_overflow, dropped as u64);
+            self.overflowed.store(true, Ordering::Release);
+        }
         self.notify();
     }
 
     fn notify(&self) {
+        self.pushes.fetch_add(1, Ordering::SeqCst);
         if self.waiters.load(Ordering::SeqCst) > 0 {
             // Taking the lock orders this notify after a waiter's check of the queue.
             drop(self.lock_queue());
@@ -240,25 +243,15 @@ impl Inner {
         }
     }
 
-    /// Counts a batch with one atomic add per counter, not one per datagram.
-    fn count_in_batch(&self, conn: &Connection, items: &[Received]) {
-        if items.is_empty() {
+    /// Counts received datagrams with one atomic add per counter, not one per datagram.
+    fn count_in(&self, conn: &Connection, datagrams: usize, bytes: usize) {
+        if datagrams == 0 {
             return;
         }
-        let n = items.len() as u64;
-        let bytes: u64 = items.iter().map(|i| i.data.len() as u64).sum();
-        stats::add(&self.datagrams, n);
-        stats::add(&self.bytes, bytes);
-        stats::add(&conn.stats.datagrams_in, n);
-        stats::add(&conn.stats.bytes_in, bytes);
-    }
-
-    fn count_in(&self, conn: &Connection, item: &Received) {
-        let n = item.data.len() as u64;
-        stats::add(&self.datagrams, 1);
-        stats::add(&self.bytes, n);
-        stats::add(&conn.stats.datagrams_in, 1);
-        stats::add(&conn.stats.bytes_in, n);
+        stats::add(&self.datagrams, datagrams as u64);
+        stats::add(&self.bytes, bytes as u64);
+        stats::add(&conn.stats.datagrams_in, datagrams as u64);
+        stats::add(&conn.stats.bytes_in, bytes as u64);
     }
 }
 
@@ -283,7 +276,7 @@ impl ReadLoop {
             in_ready: HashSet::new(),
             blocked: Vec::new(),
             scratch: vec![0; READ_CHUNK],
-            batch: Vec::new(),
+            spares: Vec::new(),
         }
     }
 
@@ -413,7 +406,7 @@ impl ReadLoop {
         };
         // Parked datagrams go first; nothing more is read until they are queued.
         if !st.pending.is_empty() {
-            inner.push_tcp(&mut st.pending);
+            inner.push_tcp(&mut st.pending, &mut self.spares);
             if !st.pending.is_empty() {
                 return Outcome::Blocked;
             }
@@ -423,21 +416,21 @@ impl ReadLoop {
             return Outcome::Gone;
         }
         match st.conn.kind() {
-            ConnectionKind::Udp => read_udp(inner, st, &mut self.scratch),
-            _ => read_tcp(inner, st, &mut self.scratch, &mut self.batch),
+            ConnectionKind::Udp => read_udp(inner, st, &mut self.scratch, &mut self.spares),
+            _ => read_tcp(inner, st, &mut self.scratch, &mut self.spares),
         }
     }
 }
 
 fn queue_has_room(inner: &Inner) -> bool {
-    inner.recent || inner.lock_queue().items.len() < inner.max_queue.load(Ordering::Relaxed)
+    inner.recent || inner.lock_queue().len() < inner.max_queue.load(Ordering::Relaxed)
 }
 
 fn read_tcp(
     inner: &Inner,
     st: &mut ConnState,
     scratch: &mut [u8],
-    batch: &mut Vec<Received>,
+    spares: &mut Vec<Block>,
 ) -> Outcome {
     let n = match st.conn.recv_bytes(scratch) {
         Ok(0) => {
@@ -461,18 +454,15 @@ fn read_tcp(
     if st.conn.is_closed() {
         return Outcome::Gone;
     }
-    let conn_id = st.conn.id();
     let from = st.conn.peer_address();
-    let fed = st.decoder.feed(&scratch[..n], |frame| {
-        batch.push(Received {
-            conn: conn_id,
-            from,
-            data: frame.to_vec(),
-        });
-    });
-    inner.count_in_batch(&st.conn, batch);
-    st.pending.extend(batch.drain(..));
-    inner.push_tcp(&mut st.pending);
+    let mut block = spares.pop().unwrap_or_default();
+    block.reset(st.conn.id());
+    let fed = st
+        .decoder
+        .feed(&scratch[..n], |frame| block.push(frame, from));
+    inner.count_in(&st.conn, block.len(), block.bytes_left());
+    st.pending.push_back(block);
+    inner.push_tcp(&mut st.pending, spares);
     if let Err(e) = fed {
         let reason = if e.kind() == ErrorKind::TooLarge {
             CloseReason::TooLarge
@@ -507,27 +497,34 @@ fn finish(
     }
 }
 
-fn read_udp(inner: &Inner, st: &mut ConnState, scratch: &mut [u8]) -> Outcome {
+fn read_udp(
+    inner: &Inner,
+    st: &mut ConnState,
+    scratch: &mut [u8],
+    spares: &mut Vec<Block>,
+) -> Outcome {
     let framing = inner.framing();
     let max = inner.max_datagram();
+    let mut block = spares.pop().unwrap_or_default();
+    block.reset(st.conn.id());
+    let mut outcome = Outcome::MoreToRead;
     // Up to 64 packets per turn, so one flooded socket does not starve the others.
     for _ in 0..64 {
         let (n, from) = match st.conn.udp_recv_from(scratch) {
             Ok(r) => r,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::Drained,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                outcome = Outcome::Drained;
+                break;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             // ICMP errors surface on UDP sockets as ECONNREFUSED: about one earlier packet,
             // not this socket. Keep reading.
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
             Err(e) => {
                 let msg = format!("UDP receive failed: {e}");
-                return finish(
-                    inner,
-                    st,
-                    CloseReason::Error,
-                    e.raw_os_error().unwrap_or(0),
-                    msg,
-                );
+                let errno = e.raw_os_error().unwrap_or(0);
+                outcome = finish(inner, st, CloseReason::Error, errno, msg);
+                break;
             }
         };
         if st.conn.is_closed() {
@@ -546,15 +543,11 @@ fn read_udp(inner: &Inner, st: &mut ConnState, scratch: &mut [u8]) -> Outcome {
             stats::add(&st.conn.stats.dropped_too_large, 1);
             continue;
         }
-        let item = Received {
-            conn: st.conn.id(),
-            from: Some(address::canonical(from)),
-            data: payload.to_vec(),
-        };
-        inner.count_in(&st.conn, &item);
-        inner.push_udp(item, &st.conn);
+        block.push(payload, Some(address::canonical(from)));
     }
-    Outcome::MoreToRead
+    inner.count_in(&st.conn, block.len(), block.bytes_left());
+    inner.push_udp(block, &st.conn, spares);
+    outcome
 }
 
 fn new_loop() -> Result<(Loop, ReadLoop)> {
@@ -615,11 +608,10 @@ impl Reader {
             raw: AtomicBool::new(false),
             max_datagram: AtomicUsize::new(0),
             max_queue: AtomicUsize::new(DEFAULT_MAX_QUEUE),
-            queue: Mutex::new(Queue {
-                items: VecDeque::new(),
-            }),
+            queue: Mutex::new(BlockQueue::default()),
             available: Condvar::new(),
             waiters: AtomicUsize::new(0),
+            pushes: AtomicUsize::new(0),
             starved: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),
             loops,
@@ -716,7 +708,7 @@ impl Reader {
 
     /// Datagrams waiting in the queue.
     pub fn current_queue_size(&self) -> usize {
-        self.inner.lock_queue().items.len()
+        self.inner.lock_queue().len()
     }
 
     /// Whether UDP datagrams were dropped for a full queue since the last call (clears it).
@@ -862,10 +854,28 @@ impl Reader {
                 self.pump(left.or(Some(Duration::from_millis(100))));
             }
         }
+        // A datagram usually follows within microseconds in a game's request/response
+        // exchange: watch for it briefly before paying for a sleep and a wake-up.
+        let seen = self.inner.pushes.load(Ordering::SeqCst);
+        if self.current_queue_size() == 0 {
+            let spin_until = Instant::now() + SPIN_BEFORE_SLEEP;
+            let mut i = 0u32;
+            while self.inner.pushes.load(Ordering::SeqCst) == seen
+                && deadline.is_none_or(|d| Instant::now() < d)
+                && Instant::now() < spin_until
+            {
+                i += 1;
+                if i % 32 == 0 {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
         let mut q = self.inner.lock_queue();
         self.inner.waiters.fetch_add(1, Ordering::SeqCst);
         let found = loop {
-            if !q.items.is_empty() {
+            if !q.is_empty() {
                 break true;
             }
             if self.inner.closed.load(Ordering::Acquire) {
@@ -899,59 +909,76 @@ impl Reader {
 
     /// Takes the oldest datagram, if any (polling mode reads first when the queue is empty).
     pub fn get_data(&self) -> Option<Received> {
-        let item = self.inner.lock_queue().items.pop_front();
-        let item = match item {
-            Some(i) => Some(i),
-            None => {
-                self.pump(Some(Duration::ZERO));
-                self.inner.lock_queue().items.pop_front()
-            }
+        let mut out = None;
+        self.take_one(|conn, from, data| {
+            out = Some(Received {
+                conn,
+                from,
+                data: data.to_vec(),
+            });
+            true
+        });
+        out
+    }
+
+    /// Shows the oldest datagram to `take` (connection, origin, bytes) and removes it when
+    /// `take` returns true. Returns whether a datagram was there. No allocation.
+    pub fn take_one(&self, take: impl FnOnce(u64, Option<SocketAddr>, &[u8]) -> bool) -> bool {
+        if self.current_queue_size() == 0 {
+            self.pump(Some(Duration::ZERO));
+        }
+        let mut q = self.inner.lock_queue();
+        let Some((conn, from, data)) = q.front() else {
+            return false;
         };
-        if item.is_some() {
+        if take(conn, from, data) {
+            q.pop_front();
+            drop(q);
             self.wake_starved();
         }
-        item
+        true
     }
 
-    /// Takes the oldest datagram if `fits(len)` says the caller can hold it; otherwise
-    /// leaves it queued and returns its length as the error.
-    pub fn get_data_if(
+    /// Shows queued datagrams to `take`, oldest first, removing each it accepts, until it
+    /// refuses one or `max` were taken; returns how many were taken. One lock, no
+    /// allocation.
+    pub fn drain_with(
         &self,
-        fits: impl FnOnce(&Received) -> bool,
-    ) -> std::result::Result<Option<Received>, usize> {
+        max: usize,
+        mut take: impl FnMut(u64, Option<SocketAddr>, &[u8]) -> bool,
+    ) -> usize {
         if self.current_queue_size() == 0 {
             self.pump(Some(Duration::ZERO));
         }
         let mut q = self.inner.lock_queue();
-        let Some(front) = q.items.front() else {
-            return Ok(None);
-        };
-        if !fits(front) {
-            return Err(front.data.len());
-        }
-        let item = q.items.pop_front();
-        drop(q);
-        self.wake_starved();
-        Ok(item)
-    }
-
-    /// Takes queued datagrams while `take` accepts them (at most `max`), in one lock.
-    pub fn get_batch(&self, max: usize, mut take: impl FnMut(&Received) -> bool) -> Vec<Received> {
-        if self.current_queue_size() == 0 {
-            self.pump(Some(Duration::ZERO));
-        }
-        let mut out = Vec::new();
-        let mut q = self.inner.lock_queue();
-        while out.len() < max {
-            match q.items.front() {
-                Some(f) if take(f) => out.extend(q.items.pop_front()),
+        let mut n = 0;
+        while n < max {
+            match q.front() {
+                Some((conn, from, data)) if take(conn, from, data) => {
+                    q.pop_front();
+                    n += 1;
+                }
                 _ => break,
             }
         }
         drop(q);
-        if !out.is_empty() {
+        if n > 0 {
             self.wake_starved();
         }
+        n
+    }
+
+    /// Takes up to `max` queued datagrams as owned values.
+    pub fn get_batch(&self, max: usize) -> Vec<Received> {
+        let mut out = Vec::new();
+        self.drain_with(max, |conn, from, data| {
+            out.push(Received {
+                conn,
+                from,
+                data: data.to_vec(),
+            });
+            true
+        });
         out
     }
 

@@ -527,64 +527,90 @@ impl Writer {
         self.check_open()?;
         let c = self.tcp_conn(conn)?;
         let framing = self.framing();
+        let hl = framing.tcp_header_len();
+        let max_payload = framing.max_tcp_payload();
+        let payloads: Vec<&[u8]> = payloads.into_iter().collect();
         let deadline = if block { self.deadline() } else { None };
-        let mut sent = 0usize;
+        let (mut sent, mut spins) = (0usize, 0u32);
         let mut result = Ok(());
-        for payload in payloads {
-            let mut h = [0u8; 4];
-            let hl = match framing.tcp_header(payload.len(), &mut h) {
-                Ok(n) => n,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+        while sent < payloads.len() {
+            // As many of the rest as the queue and the connection's buffer take, stopping
+            // before a datagram the header cannot describe; appended under one lock.
+            let q_room = if self.inner.threads == 0 {
+                usize::MAX
+            } else {
+                self.max_queue_size()
+                    .saturating_sub(self.current_queue_size())
             };
-            let mut spins = 0;
-            loop {
-                let room =
-                    self.inner.threads == 0 || self.current_queue_size() < self.max_queue_size();
-                let ok = room
-                    && c.out.append(
-                        self.max_buffer_bytes(),
-                        hl + payload.len(),
-                        1,
-                        Some(&self.inner.queued),
-                        |v| {
-                            v.extend_from_slice(&h[..hl]);
-                            v.extend_from_slice(payload);
-                            Ok(())
-                        },
-                    )?;
+            let limit = self.max_buffer_bytes();
+            let pending = c.out.pending_bytes();
+            let (mut k, mut bytes, mut too_large) = (0usize, 0usize, false);
+            for p in &payloads[sent..] {
+                if k >= q_room {
+                    break;
+                }
+                if p.len() as u64 > max_payload {
+                    too_large = true;
+                    break;
+                }
+                let fb = hl + p.len();
+                let first = pending == 0 && k == 0;
+                if !first && pending + bytes + fb > limit {
+                    break;
+                }
+                bytes += fb;
+                k += 1;
+            }
+            if k > 0 {
+                let run = &payloads[sent..sent + k];
+                let ok = c
+                    .out
+                    .append(limit, bytes, k, Some(&self.inner.queued), |v| {
+                        v.reserve(bytes);
+                        let mut h = [0u8; 4];
+                        for p in run {
+                            let n = framing.tcp_header(p.len(), &mut h)?;
+                            v.extend_from_slice(&h[..n]);
+                            v.extend_from_slice(p);
+                        }
+                        Ok(())
+                    })?;
                 if ok {
-                    break;
-                }
-                if !block {
-                    stats::add(&self.inner.would_block, 1);
-                    result = Err(self.full_error(&c));
-                    break;
-                }
-                if sent > 0 {
-                    // Let what is queued leave before waiting for room.
-                    self.kick(&c, false);
-                }
-                if !self.wait_for_room(&c, deadline, &mut spins) {
-                    result = Err(if c.is_closed() {
-                        Error::unknown_connection(conn)
-                    } else {
-                        Error::new(
-                            ErrorKind::Timeout,
-                            "blocking send timed out waiting for room in the queue",
-                        )
-                    });
-                    break;
+                    sent += k;
+                    spins = 0;
+                    stats::add(&self.inner.datagrams_sent, k as u64);
+                    stats::add(
+                        &self.inner.bytes_sent,
+                        run.iter().map(|p| p.len() as u64).sum(),
+                    );
+                    continue;
                 }
             }
-            if result.is_err() {
+            if too_large && k == 0 {
+                let mut h = [0u8; 4];
+                result = framing.tcp_header(payloads[sent].len(), &mut h).map(|_| ());
                 break;
             }
-            sent += 1;
-            stats::add(&self.inner.datagrams_sent, 1);
-            stats::add(&self.inner.bytes_sent, payload.len() as u64);
+            if !block {
+                stats::add(&self.inner.would_block, 1);
+                result = Err(self.full_error(&c));
+                break;
+            }
+            if sent > 0 {
+                // Let what is queued leave before waiting for room.
+                self.kick(&c, false);
+            }
+            if !self.wait_for_room(&c, deadline, &mut spins) {
+                result = Err(if c.is_closed() {
+                    Error::unknown_connection(conn)
+                } else {
+                    Error::new(
+                        ErrorKind::Timeout,
+                        "blocking send timed out waiting for room in the queue",
+                    )
+                });
+                break;
+            }
         }
         if sent > 0 {
             self.kick(&c, true);

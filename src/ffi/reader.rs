@@ -1,6 +1,7 @@
 //! The C face of the reader (Panda3D's `QueuedConnectionReader` and
 //! `RecentConnectionReader`).
 
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -72,11 +73,28 @@ fn with_reader(r: *const gamenet_reader, f: impl FnOnce(&Reader) -> Result<()>) 
     call(|| f(&READERS.get(r)?.reader))
 }
 
-fn fill_info(info: &mut gamenet_datagram_info, d: &Received, offset: usize) {
-    info.conn = d.conn;
-    info.from = d.from.map(gamenet_address::from).unwrap_or_default();
+fn fill(
+    info: &mut gamenet_datagram_info,
+    conn: u64,
+    from: Option<SocketAddr>,
+    offset: usize,
+    len: usize,
+) {
+    info.conn = conn;
+    info.from = from.map(gamenet_address::from).unwrap_or_default();
     info.offset = offset;
-    info.len = d.data.len();
+    info.len = len;
+}
+
+/// Copies `data` to `buf + at`. The caller checked that `at + data.len()` fits the
+/// caller's capacity, and `buf` is non-NULL whenever that capacity is not 0.
+fn copy_out(buf: *mut u8, at: usize, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    // SAFETY: see above; the ranges of successive calls do not overlap.
+    let dst = unsafe { std::slice::from_raw_parts_mut(buf.add(at), data.len()) };
+    dst.copy_from_slice(data);
 }
 
 fn new_reader(
@@ -290,15 +308,21 @@ pub extern "C" fn gamenet_reader_get_data(
         let info = out_ref(info, "info")?;
         let out_len = out_ref(out_len, "out_len")?;
         check_buf(buf, cap)?;
-        match h.reader.get_data_if(|d| d.data.len() <= cap) {
-            Ok(None) => Ok(gamenet_result::GAMENET_EMPTY),
-            Ok(Some(d)) => {
-                fill_info(info, &d, 0);
-                *out_len = d.data.len();
-                super::handle::write_text(&d.data, buf, cap, out_len, false)?;
-                Ok(gamenet_result::GAMENET_OK)
+        let mut need = None;
+        let found = h.reader.take_one(|conn, from, data| {
+            if data.len() > cap {
+                need = Some(data.len());
+                return false;
             }
-            Err(need) => {
+            fill(info, conn, from, 0, data.len());
+            *out_len = data.len();
+            copy_out(buf, 0, data);
+            true
+        });
+        match (found, need) {
+            (false, _) => Ok(gamenet_result::GAMENET_EMPTY),
+            (true, None) => Ok(gamenet_result::GAMENET_OK),
+            (true, Some(need)) => {
                 *out_len = need;
                 Err(Error::new(
                     ErrorKind::BufferTooSmall,
@@ -341,16 +365,19 @@ pub extern "C" fn gamenet_reader_get_data_batch(
         let infos = unsafe { std::slice::from_raw_parts_mut(infos, max_infos) };
         let mut used = 0usize;
         let mut first_len = None;
-        let batch = h.reader.get_batch(max_infos, |d| {
-            first_len.get_or_insert(d.data.len());
-            if used + d.data.len() <= cap {
-                used += d.data.len();
-                true
-            } else {
-                false
+        let mut k = 0usize;
+        h.reader.drain_with(max_infos, |conn, from, data| {
+            first_len.get_or_insert(data.len());
+            if used + data.len() > cap {
+                return false;
             }
+            fill(&mut infos[k], conn, from, used, data.len());
+            copy_out(buf, used, data);
+            used += data.len();
+            k += 1;
+            true
         });
-        if batch.is_empty() {
+        if k == 0 {
             return match first_len {
                 None => Ok(gamenet_result::GAMENET_EMPTY),
                 Some(need) => {
@@ -365,19 +392,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
                 }
             };
         }
-        // SAFETY: `used <= cap` bytes, and `buf` is non-NULL whenever `cap > 0`.
-        let dst = if used > 0 {
-            unsafe { std::slice::from_raw_parts_mut(buf, used) }
-        } else {
-            &mut []
-        };
-        let mut at = 0;
-        for (info, d) in infos.iter_mut().zip(&batch) {
-            dst[at..at + d.data.len()].copy_from_slice(&d.data);
-            fill_info(info, d, at);
-            at += d.data.len();
-        }
-        *out_count = batch.len();
+        *out_count = k;
         Ok(gamenet_result::GAMENET_OK)
     })
 }
@@ -403,7 +418,7 @@ pub extern "C" fn gamenet_reader_get_data_view(
                 Ok(gamenet_result::GAMENET_EMPTY)
             }
             Some(d) => {
-                fill_info(info, d, 0);
+                fill(info, d.conn, d.from, 0, d.data.len());
                 *out_data = d.data.as_ptr();
                 Ok(gamenet_result::GAMENET_OK)
             }

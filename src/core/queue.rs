@@ -1,0 +1,256 @@
+//! The reader's queue: datagrams stored back to back in blocks, one block per read of one
+//! connection, so that queuing and draining cost no allocation per datagram. Emptied blocks
+//! are kept for reuse. Lengths are counted in datagrams.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    off: usize,
+    len: usize,
+    from: Option<SocketAddr>,
+}
+
+/// Datagrams of one connection, back to back.
+#[derive(Debug, Default)]
+pub(crate) struct Block {
+    pub(crate) conn: u64,
+    bytes: Vec<u8>,
+    spans: Vec<Span>,
+    next: usize,
+}
+
+/// Emptied blocks kept for reuse.
+const POOL_BLOCKS: usize = 64;
+/// A block whose buffer grew beyond this is not kept.
+const POOL_MAX_BYTES: usize = 256 * 1024;
+
+impl Block {
+    /// Starts a new batch for `conn`, keeping the buffers.
+    pub(crate) fn reset(&mut self, conn: u64) {
+        self.conn = conn;
+        self.bytes.clear();
+        self.spans.clear();
+        self.next = 0;
+    }
+
+    /// Appends one datagram.
+    pub(crate) fn push(&mut self, data: &[u8], from: Option<SocketAddr>) {
+        self.spans.push(Span {
+            off: self.bytes.len(),
+            len: data.len(),
+            from,
+        });
+        self.bytes.extend_from_slice(data);
+    }
+
+    /// Datagrams not yet taken.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len() - self.next
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Payload bytes not yet taken.
+    pub(crate) fn bytes_left(&self) -> usize {
+        self.spans[self.next..].iter().map(|s| s.len).sum()
+    }
+
+    fn front(&self) -> Option<(Option<SocketAddr>, &[u8])> {
+        let s = self.spans.get(self.next)?;
+        Some((s.from, &self.bytes[s.off..s.off + s.len]))
+    }
+
+    fn last(&self) -> Option<(Option<SocketAddr>, &[u8])> {
+        if self.is_empty() {
+            return None;
+        }
+        let s = self.spans.last()?;
+        Some((s.from, &self.bytes[s.off..s.off + s.len]))
+    }
+
+    /// Copies the first `n` datagrams not yet taken into `into` and skips them here.
+    fn split_front(&mut self, n: usize, into: &mut Block) {
+        into.reset(self.conn);
+        for s in &self.spans[self.next..self.next + n] {
+            into.push(&self.bytes[s.off..s.off + s.len], s.from);
+        }
+        self.next += n;
+    }
+}
+
+/// A FIFO of datagrams in blocks.
+#[derive(Debug, Default)]
+pub(crate) struct BlockQueue {
+    blocks: VecDeque<Block>,
+    len: usize,
+    pool: Vec<Block>,
+}
+
+impl BlockQueue {
+    /// Datagrams queued.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A block to fill, from the pool when there is one.
+    pub(crate) fn spare(&mut self) -> Block {
+        self.pool.pop().unwrap_or_default()
+    }
+
+    fn recycle(&mut self, mut b: Block) {
+        if self.pool.len() < POOL_BLOCKS && b.bytes.capacity() <= POOL_MAX_BYTES {
+            b.reset(0);
+            self.pool.push(b);
+        }
+    }
+
+    /// Queues as many datagrams of `b` as fit under `max` in all; returns the rest (or
+    /// `None` when all fit). The order of datagrams is kept.
+    pub(crate) fn push(&mut self, mut b: Block, max: usize) -> Option<Block> {
+        let room = max.saturating_sub(self.len);
+        let n = b.len();
+        if n == 0 {
+            self.recycle(b);
+            return None;
+        }
+        if n <= room {
+            self.len += n;
+            self.blocks.push_back(b);
+            return None;
+        }
+        if room > 0 {
+            let mut head = self.spare();
+            b.split_front(room, &mut head);
+            self.len += room;
+            self.blocks.push_back(head);
+        }
+        Some(b)
+    }
+
+    /// Keeps only the newest datagram of the queue and of `b`; returns how many were
+    /// replaced.
+    pub(crate) fn push_keep_latest(&mut self, b: Block) -> usize {
+        let newest = b.len();
+        if newest == 0 {
+            self.recycle(b);
+            return 0;
+        }
+        let replaced = self.len + newest - 1;
+        let mut only = self.spare();
+        only.reset(b.conn);
+        if let Some((from, data)) = b.last() {
+            only.push(data, from);
+        }
+        self.recycle(b);
+        self.clear();
+        self.len = 1;
+        self.blocks.push_back(only);
+        replaced
+    }
+
+    /// Empties the queue.
+    pub(crate) fn clear(&mut self) {
+        while let Some(b) = self.blocks.pop_front() {
+            self.recycle(b);
+        }
+        self.len = 0;
+    }
+
+    /// The oldest datagram: its connection, origin and bytes.
+    pub(crate) fn front(&self) -> Option<(u64, Option<SocketAddr>, &[u8])> {
+        let b = self.blocks.front()?;
+        let (from, data) = b.front()?;
+        Some((b.conn, from, data))
+    }
+
+    /// Drops the oldest datagram.
+    pub(crate) fn pop_front(&mut self) {
+        let Some(b) = self.blocks.front_mut() else {
+            return;
+        };
+        b.next += 1;
+        self.len -= 1;
+        if b.is_empty() {
+            let b = self.blocks.pop_front().expect("front exists");
+            self.recycle(b);
+        }
+    }
+
+    /// Moves up to `n` spare blocks into `into` (for a reader loop to fill next).
+    pub(crate) fn lend_spares(&mut self, into: &mut Vec<Block>, n: usize) {
+        while into.len() < n {
+            match self.pool.pop() {
+                Some(b) => into.push(b),
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(conn: u64, items: &[&[u8]]) -> Block {
+        let mut b = Block::default();
+        b.reset(conn);
+        for i in items {
+            b.push(i, None);
+        }
+        b
+    }
+
+    fn drain(q: &mut BlockQueue) -> Vec<(u64, Vec<u8>)> {
+        let mut out = Vec::new();
+        while let Some((c, _, d)) = q.front() {
+            out.push((c, d.to_vec()));
+            q.pop_front();
+        }
+        out
+    }
+
+    #[test]
+    fn fifo_across_blocks_and_bounded() {
+        let mut q = BlockQueue::default();
+        assert!(q.push(block(1, &[b"a", b"", b"bc"]), 10).is_none());
+        let rest = q.push(block(2, &[b"d", b"e", b"f"]), 4).unwrap();
+        assert_eq!(q.len(), 4);
+        assert_eq!(rest.len(), 2);
+        assert_eq!(rest.bytes_left(), 2);
+        assert!(q.push(rest, 100).is_none());
+        assert_eq!(
+            drain(&mut q),
+            vec![
+                (1, b"a".to_vec()),
+                (1, vec![]),
+                (1, b"bc".to_vec()),
+                (2, b"d".to_vec()),
+                (2, b"e".to_vec()),
+                (2, b"f".to_vec())
+            ]
+        );
+        assert!(q.is_empty());
+        // Emptied blocks are reused.
+        let mut spares = Vec::new();
+        q.lend_spares(&mut spares, 8);
+        assert!(!spares.is_empty());
+    }
+
+    #[test]
+    fn full_queue_takes_nothing_and_keep_latest_replaces() {
+        let mut q = BlockQueue::default();
+        assert!(q.push(block(1, &[b"x"]), 1).is_none());
+        let rest = q.push(block(1, &[b"y"]), 1).unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(q.push_keep_latest(block(3, &[b"p", b"q"])), 2);
+        assert_eq!(drain(&mut q), vec![(3, b"q".to_vec())]);
+    }
+}
