@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit and integration tests (including interop with the real
 # Panda3D), the header freshness check, the C tests and examples under AddressSanitizer
-# and UndefinedBehaviorSanitizer, then cargo fmt and clippy.
+# and UndefinedBehaviorSanitizer, the Python package's tests (pytest), then cargo fmt and
+# clippy.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # The Python side of the interop tests: a virtual environment with requirements-dev.txt.
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import panda3d.core" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import panda3d.core, pytest" 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
 fi
@@ -14,6 +15,11 @@ fi
 export GAMENET_PYTHON="$PWD/.venv/bin/python"
 
 cargo test 2>&1
+
+# The Python package, against the library cargo test just built.
+export GAMENET_LIBRARY="$PWD/target/debug/deps/libgamenet.so"
+.venv/bin/python -m pytest -q python/tests 2>&1
+
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 echo "test.sh: all checks passed"

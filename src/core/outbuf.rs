@@ -67,8 +67,9 @@ impl std::fmt::Debug for OutBuf {
     }
 }
 
-/// Largest buffer kept for reuse after a flush.
-const KEEP_SPARE: usize = 256 * 1024;
+/// Largest buffer kept for reuse after a flush (reallocating a large buffer for every chunk
+/// costs page faults that show in bulk transfers).
+const KEEP_SPARE: usize = 4 << 20;
 
 impl OutBuf {
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -24,7 +24,9 @@ pub(crate) struct Block {
 /// Emptied blocks kept for reuse.
 const POOL_BLOCKS: usize = 64;
 /// A block whose buffer grew beyond this is not kept.
-const POOL_MAX_BYTES: usize = 256 * 1024;
+const POOL_MAX_BYTES: usize = 4 << 20;
+/// The most bytes of buffers the pool keeps in all.
+const POOL_TOTAL_BYTES: usize = 16 << 20;
 
 impl Block {
     /// Starts a new batch for `conn`, keeping the buffers.
@@ -88,6 +90,7 @@ pub(crate) struct BlockQueue {
     blocks: VecDeque<Block>,
     len: usize,
     pool: Vec<Block>,
+    pooled_bytes: usize,
 }
 
 impl BlockQueue {
@@ -102,12 +105,19 @@ impl BlockQueue {
 
     /// A block to fill, from the pool when there is one.
     pub(crate) fn spare(&mut self) -> Block {
-        self.pool.pop().unwrap_or_default()
+        let b = self.pool.pop().unwrap_or_default();
+        self.pooled_bytes -= b.bytes.capacity().min(self.pooled_bytes);
+        b
     }
 
     fn recycle(&mut self, mut b: Block) {
-        if self.pool.len() < POOL_BLOCKS && b.bytes.capacity() <= POOL_MAX_BYTES {
+        let cap = b.bytes.capacity();
+        if self.pool.len() < POOL_BLOCKS
+            && cap <= POOL_MAX_BYTES
+            && self.pooled_bytes + cap <= POOL_TOTAL_BYTES
+        {
             b.reset(0);
+            self.pooled_bytes += cap;
             self.pool.push(b);
         }
     }
@@ -186,11 +196,8 @@ impl BlockQueue {
 
     /// Moves up to `n` spare blocks into `into` (for a reader loop to fill next).
     pub(crate) fn lend_spares(&mut self, into: &mut Vec<Block>, n: usize) {
-        while into.len() < n {
-            match self.pool.pop() {
-                Some(b) => into.push(b),
-                None => break,
-            }
+        while into.len() < n && !self.pool.is_empty() {
+            into.push(self.spare());
         }
     }
 }

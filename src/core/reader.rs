@@ -45,7 +45,12 @@ pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 pub const DEFAULT_MAX_DATAGRAM_H4: usize = 1 << 20;
 
 const WAKE: Token = Token(0);
-/// How long `poll` watches for a datagram before it sleeps (threaded readers).
+/// Datagrams per burst (the turns until the sockets are drained) from which a loop thread
+/// treats the traffic as a stream.
+const STREAM_TURN: usize = 8;
+/// How long a loop thread naps between turns under a stream.
+const STREAM_NAP: Duration = Duration::from_micros(50);
+/// How long `poll` watches for a datagram before it sleeps, by default.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 /// Bytes one read takes; also the most one connection gets per turn of the loop.
 const READ_CHUNK: usize = 64 * 1024;
@@ -119,6 +124,7 @@ struct Inner {
     waiters: AtomicUsize,
     /// Counts pushes, so that a waiting engine can spin briefly without the lock.
     pushes: AtomicUsize,
+    busy_poll_us: AtomicU64,
     /// Set by a loop that parked TCP data for lack of room; cleared by the engine's wake-up.
     starved: AtomicBool,
     overflowed: AtomicBool,
@@ -147,10 +153,16 @@ struct ConnState {
     decoder: Decoder,
     pending: VecDeque<Block>,
     closing: Option<(CloseReason, i32, String)>,
+    /// epoll reported the peer's end closed (or an error): read until the end, even after
+    /// a short read.
+    peer_gone: bool,
 }
 
 enum Outcome {
+    /// Nothing (more) to read.
     Drained,
+    /// Data was read and the socket is empty.
+    ReadAll,
     MoreToRead,
     Blocked,
     Gone,
@@ -165,8 +177,15 @@ struct ReadLoop {
     ready: VecDeque<u64>,
     in_ready: HashSet<u64>,
     blocked: Vec<u64>,
+    io: LoopIo,
+}
+
+/// The buffers a loop reads with, and what the last turn read.
+struct LoopIo {
     scratch: Vec<u8>,
     spares: Vec<Block>,
+    /// Datagrams read since the thread last looked.
+    read_count: usize,
 }
 
 impl Inner {
@@ -275,8 +294,11 @@ impl ReadLoop {
             ready: VecDeque::new(),
             in_ready: HashSet::new(),
             blocked: Vec::new(),
-            scratch: vec![0; READ_CHUNK],
-            spares: Vec::new(),
+            io: LoopIo {
+                scratch: vec![0; READ_CHUNK],
+                spares: Vec::new(),
+                read_count: 0,
+            },
         }
     }
 
@@ -317,6 +339,7 @@ impl ReadLoop {
                             decoder: Decoder::new(framing, inner.max_datagram()),
                             pending: VecDeque::new(),
                             closing: None,
+                            peer_gone: false,
                         },
                     );
                     // Data that arrived before registration is read without waiting.
@@ -358,17 +381,20 @@ impl ReadLoop {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let ids: Vec<u64> = self
+        let ids: Vec<(u64, bool)> = self
             .events
             .iter()
             .filter(|e| e.token() != WAKE)
-            .map(|e| e.token().0 as u64)
+            .map(|e| (e.token().0 as u64, e.is_read_closed() || e.is_error()))
             .collect();
-        for id in ids {
-            self.mark_ready(id);
-        }
         if !self.control() {
             return false;
+        }
+        for (id, gone) in ids {
+            self.mark_ready(id);
+            if gone && let Some(st) = self.conns.get_mut(&id) {
+                st.peer_gone = true;
+            }
         }
         let Some(inner) = self.inner.upgrade() else {
             return false;
@@ -389,6 +415,7 @@ impl ReadLoop {
                 }
                 Outcome::Gone => self.drop_conn(id),
                 Outcome::Drained => {}
+                Outcome::ReadAll => {}
             }
         }
         // A wake-up for room may have come and gone while the connections were reading.
@@ -406,7 +433,7 @@ impl ReadLoop {
         };
         // Parked datagrams go first; nothing more is read until they are queued.
         if !st.pending.is_empty() {
-            inner.push_tcp(&mut st.pending, &mut self.spares);
+            inner.push_tcp(&mut st.pending, &mut self.io.spares);
             if !st.pending.is_empty() {
                 return Outcome::Blocked;
             }
@@ -416,8 +443,8 @@ impl ReadLoop {
             return Outcome::Gone;
         }
         match st.conn.kind() {
-            ConnectionKind::Udp => read_udp(inner, st, &mut self.scratch, &mut self.spares),
-            _ => read_tcp(inner, st, &mut self.scratch, &mut self.spares),
+            ConnectionKind::Udp => read_udp(inner, st, &mut self.io),
+            _ => read_tcp(inner, st, &mut self.io),
         }
     }
 }
@@ -426,12 +453,12 @@ fn queue_has_room(inner: &Inner) -> bool {
     inner.recent || inner.lock_queue().len() < inner.max_queue.load(Ordering::Relaxed)
 }
 
-fn read_tcp(
-    inner: &Inner,
-    st: &mut ConnState,
-    scratch: &mut [u8],
-    spares: &mut Vec<Block>,
-) -> Outcome {
+fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
+    let LoopIo {
+        scratch,
+        spares,
+        read_count,
+    } = io;
     let n = match st.conn.recv_bytes(scratch) {
         Ok(0) => {
             let msg = "the peer closed the connection";
@@ -461,6 +488,7 @@ fn read_tcp(
         .decoder
         .feed(&scratch[..n], |frame| block.push(frame, from));
     inner.count_in(&st.conn, block.len(), block.bytes_left());
+    *read_count += block.len();
     st.pending.push_back(block);
     inner.push_tcp(&mut st.pending, spares);
     if let Err(e) = fed {
@@ -473,9 +501,12 @@ fn read_tcp(
     }
     if !st.pending.is_empty() {
         Outcome::Blocked
+    } else if n < scratch.len() && !st.peer_gone {
+        // A short read took all the socket had. Edge-triggered epoll reports every later
+        // arrival, and an end of stream that came with this data carries the read-closed
+        // flag (`peer_gone`), so no extra read is needed to find out.
+        Outcome::ReadAll
     } else {
-        // Edge-triggered: read again next turn until the socket says WouldBlock (a short
-        // read may still leave an end-of-stream behind it).
         Outcome::MoreToRead
     }
 }
@@ -497,19 +528,19 @@ fn finish(
     }
 }
 
-fn read_udp(
-    inner: &Inner,
-    st: &mut ConnState,
-    scratch: &mut [u8],
-    spares: &mut Vec<Block>,
-) -> Outcome {
+fn read_udp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
+    let LoopIo {
+        scratch,
+        spares,
+        read_count,
+    } = io;
     let framing = inner.framing();
     let max = inner.max_datagram();
     let mut block = spares.pop().unwrap_or_default();
     block.reset(st.conn.id());
     let mut outcome = Outcome::MoreToRead;
-    // Up to 64 packets per turn, so one flooded socket does not starve the others.
-    for _ in 0..64 {
+    // Up to 256 packets per turn, so one flooded socket does not starve the others.
+    for _ in 0..256 {
         let (n, from) = match st.conn.udp_recv_from(scratch) {
             Ok(r) => r,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -546,6 +577,7 @@ fn read_udp(
         block.push(payload, Some(address::canonical(from)));
     }
     inner.count_in(&st.conn, block.len(), block.bytes_left());
+    *read_count += block.len();
     inner.push_udp(block, &st.conn, spares);
     outcome
 }
@@ -612,6 +644,7 @@ impl Reader {
             available: Condvar::new(),
             waiters: AtomicUsize::new(0),
             pushes: AtomicUsize::new(0),
+            busy_poll_us: AtomicU64::new(SPIN_BEFORE_SLEEP.as_micros() as u64),
             starved: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),
             loops,
@@ -634,7 +667,28 @@ impl Reader {
             body.inner = Arc::downgrade(&inner);
             let handle = std::thread::Builder::new()
                 .name(format!("gamenet-reader-{i}"))
-                .spawn(move || while body.turn(None) {})
+                .spawn(move || {
+                    // Under a steady stream (several datagrams a turn), nap briefly instead of
+                    // blocking in epoll: the next datagrams then arrive without a wake-up,
+                    // which the sender's system call would otherwise pay for each time. A
+                    // lone request (one datagram a turn) keeps the immediate wake-up.
+                    let mut timeout = None;
+                    let mut burst = 0;
+                    while body.turn(timeout) {
+                        burst += std::mem::take(&mut body.io.read_count);
+                        if !body.ready.is_empty() {
+                            timeout = Some(Duration::ZERO);
+                            continue;
+                        }
+                        timeout = if burst >= STREAM_TURN {
+                            std::thread::sleep(STREAM_NAP);
+                            Some(Duration::ZERO)
+                        } else {
+                            None
+                        };
+                        burst = 0;
+                    }
+                })
                 .map_err(|e| Error::io("spawn reader thread", &e))?;
             *inner.loops[i]
                 .join
@@ -709,6 +763,21 @@ impl Reader {
     /// Datagrams waiting in the queue.
     pub fn current_queue_size(&self) -> usize {
         self.inner.lock_queue().len()
+    }
+
+    /// How long `poll` looks for a datagram without sleeping before it waits for the
+    /// kernel to wake it (default 50 microseconds; 0 turns it off). Spinning trades a
+    /// little CPU, only while `poll` waits, for a round trip without wake-ups.
+    pub fn set_busy_poll(&self, d: Duration) {
+        self.inner.busy_poll_us.store(
+            d.as_micros().min(u64::MAX as u128) as u64,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The busy-poll time of `poll`.
+    pub fn busy_poll(&self) -> Duration {
+        Duration::from_micros(self.inner.busy_poll_us.load(Ordering::Relaxed))
     }
 
     /// Whether UDP datagrams were dropped for a full queue since the last call (clears it).
@@ -842,14 +911,27 @@ impl Reader {
     /// Waits up to `timeout` (`None`: forever) for a datagram; true when one is waiting.
     pub fn poll(&self, timeout: Option<Duration>) -> bool {
         let deadline = timeout.map(|t| Instant::now() + t);
+        let mut spin_until: Option<Instant> = None;
         if self.inner.inline.is_some() {
             loop {
-                if self.data_available() {
+                // The blocking turn below returns at once when a socket is ready, so there
+                // is no need for a zero-timeout turn first.
+                if self.current_queue_size() > 0 {
                     return true;
                 }
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 if left == Some(Duration::ZERO) || self.inner.closed.load(Ordering::Acquire) {
                     return false;
+                }
+                // Look without sleeping for a moment first: an answer often follows within
+                // microseconds, and a sleep costs a wake-up on each side.
+                if spin_until.is_none() {
+                    spin_until = Some(Instant::now() + self.busy_poll());
+                }
+                if spin_until.is_some_and(|t| Instant::now() < t) {
+                    self.pump(Some(Duration::ZERO));
+                    std::hint::spin_loop();
+                    continue;
                 }
                 self.pump(left.or(Some(Duration::from_millis(100))));
             }
@@ -858,7 +940,7 @@ impl Reader {
         // exchange: watch for it briefly before paying for a sleep and a wake-up.
         let seen = self.inner.pushes.load(Ordering::SeqCst);
         if self.current_queue_size() == 0 {
-            let spin_until = Instant::now() + SPIN_BEFORE_SLEEP;
+            let spin_until = Instant::now() + self.busy_poll();
             let mut i = 0u32;
             while self.inner.pushes.load(Ordering::SeqCst) == seen
                 && deadline.is_none_or(|d| Instant::now() < d)

@@ -44,6 +44,8 @@ pub const DEFAULT_MAX_BUFFER_BYTES: usize = 8 << 20;
 pub const DEFAULT_UDP_MAX: usize = 1500;
 
 const WAKE: Token = Token(0);
+/// How long a shard keeps looking for work after its last before it sleeps.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
 /// Counters of one writer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -241,8 +243,10 @@ fn shard_loop(
         timers: BinaryHeap::new(),
     };
     let mut events = Events::with_capacity(256);
+    let mut last_work = Instant::now();
     loop {
         while let Ok(msg) = rx.try_recv() {
+            last_work = Instant::now();
             if !st.handle(msg) {
                 st.flush_held();
                 return;
@@ -262,6 +266,22 @@ fn shard_loop(
             .timers
             .peek()
             .map(|Reverse((at, _))| at.saturating_duration_since(now));
+        if now.duration_since(last_work) < SPIN_BEFORE_SLEEP {
+            // Traffic just passed: look again soon instead of sleeping, so that senders
+            // in a steady stream do not pay for waking this thread.
+            std::thread::yield_now();
+            if let Err(e) = st.poll.poll(&mut events, Some(Duration::ZERO))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            for ev in events.iter() {
+                if let Some(c) = st.waiting.get(&(ev.token().0 as u64)).cloned() {
+                    st.flush(c);
+                }
+            }
+            continue;
+        }
         sleeping.store(true, Ordering::SeqCst);
         if !rx.is_empty() {
             sleeping.store(false, Ordering::SeqCst);

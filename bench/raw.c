@@ -1,0 +1,253 @@
+/* Raw-socket baselines (the machine's limit), one process, a sender and a receiver thread.
+   Usage: raw MODE N SIZE
+     tcp1      one write() per message, TCP_NODELAY          -> rate (messages/s)
+     tcpbatch  messages packed into 64 KiB writes             -> rate
+     pingpong  32-byte blocking ping-pong, N round trips     -> median_us, p99_us
+     udp       one sendto() per datagram                      -> rate (sent/s), received, dropped
+     udpmmsg   sendmmsg/recvmmsg, 64 per call                 -> rate, received, dropped
+     bulk      SIZE-byte messages (4-byte header)             -> gbps (GB/s of payload)
+   Every TCP message carries a 2-byte (bulk: 4-byte) length header, as Panda3D frames. */
+#include "common.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static long n_msgs;
+static size_t msg_size;
+static int hdr = 2;
+
+static void tcp_pair(int *a, int *b) {
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    int one = 1;
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(l, (struct sockaddr *)&sa, sizeof sa) || listen(l, 1)) die("listen");
+    getsockname(l, (struct sockaddr *)&sa, &len);
+    *a = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(*a, (struct sockaddr *)&sa, sizeof sa)) die("connect");
+    *b = accept(l, NULL, NULL);
+    close(l);
+    setsockopt(*a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(*b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static void write_all(int fd, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0) die("send");
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+struct tx { int fd; int batch; };
+
+static void *tcp_sender(void *arg) {
+    struct tx *t = (struct tx *)arg;
+    size_t frame = (size_t)hdr + msg_size;
+    size_t per = t->batch ? (65536 / frame ? 65536 / frame : 1) : 1;
+    uint8_t *buf = calloc(per, frame);
+    long left = n_msgs;
+    size_t i;
+    for (i = 0; i < per; i++) {
+        uint8_t *f = buf + i * frame;
+        if (hdr == 2) { f[0] = (uint8_t)msg_size; f[1] = (uint8_t)(msg_size >> 8); }
+        else { uint32_t l = (uint32_t)msg_size; memcpy(f, &l, 4); }
+    }
+    while (left > 0) {
+        long k = left < (long)per ? left : (long)per;
+        write_all(t->fd, buf, (size_t)k * frame);
+        left -= k;
+    }
+    free(buf);
+    return NULL;
+}
+
+/* Reads and parses frames until n_msgs arrived. */
+static void tcp_receive(int fd) {
+    size_t cap = 4 << 20, have = 0;
+    uint8_t *buf = malloc(cap);
+    long got = 0;
+    while (got < n_msgs) {
+        ssize_t r = recv(fd, buf + have, cap - have, 0);
+        size_t at = 0;
+        if (r <= 0) die("recv");
+        have += (size_t)r;
+        for (;;) {
+            size_t len;
+            if (have - at < (size_t)hdr) break;
+            if (hdr == 2) len = (size_t)buf[at] | ((size_t)buf[at + 1] << 8);
+            else { uint32_t l; memcpy(&l, buf + at, 4); len = l; }
+            if (have - at < hdr + len) break;
+            at += hdr + len;
+            got++;
+        }
+        memmove(buf, buf + at, have - at);
+        have -= at;
+    }
+    free(buf);
+}
+
+static void tcp_rate(int batch) {
+    int a, b;
+    pthread_t t;
+    struct tx arg;
+    double t0;
+    tcp_pair(&a, &b);
+    arg.fd = a;
+    arg.batch = batch;
+    t0 = now_s();
+    pthread_create(&t, NULL, tcp_sender, &arg);
+    tcp_receive(b);
+    pthread_join(t, NULL);
+    if (hdr == 4) printf("gbps=%.3f\n", (double)n_msgs * (double)msg_size / (now_s() - t0) / 1e9);
+    else printf("rate=%.0f\n", (double)n_msgs / (now_s() - t0));
+}
+
+static void *echo(void *arg) {
+    int fd = *(int *)arg;
+    uint8_t buf[34];
+    for (;;) {
+        size_t got = 0;
+        while (got < sizeof buf) {
+            ssize_t r = recv(fd, buf + got, sizeof buf - got, 0);
+            if (r <= 0) return NULL;
+            got += (size_t)r;
+        }
+        write_all(fd, buf, sizeof buf);
+    }
+}
+
+static void pingpong(void) {
+    int a, b;
+    pthread_t t;
+    uint8_t buf[34];
+    double *rtt = malloc((size_t)n_msgs * sizeof *rtt);
+    long i;
+    tcp_pair(&a, &b);
+    pthread_create(&t, NULL, echo, &b);
+    memset(buf, 7, sizeof buf);
+    buf[0] = 32;
+    buf[1] = 0;
+    for (i = -1000; i < n_msgs; i++) {
+        double t0 = now_s();
+        size_t got = 0;
+        write_all(a, buf, sizeof buf);
+        while (got < sizeof buf) {
+            ssize_t r = recv(a, buf + got, sizeof buf - got, 0);
+            if (r <= 0) die("recv");
+            got += (size_t)r;
+        }
+        if (i >= 0) rtt[i] = now_s() - t0;
+    }
+    print_rtt(rtt, (size_t)n_msgs);
+    close(a);
+    pthread_join(t, NULL);
+    close(b);
+    free(rtt);
+}
+
+static int udp_rx;
+static volatile long udp_received;
+static volatile int udp_done;
+
+static void *udp_receiver(void *arg) {
+    int mmsg = *(int *)arg;
+    uint8_t buf[64][2048];
+    struct mmsghdr msgs[64];
+    struct iovec iov[64];
+    int i;
+    for (i = 0; i < 64; i++) {
+        iov[i].iov_base = buf[i];
+        iov[i].iov_len = sizeof buf[i];
+        memset(&msgs[i], 0, sizeof msgs[i]);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    while (!udp_done) {
+        if (mmsg) {
+            int r = recvmmsg(udp_rx, msgs, 64, MSG_DONTWAIT, NULL);
+            if (r > 0) udp_received += r;
+            else usleep(50);
+        } else {
+            ssize_t r = recv(udp_rx, buf[0], sizeof buf[0], MSG_DONTWAIT);
+            if (r > 0) udp_received++;
+            else usleep(50);
+        }
+    }
+    return NULL;
+}
+
+static void udp(int mmsg) {
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    int tx = socket(AF_INET, SOCK_DGRAM, 0);
+    int rcvbuf = 4 << 20;
+    pthread_t t;
+    uint8_t payload[2048];
+    struct mmsghdr msgs[64];
+    struct iovec iov;
+    long sent = 0;
+    double t0, dt;
+    int i;
+    udp_rx = socket(AF_INET, SOCK_DGRAM, 0);
+    setsockopt(udp_rx, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(udp_rx, (struct sockaddr *)&sa, sizeof sa);
+    getsockname(udp_rx, (struct sockaddr *)&sa, &len);
+    memset(payload, 1, sizeof payload);
+    iov.iov_base = payload;
+    iov.iov_len = msg_size;
+    for (i = 0; i < 64; i++) {
+        memset(&msgs[i], 0, sizeof msgs[i]);
+        msgs[i].msg_hdr.msg_name = &sa;
+        msgs[i].msg_hdr.msg_namelen = sizeof sa;
+        msgs[i].msg_hdr.msg_iov = &iov;
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    pthread_create(&t, NULL, udp_receiver, &mmsg);
+    t0 = now_s();
+    while (sent < n_msgs) {
+        if (mmsg) {
+            int k = n_msgs - sent < 64 ? (int)(n_msgs - sent) : 64;
+            int r = sendmmsg(tx, msgs, (unsigned)k, 0);
+            if (r > 0) sent += r;
+        } else if (sendto(tx, payload, msg_size, 0, (struct sockaddr *)&sa, sizeof sa) > 0) {
+            sent++;
+        }
+    }
+    dt = now_s() - t0;
+    usleep(200000);
+    udp_done = 1;
+    pthread_join(t, NULL);
+    printf("rate=%.0f received=%ld dropped=%ld\n", (double)sent / dt, udp_received,
+           sent - udp_received);
+}
+
+int main(int argc, char **argv) {
+    const char *mode;
+    if (argc < 4) {
+        fprintf(stderr, "usage: raw MODE N SIZE\n");
+        return 2;
+    }
+    mode = argv[1];
+    n_msgs = atol(argv[2]);
+    msg_size = (size_t)atol(argv[3]);
+    if (!strcmp(mode, "tcp1")) tcp_rate(0);
+    else if (!strcmp(mode, "tcpbatch")) tcp_rate(1);
+    else if (!strcmp(mode, "pingpong")) pingpong();
+    else if (!strcmp(mode, "udp")) udp(0);
+    else if (!strcmp(mode, "udpmmsg")) udp(1);
+    else if (!strcmp(mode, "bulk")) { hdr = 4; tcp_rate(1); }
+    else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
+    return 0;
+}

@@ -1,0 +1,675 @@
+"""Pythonic classes over gamenet's C handles: Manager, Connection, Writer, Reader,
+Listener, NetAddress. Every class has close() (idempotent), `with` support, and raises
+Closed when used after close(). Failing calls raise GamenetError subclasses."""
+import ctypes
+import itertools
+
+import sys
+
+import traceback
+from collections import namedtuple
+from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
+
+from . import _ffi
+from .errors import Closed, GamenetError, check, EMPTY, error
+
+lib = _ffi.lib
+
+Received = namedtuple("Received", "conn address data")
+NewConnection = namedtuple("NewConnection", "rendezvous conn peer")
+ResetEvent = namedtuple("ResetEvent", "conn reason message os_error")
+
+# Close reasons (gamenet_close_reason).
+CLOSE_LOCAL, CLOSE_PEER_CLOSED, CLOSE_RESET, CLOSE_ERROR = 1, 2, 3, 4
+CLOSE_PROTOCOL_VIOLATION, CLOSE_TOO_LARGE, CLOSE_MANAGER_SHUTDOWN = 5, 6, 7
+# Log levels.
+LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG = 1, 2, 3, 4
+# Connection kinds.
+KIND_TCP_RENDEZVOUS, KIND_TCP, KIND_UDP = 1, 2, 3
+
+
+_LIVE = {}
+_KEYS = itertools.count(1)
+
+
+@_ffi.FREE_FN
+def _release(userdata):
+    _LIVE.pop(userdata, None)
+
+
+def version():
+    return lib.gamenet_version().decode()
+
+
+def _struct_dict(s):
+    return {name: getattr(s, name) for name, _ in s._fields_}
+
+
+class NetAddress:
+    """An IPv4 or IPv6 address and port (Panda3D's NetAddress)."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, host=None, port=0):
+        self._a = _ffi.Address()
+        if host is not None:
+            self.set_host(host, port)
+
+    @classmethod
+    def _wrap(cls, raw):
+        a = cls()
+        ctypes.memmove(byref(a._a), byref(raw), ctypes.sizeof(_ffi.Address))
+        return a
+
+    @classmethod
+    def parse(cls, text):
+        """From "a.b.c.d:port" or "[v6]:port" (no name lookup)."""
+        a = cls()
+        check(lib.gamenet_address_parse(text.encode(), byref(a._a)))
+        return a
+
+    @classmethod
+    def resolve_all(cls, host, port):
+        """Every address `host` resolves to, with `port`."""
+        n = c_size_t(0)
+        rc = lib.gamenet_address_resolve(host.encode(), port, None, 0, byref(n))
+        if rc not in (0, 6):
+            raise error(rc)
+        arr = (_ffi.Address * max(1, n.value))()
+        check(lib.gamenet_address_resolve(host.encode(), port, arr, len(arr), byref(n)))
+        return [cls._wrap(arr[i]) for i in range(n.value)]
+
+    def set_host(self, host, port):
+        """Resolves `host` (first address); raises on failure."""
+        self._a = self.resolve_all(host, port)[0]._a
+        return True
+
+    def set_any(self, port, ipv6=False):
+        check(lib.gamenet_address_any(port, ipv6, byref(self._a)))
+        return True
+
+    def set_localhost(self, port, ipv6=False):
+        check(lib.gamenet_address_localhost(port, ipv6, byref(self._a)))
+        return True
+
+    def set_broadcast(self, port):
+        check(lib.gamenet_address_broadcast(port, byref(self._a)))
+        return True
+
+    def clear(self):
+        self._a = _ffi.Address()
+
+    def get_port(self):
+        return self._a.port
+
+    def set_port(self, port):
+        self._a.port = port
+
+    @property
+    def port(self):
+        return self._a.port
+
+    @property
+    def family(self):
+        return self._a.family
+
+    def _text(self, fn):
+        if self._a.family == 0:
+            return ""
+        buf = ctypes.create_string_buffer(64)
+        n = c_size_t(0)
+        check(fn(byref(self._a), buf, len(buf), byref(n)))
+        return buf.value.decode()
+
+    def get_ip_string(self):
+        return self._text(lib.gamenet_address_ip_to_string)
+
+    @property
+    def ip(self):
+        return self.get_ip_string()
+
+    def is_any(self):
+        return self._a.family != 0 and bool(lib.gamenet_address_is_any(byref(self._a)))
+
+    def get_ip(self):
+        """The IPv4 address as a 32-bit number (0 for IPv6)."""
+        if self._a.family != 4:
+            return 0
+        return int.from_bytes(bytes(self._a.ip[:4]), "big")
+
+    def get_ip_component(self, n):
+        return self._a.ip[n]
+
+    def to_tuple(self):
+        return (self.get_ip_string(), self._a.port)
+
+    def __str__(self):
+        return self._text(lib.gamenet_address_to_string)
+
+    def __repr__(self):
+        return f"NetAddress({str(self)!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, NetAddress) and bytes(self._a) == bytes(other._a)
+
+    def __hash__(self):
+        return hash(bytes(self._a))
+
+
+class _Handle:
+    """A C handle with close(), `with` and a clear error after close."""
+
+    _free = None
+    _kind = "handle"
+
+    def __init__(self, ptr):
+        self._h = ptr
+
+    @property
+    def _ptr(self):
+        if not self._h:
+            raise Closed(16, f"this {self._kind} is closed")
+        return self._h
+
+    @property
+    def closed(self):
+        return not self._h
+
+    def close(self):
+        h, self._h = self._h, None
+        if h:
+            type(self)._free(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _new(fn, *args):
+    out = c_void_p()
+    check(fn(*args, byref(out)))
+    return out.value
+
+
+class Connection:
+    """A connection of a Manager, by id. int(conn) is the id."""
+
+    __slots__ = ("manager", "id")
+
+    def __init__(self, manager, conn_id):
+        self.manager = manager
+        self.id = conn_id
+
+    def __int__(self):
+        return self.id
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        return isinstance(other, Connection) and other.id == self.id
+
+    def __hash__(self):
+        return hash(self.id)
+
+    def __repr__(self):
+        return f"Connection({self.id})"
+
+    def _m(self):
+        return self.manager._ptr
+
+    @property
+    def kind(self):
+        k = c_int32()
+        check(lib.gamenet_conn_get_kind(self._m(), self.id, byref(k)))
+        return k.value
+
+    def _addr(self, fn):
+        a = _ffi.Address()
+        check(fn(self._m(), self.id, byref(a)))
+        return NetAddress._wrap(a)
+
+    @property
+    def local_address(self):
+        return self._addr(lib.gamenet_conn_get_local_address)
+
+    @property
+    def peer_address(self):
+        return self._addr(lib.gamenet_conn_get_peer_address)
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._m(), self.id, byref(v)))
+        return v.value
+
+    def set_no_delay(self, on):
+        check(lib.gamenet_conn_set_no_delay(self._m(), self.id, bool(on)))
+
+    def get_no_delay(self):
+        return self._get(lib.gamenet_conn_get_no_delay, c_bool)
+
+    def set_linger(self, on, seconds=0):
+        check(lib.gamenet_conn_set_linger(self._m(), self.id, bool(on), int(seconds)))
+
+    def get_linger(self):
+        on, s = c_bool(), c_uint32()
+        check(lib.gamenet_conn_get_linger(self._m(), self.id, byref(on), byref(s)))
+        return on.value, s.value
+
+    def set_keep_alive(self, on, idle_ms=0, interval_ms=0):
+        check(lib.gamenet_conn_set_keep_alive(self._m(), self.id, bool(on), idle_ms, interval_ms))
+
+    def get_keep_alive(self):
+        on, i, v = c_bool(), c_uint32(), c_uint32()
+        check(lib.gamenet_conn_get_keep_alive(self._m(), self.id, byref(on), byref(i), byref(v)))
+        return on.value, i.value, v.value
+
+    def set_send_buffer_size(self, n):
+        check(lib.gamenet_conn_set_send_buffer_size(self._m(), self.id, n))
+
+    def get_send_buffer_size(self):
+        return self._get(lib.gamenet_conn_get_send_buffer_size, c_size_t)
+
+    def set_recv_buffer_size(self, n):
+        check(lib.gamenet_conn_set_recv_buffer_size(self._m(), self.id, n))
+
+    def get_recv_buffer_size(self):
+        return self._get(lib.gamenet_conn_get_recv_buffer_size, c_size_t)
+
+    def set_reuse_addr(self, on):
+        check(lib.gamenet_conn_set_reuse_addr(self._m(), self.id, bool(on)))
+
+    def get_reuse_addr(self):
+        return self._get(lib.gamenet_conn_get_reuse_addr, c_bool)
+
+    def set_ttl(self, ttl):
+        check(lib.gamenet_conn_set_ttl(self._m(), self.id, ttl))
+
+    def get_ttl(self):
+        return self._get(lib.gamenet_conn_get_ttl, c_uint32)
+
+    def set_tos(self, tos):
+        check(lib.gamenet_conn_set_tos(self._m(), self.id, tos))
+
+    def get_tos(self):
+        return self._get(lib.gamenet_conn_get_tos, c_uint32)
+
+    def stats(self):
+        s = _ffi.ConnStats()
+        check(lib.gamenet_conn_get_stats(self._m(), self.id, byref(s)))
+        return _struct_dict(s)
+
+    def close(self):
+        """Closes the connection; it is reported once on the manager's reset queue."""
+        self.manager.close_connection(self)
+
+
+class Manager(_Handle):
+    """Opens and closes connections and reports every close once (reset queue)."""
+
+    _free = staticmethod(lib.gamenet_manager_free)
+    _kind = "manager"
+
+    def __init__(self):
+        super().__init__(_new(lib.gamenet_manager_new))
+        self.callback_errors = []
+
+    def _conn(self, conn_id):
+        return Connection(self, conn_id)
+
+    def open_tcp_server_rendezvous(self, port, host=None, backlog=64):
+        out = c_uint64()
+        check(lib.gamenet_manager_open_tcp_server_rendezvous(
+            self._ptr, host.encode() if host else None, port, backlog, byref(out)))
+        return self._conn(out.value)
+
+    def open_tcp_client(self, host, port, timeout_ms=3000):
+        out = c_uint64()
+        if isinstance(host, NetAddress):
+            check(lib.gamenet_manager_open_tcp_client_connection(
+                self._ptr, byref(host._a), timeout_ms, byref(out)))
+        else:
+            check(lib.gamenet_manager_open_tcp_client_connection_host(
+                self._ptr, host.encode(), port, timeout_ms, byref(out)))
+        return self._conn(out.value)
+
+    def open_udp(self, port=0, host=None, for_broadcast=False):
+        out = c_uint64()
+        check(lib.gamenet_manager_open_udp_connection(
+            self._ptr, host.encode() if host else None, port, for_broadcast, byref(out)))
+        return self._conn(out.value)
+
+    def connection(self, conn_id):
+        return self._conn(int(conn_id))
+
+    def close_connection(self, conn):
+        check(lib.gamenet_manager_close_connection(self._ptr, int(conn)))
+        return True
+
+    @property
+    def num_connections(self):
+        n = c_size_t()
+        check(lib.gamenet_manager_get_num_connections(self._ptr, byref(n)))
+        return n.value
+
+    def reset_connection_available(self):
+        return bool(lib.gamenet_manager_reset_connection_available(self._ptr))
+
+    def get_reset_connection(self):
+        """The oldest closed connection as a ResetEvent, or None."""
+        info = _ffi.ResetInfo()
+        if check(lib.gamenet_manager_get_reset_connection(self._ptr, byref(info))) == EMPTY:
+            return None
+        return ResetEvent(info.conn, info.reason, info.message.decode("utf-8", "replace"),
+                          info.os_error)
+
+    def resets(self):
+        """Every closed connection waiting on the reset queue."""
+        while True:
+            ev = self.get_reset_connection()
+            if ev is None:
+                return
+            yield ev
+
+    def get_host_name(self):
+        n = c_size_t()
+        buf = ctypes.create_string_buffer(256)
+        check(lib.gamenet_manager_get_host_name(self._ptr, buf, len(buf), byref(n)))
+        return buf.value.decode()
+
+    def interfaces(self):
+        n = c_size_t()
+        rc = lib.gamenet_manager_get_interfaces(self._ptr, None, 0, byref(n))
+        if rc not in (0, 6):
+            raise error(rc)
+        arr = (_ffi.Interface * max(1, n.value))()
+        check(lib.gamenet_manager_get_interfaces(self._ptr, arr, len(arr), byref(n)))
+        out = []
+        for i in range(n.value):
+            it = arr[i]
+            out.append({
+                "name": it.name.decode(), "flags": it.flags,
+                "address": NetAddress._wrap(it.address), "netmask": NetAddress._wrap(it.netmask),
+                "broadcast": NetAddress._wrap(it.broadcast),
+                "point_to_point": NetAddress._wrap(it.point_to_point),
+                "mac": bytes(it.mac) if it.flags & 4 else None,
+            })
+        return out
+
+    def set_log_callback(self, fn, level=LOG_INFO):
+        """Calls fn(level, message) for log messages up to `level`, from whatever thread
+        logs (library threads included; the GIL is taken for the call). An exception in fn
+        is printed and kept in `callback_errors`, never lost. fn=None removes it."""
+        if fn is None:
+            check(lib.gamenet_manager_set_log_callback(self._ptr, _ffi.LOG_FN(), None,
+                                                       _ffi.FREE_FN(), 0))
+            return
+
+        def trampoline(_userdata, lvl, msg, _n):
+            try:
+                fn(lvl, msg.decode("utf-8", "replace"))
+            except BaseException:
+                self.callback_errors.append(sys.exc_info()[1])
+                traceback.print_exc()
+
+        cb = _ffi.LOG_FN(trampoline)
+        # The C callback must outlive every call gamenet may still be making on another
+        # thread: it stays in _LIVE until gamenet calls userdata_free for it.
+        key = next(_KEYS)
+        _LIVE[key] = cb
+        rc = lib.gamenet_manager_set_log_callback(self._ptr, cb, key, _release, level)
+        if rc != 0:
+            del _LIVE[key]
+            check(rc)
+
+
+
+class Writer(_Handle):
+    """Sends datagrams (Panda3D's ConnectionWriter); threads=0 writes in the caller's
+    thread. The GIL is released during every call."""
+
+    _free = staticmethod(lib.gamenet_writer_free)
+    _kind = "writer"
+
+    def __init__(self, manager, threads=0):
+        super().__init__(_new(lib.gamenet_writer_new, manager._ptr, threads))
+        self.manager = manager
+
+    def send(self, conn, data, block=False):
+        data = bytes(data)
+        check(lib.gamenet_writer_send(self._ptr, int(conn), data, len(data), block))
+
+    def send_to(self, conn, address, data, block=False):
+        data = bytes(data)
+        check(lib.gamenet_writer_send_to(self._ptr, int(conn), byref(address._a), data, len(data),
+                                         block))
+
+    def send_batch(self, conn, datagrams, block=False):
+        """Sends many datagrams in one call; returns how many were queued."""
+        datagrams = [bytes(d) for d in datagrams]
+        if not datagrams:
+            return 0
+        lens = (c_size_t * len(datagrams))(*map(len, datagrams))
+        packed = b"".join(datagrams)
+        sent = c_size_t()
+        check(lib.gamenet_writer_send_batch(self._ptr, int(conn), packed, lens, len(datagrams),
+                                            block, byref(sent)))
+        return sent.value
+
+    def flush(self):
+        check(lib.gamenet_writer_flush(self._ptr))
+
+    def shutdown(self, flush_timeout_ms=1000):
+        unsent = c_uint64()
+        check(lib.gamenet_writer_shutdown(self._ptr, flush_timeout_ms, byref(unsent)))
+        return unsent.value
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
+    raw_mode = property(lambda s: s._get(lib.gamenet_writer_get_raw_mode, c_bool),
+                        lambda s, v: check(lib.gamenet_writer_set_raw_mode(s._ptr, bool(v))))
+    tcp_header_size = property(
+        lambda s: s._get(lib.gamenet_writer_get_tcp_header_size, c_int32),
+        lambda s, v: check(lib.gamenet_writer_set_tcp_header_size(s._ptr, v)))
+    max_queue_size = property(
+        lambda s: s._get(lib.gamenet_writer_get_max_queue_size, c_size_t),
+        lambda s, v: check(lib.gamenet_writer_set_max_queue_size(s._ptr, v)))
+    current_queue_size = property(
+        lambda s: s._get(lib.gamenet_writer_get_current_queue_size, c_size_t))
+
+    def set_max_buffer_bytes(self, n):
+        check(lib.gamenet_writer_set_max_buffer_bytes(self._ptr, n))
+
+    def set_udp_max_size(self, n):
+        check(lib.gamenet_writer_set_udp_max_size(self._ptr, n))
+
+    def is_valid_for_udp(self, length):
+        if not isinstance(length, int):
+            length = len(length)
+        return bool(lib.gamenet_writer_is_valid_for_udp(self._ptr, length))
+
+    def set_collect_tcp(self, interval_ms):
+        """Holds TCP datagrams up to interval_ms (None: off) and sends them on a timer."""
+        check(lib.gamenet_writer_set_collect_tcp(self._ptr, interval_ms is not None,
+                                                 interval_ms or 0))
+
+    def get_collect_tcp(self):
+        on, ms = c_bool(), c_uint32()
+        check(lib.gamenet_writer_get_collect_tcp(self._ptr, byref(on), byref(ms)))
+        return ms.value if on.value else None
+
+    def set_send_timeout(self, ms):
+        check(lib.gamenet_writer_set_send_timeout(self._ptr, ms))
+
+    def stats(self):
+        s = _ffi.WriterStats()
+        check(lib.gamenet_writer_get_stats(self._ptr, byref(s)))
+        return _struct_dict(s)
+
+
+class Reader(_Handle):
+    """Receives datagrams (Panda3D's QueuedConnectionReader, or RecentConnectionReader with
+    recent=True); threads=0 reads in the caller's thread during data_available/poll/get."""
+
+    _free = staticmethod(lib.gamenet_reader_free)
+    _kind = "reader"
+
+    def __init__(self, manager, threads=0, recent=False):
+        fn = lib.gamenet_reader_new_recent if recent else lib.gamenet_reader_new
+        super().__init__(_new(fn, manager._ptr, threads))
+        self.manager = manager
+        self._buf = ctypes.create_string_buffer(65536)
+        self._infos = None
+
+    def add_connection(self, conn):
+        check(lib.gamenet_reader_add_connection(self._ptr, int(conn)))
+        return True
+
+    def remove_connection(self, conn):
+        check(lib.gamenet_reader_remove_connection(self._ptr, int(conn)))
+        return True
+
+    def is_connection_ok(self, conn):
+        return bool(lib.gamenet_reader_is_connection_ok(self._ptr, int(conn)))
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
+    def set_raw_mode(self, raw):
+        check(lib.gamenet_reader_set_raw_mode(self._ptr, bool(raw)))
+
+    tcp_header_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_tcp_header_size, c_int32),
+        lambda s, v: check(lib.gamenet_reader_set_tcp_header_size(s._ptr, v)))
+    max_datagram_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_max_datagram_size, c_size_t),
+        lambda s, v: check(lib.gamenet_reader_set_max_datagram_size(s._ptr, v)))
+    current_queue_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_current_queue_size, c_size_t))
+
+    def set_max_queue_size(self, n):
+        check(lib.gamenet_reader_set_max_queue_size(self._ptr, n))
+
+    def data_available(self):
+        return bool(lib.gamenet_reader_data_available(self._ptr))
+
+    def poll(self, timeout_ms=-1):
+        """Waits up to timeout_ms (-1: no limit) for a datagram; True when one waits. The
+        GIL is released while waiting."""
+        return check(lib.gamenet_reader_poll(self._ptr, timeout_ms)) != EMPTY
+
+    def get_data(self):
+        """The oldest datagram as Received(conn, address, data), or None."""
+        info = _ffi.DatagramInfo()
+        n = c_size_t()
+        while True:
+            rc = lib.gamenet_reader_get_data(self._ptr, byref(info), self._buf, len(self._buf),
+                                             byref(n))
+            if rc == 6:  # the buffer is too small: grow it and ask again (nothing is lost)
+                self._buf = ctypes.create_string_buffer(n.value)
+                continue
+            if check(rc) == EMPTY:
+                return None
+            return Received(info.conn, NetAddress._wrap(info.from_), self._buf.raw[:n.value])
+
+    def get_batch(self, max_count=4096, bufsize=1 << 20):
+        """Up to max_count waiting datagrams in one call, as a list of Received."""
+        if self._infos is None or len(self._infos) < max_count:
+            self._infos = (_ffi.DatagramInfo * max_count)()
+        if len(self._buf) < bufsize:
+            self._buf = ctypes.create_string_buffer(bufsize)
+        count = c_size_t()
+        while True:
+            rc = lib.gamenet_reader_get_data_batch(self._ptr, self._buf, len(self._buf),
+                                                   self._infos, max_count, byref(count))
+            if rc == 6:
+                self._buf = ctypes.create_string_buffer(self._infos[0].len)
+                continue
+            if check(rc) == EMPTY:
+                return []
+            break
+        raw = self._buf.raw
+        out = []
+        for i in range(count.value):
+            inf = self._infos[i]
+            out.append(Received(inf.conn, NetAddress._wrap(inf.from_),
+                                raw[inf.offset:inf.offset + inf.len]))
+        return out
+
+    def take_overflow(self):
+        return bool(lib.gamenet_reader_take_overflow(self._ptr))
+
+    def stats(self):
+        s = _ffi.ReaderStats()
+        check(lib.gamenet_reader_get_stats(self._ptr, byref(s)))
+        return _struct_dict(s)
+
+    def shutdown(self):
+        check(lib.gamenet_reader_shutdown(self._ptr))
+
+
+class Listener(_Handle):
+    """Accepts TCP connections (Panda3D's QueuedConnectionListener)."""
+
+    _free = staticmethod(lib.gamenet_listener_free)
+    _kind = "listener"
+
+    def __init__(self, manager, threads=0):
+        super().__init__(_new(lib.gamenet_listener_new, manager._ptr, threads))
+        self.manager = manager
+        self._reader = None
+
+    def add_connection(self, rendezvous):
+        check(lib.gamenet_listener_add_connection(self._ptr, int(rendezvous)))
+        return True
+
+    def remove_connection(self, rendezvous):
+        check(lib.gamenet_listener_remove_connection(self._ptr, int(rendezvous)))
+        return True
+
+    def set_reader(self, reader):
+        """Adds every accepted connection to `reader` (None: stop)."""
+        check(lib.gamenet_listener_set_reader(self._ptr, reader._ptr if reader else None))
+        self._reader = reader
+
+    def new_connection_available(self):
+        return bool(lib.gamenet_listener_new_connection_available(self._ptr))
+
+    def poll(self, timeout_ms=-1):
+        return check(lib.gamenet_listener_poll(self._ptr, timeout_ms)) != EMPTY
+
+    def get_new_connection(self):
+        nc = _ffi.NewConnection()
+        if check(lib.gamenet_listener_get_new_connection(self._ptr, byref(nc))) == EMPTY:
+            return None
+        return NewConnection(Connection(self.manager, nc.rendezvous),
+                             Connection(self.manager, nc.conn), NetAddress._wrap(nc.peer))
+
+    def stats(self):
+        s = _ffi.ListenerStats()
+        check(lib.gamenet_listener_get_stats(self._ptr, byref(s)))
+        return _struct_dict(s)
+
+    def shutdown(self):
+        check(lib.gamenet_listener_shutdown(self._ptr))
+
+
+def debug_panic(message="from Python"):
+    """Makes the library panic on purpose; raises the GamenetError (PANIC) it turns into."""
+    check(lib.gamenet_debug_panic(message.encode()))
+
+
+__all__ = ["Manager", "Connection", "Writer", "Reader", "Listener", "NetAddress", "Received",
+           "NewConnection", "ResetEvent", "version", "debug_panic", "GamenetError"]

@@ -1,0 +1,481 @@
+"""Panda3D's networking classes with their names and signatures, on gamenet.
+
+A Panda3D program switches by changing its imports:
+
+    from panda3d.core import QueuedConnectionManager, ...      # before
+    from gamenet.panda import QueuedConnectionManager, ...     # after
+
+Both snake_case and camelCase method names work; getters that fill an object passed in
+return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
+
+import ctypes as _ctypes
+
+from . import _ffi, core
+from .errors import check as _check
+
+_lib = _ffi.lib
+_byref = _ctypes.byref
+
+from .datagram import Datagram as _Datagram, DatagramIterator as _DatagramIterator
+from .errors import GamenetError
+
+__all__ = ["QueuedConnectionManager", "ConnectionManager", "ConnectionWriter",
+           "QueuedConnectionReader", "RecentConnectionReader", "QueuedConnectionListener",
+           "Connection", "NetDatagram", "Datagram", "DatagramIterator", "PyDatagram",
+           "PyDatagramIterator", "NetAddress", "PointerToConnection"]
+
+
+def _camel(name):
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def _with_camel_case(cls):
+    """Adds Panda3D's camelCase spelling of every public snake_case method."""
+    for name in dir(cls):
+        if name.startswith("_") or "_" not in name or not callable(getattr(cls, name)):
+            continue
+        alias = _camel(name)
+        if alias != name and not hasattr(cls, alias):
+            setattr(cls, alias, getattr(cls, name))
+    return cls
+
+
+@_with_camel_case
+class NetAddress(core.NetAddress):
+    """Panda3D's NetAddress."""
+
+    def set_host(self, hostname, port):
+        try:
+            return super().set_host(hostname, port)
+        except GamenetError:
+            return False
+
+
+@_with_camel_case
+class Datagram(_Datagram):
+    """Panda3D's Datagram (bytes underneath)."""
+
+    pass
+
+
+@_with_camel_case
+class PyDatagram(Datagram):
+    """Panda3D's direct.distributed.PyDatagram."""
+
+
+@_with_camel_case
+class NetDatagram(Datagram):
+    """A Datagram that knows the connection and address it came from or goes to."""
+
+    def __init__(self, data=b""):
+        if isinstance(data, _Datagram):
+            data = data.get_message()
+        super().__init__(data)
+        self._connection = None
+        self._address = None
+        self._raw_address = None
+
+    def get_connection(self):
+        return self._connection
+
+    def set_connection(self, conn):
+        self._connection = conn
+
+    def get_address(self):
+        if self._raw_address is not None:
+            self._address = NetAddress._wrap(_ffi.Address.from_buffer_copy(self._raw_address))
+            self._raw_address = None
+        if self._address is None:
+            self._address = NetAddress()
+        return self._address
+
+    def set_address(self, address):
+        self._address = address
+        self._raw_address = None
+
+
+@_with_camel_case
+class DatagramIterator(_DatagramIterator):
+    """Panda3D's DatagramIterator / PyDatagramIterator."""
+
+    def __init__(self, datagram=b"", offset=0):
+        if isinstance(datagram, _Datagram):
+            datagram = datagram.get_message()
+        super().__init__(datagram, offset)
+
+    def get_remaining_size(self):
+        return super().get_remaining_size()
+
+PyDatagramIterator = DatagramIterator
+
+
+@_with_camel_case
+class Connection:
+    """Panda3D's Connection: a socket of a manager."""
+
+    def __init__(self, manager, conn):
+        self._manager = manager
+        self._c = conn
+
+    def __int__(self):
+        return self._c.id
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        return isinstance(other, Connection) and other._c.id == self._c.id
+
+    def __hash__(self):
+        return hash(self._c.id)
+
+    def __bool__(self):
+        return True
+
+    def get_manager(self):
+        return self._manager
+
+    def get_address(self):
+        """The peer of a TCP connection; the bound address of a rendezvous or UDP socket."""
+        try:
+            return NetAddress._wrap(self._c.peer_address._a)
+        except GamenetError:
+            return NetAddress._wrap(self._c.local_address._a)
+
+    def set_no_delay(self, flag):
+        self._c.set_no_delay(flag)
+
+    def set_linger(self, flag, time_s):
+        self._c.set_linger(flag, int(time_s))
+
+    def set_reuse_addr(self, flag):
+        self._c.set_reuse_addr(flag)
+
+    def set_keep_alive(self, flag):
+        self._c.set_keep_alive(flag)
+
+    def set_recv_buffer_size(self, size):
+        self._c.set_recv_buffer_size(size)
+
+    def set_send_buffer_size(self, size):
+        self._c.set_send_buffer_size(size)
+
+    def set_ip_time_to_live(self, ttl):
+        self._c.set_ttl(ttl)
+
+    def set_ip_type_of_service(self, tos):
+        self._c.set_tos(tos)
+
+    def set_collect_tcp(self, flag):
+        self._manager._collect[self._c.id] = flag
+
+    def get_collect_tcp(self):
+        return self._manager._collect.get(self._c.id, False)
+
+    def flush(self):
+        for w in list(self._manager._writers):
+            w._w.flush()
+        return True
+
+
+@_with_camel_case
+class PointerToConnection:
+    """Panda3D's PointerToConnection: filled by get_new_connection / get_reset_connection."""
+
+    def __init__(self, conn=None):
+        self._conn = conn
+
+    def p(self):
+        return self._conn
+
+    def is_null(self):
+        return self._conn is None
+
+    def clear(self):
+        self._conn = None
+
+
+@_with_camel_case
+class QueuedConnectionManager:
+    """Panda3D's QueuedConnectionManager (and ConnectionManager)."""
+
+    def __init__(self):
+        self._m = core.Manager()
+        self._conns = {}
+        self._writers = []
+        self._collect = {}
+
+    def _wrap(self, c):
+        conn = self._conns.get(c.id)
+        if conn is None:
+            conn = self._conns[c.id] = Connection(self, c)
+        return conn
+
+    def open_TCP_server_rendezvous(self, *args):
+        """(port, backlog), (hostname, port, backlog) or (NetAddress, backlog)."""
+        try:
+            if len(args) == 2 and isinstance(args[0], core.NetAddress):
+                a, backlog = args
+                c = self._m.open_tcp_server_rendezvous(a.port, a.get_ip_string() or None, backlog)
+            elif len(args) == 2:
+                port, backlog = args
+                c = self._m.open_tcp_server_rendezvous(port, None, backlog)
+            else:
+                host, port, backlog = args
+                c = self._m.open_tcp_server_rendezvous(port, host or None, backlog)
+        except GamenetError:
+            return None
+        return self._wrap(c)
+
+    def open_TCP_client_connection(self, *args):
+        """(hostname, port, timeout_ms) or (NetAddress, timeout_ms)."""
+        try:
+            if isinstance(args[0], core.NetAddress):
+                c = self._m.open_tcp_client(args[0], 0, args[1] if len(args) > 1 else 3000)
+            else:
+                c = self._m.open_tcp_client(args[0], args[1], args[2] if len(args) > 2 else 3000)
+        except GamenetError:
+            return None
+        return self._wrap(c)
+
+    def open_UDP_connection(self, *args):
+        """(), (port), or (hostname, port, for_broadcast=False)."""
+        try:
+            if not args:
+                c = self._m.open_udp()
+            elif len(args) == 1:
+                c = self._m.open_udp(args[0])
+            else:
+                host, port = args[0], args[1]
+                bcast = args[2] if len(args) > 2 else False
+                c = self._m.open_udp(port, host or None, bcast)
+        except GamenetError:
+            return None
+        return self._wrap(c)
+
+    def close_connection(self, connection):
+        try:
+            self._m.close_connection(int(connection))
+            return True
+        except GamenetError:
+            return False
+
+    def reset_connection_available(self):
+        return self._m.reset_connection_available()
+
+    def get_reset_connection(self, connection):
+        """Fills the PointerToConnection with the next closed connection; False if none."""
+        ev = self._m.get_reset_connection()
+        if ev is None:
+            return False
+        conn = self._conns.pop(ev.conn, None) or Connection(self, core.Connection(self._m, ev.conn))
+        connection._conn = conn
+        return True
+
+    def get_host_name(self):
+        return self._m.get_host_name()
+
+    def scan_interfaces(self):
+        self._interfaces = self._m.interfaces()
+
+    def get_num_interfaces(self):
+        return len(getattr(self, "_interfaces", []))
+
+    def get_interface(self, n):
+        return self._interfaces[n]
+
+
+ConnectionManager = QueuedConnectionManager
+
+
+@_with_camel_case
+class ConnectionWriter:
+    """Panda3D's ConnectionWriter: send() returns a bool."""
+
+    def __init__(self, manager, num_threads, thread_name=""):
+        self._manager = manager
+        self._w = core.Writer(manager._m, num_threads)
+        self._threads = num_threads
+        manager._writers.append(self)
+
+    def send(self, datagram, connection, address=None, block=False):
+        # The hot path: one ctypes call, no intermediate objects.
+        data = bytes(datagram._data) if isinstance(datagram, _Datagram) else bytes(datagram)
+        if address is not None:
+            rc = _lib.gamenet_writer_send_to(self._w._ptr, int(connection), _byref(address._a),
+                                             data, len(data), block)
+        else:
+            rc = _lib.gamenet_writer_send(self._w._ptr, int(connection), data, len(data),
+                                          True if self._threads == 0 else block)
+        return rc == 0
+
+    def is_valid_for_udp(self, datagram):
+        return self._w.is_valid_for_udp(len(datagram))
+
+    def set_max_queue_size(self, n):
+        self._w.max_queue_size = n
+
+    def get_max_queue_size(self):
+        return self._w.max_queue_size
+
+    def get_current_queue_size(self):
+        return self._w.current_queue_size
+
+    def set_raw_mode(self, mode):
+        self._w.raw_mode = mode
+
+    def get_raw_mode(self):
+        return self._w.raw_mode
+
+    def set_tcp_header_size(self, size):
+        self._w.tcp_header_size = size
+
+    def get_tcp_header_size(self):
+        return self._w.tcp_header_size
+
+    def get_num_threads(self):
+        return self._threads
+
+    def is_immediate(self):
+        return self._threads == 0
+
+    def get_manager(self):
+        return self._manager
+
+    def shutdown(self):
+        self._w.shutdown()
+
+
+@_with_camel_case
+class QueuedConnectionReader:
+    """Panda3D's QueuedConnectionReader: get_data fills a NetDatagram and returns a bool."""
+
+    _recent = False
+
+    def __init__(self, manager, num_threads):
+        self._manager = manager
+        self._threads = num_threads
+        self._r = core.Reader(manager._m, num_threads, recent=self._recent)
+        self._info = _ffi.DatagramInfo()
+        self._n = _ctypes.c_size_t()
+        self._buf = _ctypes.create_string_buffer(65536)
+
+    def add_connection(self, connection):
+        try:
+            return self._r.add_connection(int(connection))
+        except GamenetError:
+            return False
+
+    def remove_connection(self, connection):
+        try:
+            return self._r.remove_connection(int(connection))
+        except GamenetError:
+            return False
+
+    def is_connection_ok(self, connection):
+        return self._r.is_connection_ok(int(connection))
+
+    def data_available(self):
+        return _lib.gamenet_reader_data_available(self._r._ptr)
+
+    def poll(self):
+        self._r.data_available()
+
+    def get_data(self, datagram):
+        # The hot path: one ctypes call into buffers kept between calls.
+        info, n = self._info, self._n
+        while True:
+            rc = _lib.gamenet_reader_get_data(self._r._ptr, _byref(info), self._buf,
+                                              len(self._buf), _byref(n))
+            if rc == 6:  # grow the buffer; the datagram stays queued
+                self._buf = _ctypes.create_string_buffer(n.value)
+                continue
+            break
+        if rc != 0:
+            if rc != 1:
+                _check(rc)
+            return False
+        datagram._data[:] = _ctypes.string_at(self._buf, n.value)
+        if isinstance(datagram, NetDatagram):
+            datagram._connection = self._manager._conns.get(info.conn)
+            datagram._raw_address = bytes(info.from_)
+        return True
+
+    def wait_for_readers(self, timeout):
+        """Waits up to `timeout` seconds for data (Panda3D's ConnectionReader API)."""
+        self._r.poll(int(timeout * 1000))
+
+    def set_raw_mode(self, mode):
+        self._r.set_raw_mode(mode)
+
+    def set_tcp_header_size(self, size):
+        self._r.tcp_header_size = size
+
+    def get_tcp_header_size(self):
+        return self._r.tcp_header_size
+
+    def get_num_threads(self):
+        return self._threads
+
+    def is_polling(self):
+        return self._threads == 0
+
+    def get_manager(self):
+        return self._manager
+
+    def shutdown(self):
+        self._r.shutdown()
+
+
+class RecentConnectionReader(QueuedConnectionReader):
+    """Panda3D's RecentConnectionReader: keeps only the latest datagram."""
+
+    _recent = True
+
+    def __init__(self, manager, num_threads=1):
+        super().__init__(manager, num_threads)
+
+
+@_with_camel_case
+class QueuedConnectionListener:
+    """Panda3D's QueuedConnectionListener."""
+
+    def __init__(self, manager, num_threads):
+        self._manager = manager
+        self._l = core.Listener(manager._m, num_threads)
+
+    def add_connection(self, connection):
+        try:
+            return self._l.add_connection(int(connection))
+        except GamenetError:
+            return False
+
+    def remove_connection(self, connection):
+        try:
+            return self._l.remove_connection(int(connection))
+        except GamenetError:
+            return False
+
+    def new_connection_available(self):
+        return self._l.new_connection_available()
+
+    def get_new_connection(self, *args):
+        """(rendezvous, address, new_connection) or (new_connection): fills the objects
+        passed in and returns True, or False when nothing is waiting."""
+        nc = self._l.get_new_connection()
+        if nc is None:
+            return False
+        new = self._manager._wrap(nc.conn)
+        if len(args) == 3:
+            rendezvous, address, new_connection = args
+            rendezvous._conn = self._manager._wrap(nc.rendezvous)
+            address._a = nc.peer._a
+            new_connection._conn = new
+        else:
+            args[0]._conn = new
+        return True
+
+    def shutdown(self):
+        self._l.shutdown()
+
+

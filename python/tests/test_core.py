@@ -1,0 +1,192 @@
+"""The Pythonic classes: round trips, batches, errors as exceptions, close and `with`,
+use after close, threads and callbacks."""
+import threading
+import time
+
+import pytest
+
+import gamenet
+from gamenet import (Closed, GamenetError, Listener, Manager, NetAddress, Reader,
+                     UnknownConnection, WouldBlock, Writer)
+
+
+@pytest.fixture
+def rig():
+    m = Manager()
+    listener = Listener(m, 1)
+    reader = Reader(m, 1)
+    writer = Writer(m, 1)
+    listener.set_reader(reader)
+    rv = m.open_tcp_server_rendezvous(0, "127.0.0.1")
+    listener.add_connection(rv)
+    client = m.open_tcp_client("127.0.0.1", rv.local_address.port)
+    reader.add_connection(client)
+    assert listener.poll(5000)
+    nc = listener.get_new_connection()
+    yield m, listener, reader, writer, client, nc.conn
+    for h in (writer, reader, listener, m):
+        h.close()
+
+
+def take(reader, n, timeout=10):
+    out, deadline = [], time.time() + timeout
+    while len(out) < n and time.time() < deadline:
+        reader.poll(50)
+        out += reader.get_batch()
+    return out
+
+
+def test_tcp_round_trip_and_batches(rig):
+    m, listener, reader, writer, client, server = rig
+    writer.send(client, b"one")
+    assert writer.send_batch(client, [b"two", b"", bytearray(b"three")]) == 3
+    got = take(reader, 4)
+    assert [g.data for g in got] == [b"one", b"two", b"", b"three"]
+    assert all(g.conn == server.id for g in got)
+    writer.send(server, b"back")
+    r = take(reader, 1)[0]
+    assert (r.conn, r.data) == (client.id, b"back")
+    assert r.address.port == client.peer_address.port
+    assert writer.stats()["datagrams_sent"] == 5
+    assert reader.stats()["datagrams"] == 5
+    assert client.stats()["datagrams_in"] == 1
+
+
+def test_get_data_grows_its_buffer(rig):
+    m, listener, reader, writer, client, server = rig
+    writer.send(client, b"x" * 60000)
+    reader.poll(5000)
+    time.sleep(0.05)
+    r = reader.get_data()
+    assert r is not None and len(r.data) == 60000
+
+
+def test_udp_and_addresses():
+    with Manager() as m, Reader(m, 0) as reader, Writer(m, 0) as writer:
+        a = m.open_udp(0, "127.0.0.1")
+        b = m.open_udp(0, "127.0.0.1")
+        reader.add_connection(b)
+        to = b.local_address
+        assert isinstance(to, NetAddress) and to.ip == "127.0.0.1"
+        writer.send_to(a, to, b"ping")
+        assert reader.poll(5000)
+        r = reader.get_data()
+        assert r.data == b"ping" and r.address.port == a.local_address.port
+        assert writer.is_valid_for_udp(1500) and not writer.is_valid_for_udp(1501)
+        with pytest.raises(GamenetError) as e:
+            writer.send_to(a, to, b"x" * 2000)
+        assert e.value.name == "TOO_LARGE"
+    assert str(NetAddress.parse("[::1]:5")) == "[::1]:5"
+    assert NetAddress("localhost", 80).port == 80
+    with pytest.raises(GamenetError) as e:
+        NetAddress.parse("nope")
+    assert e.value.name == "ADDRESS_PARSE" and "'nope' is not an address" in e.value.message
+
+
+def test_errors_are_exceptions_with_code_and_message():
+    with Manager() as m:
+        with pytest.raises(UnknownConnection) as e:
+            m.close_connection(12345)
+        assert e.value.code == 5 and "never existed" in e.value.message
+        with pytest.raises(GamenetError) as e:
+            m.open_tcp_client("127.0.0.1", 1, 1000)
+        assert e.value.name == "CONNECTION_REFUSED"
+        with pytest.raises(GamenetError) as e:
+            gamenet.debug_panic("on purpose")
+        assert e.value.name == "PANIC" and "on purpose" in e.value.message
+        assert m.num_connections == 0
+
+
+def test_close_is_idempotent_and_use_after_close_raises():
+    m = Manager()
+    w = Writer(m, 0)
+    w.close()
+    w.close()
+    with pytest.raises(Closed):
+        w.flush()
+    with Reader(m, 0) as r:
+        pass
+    assert r.closed
+    with pytest.raises(Closed):
+        r.poll(0)
+    m.close()
+    m.close()
+    with pytest.raises(Closed):
+        m.open_udp()
+
+
+def test_reset_queue_and_would_block(rig):
+    m, listener, reader, writer, client, server = rig
+    writer.set_max_buffer_bytes(1)
+    # A peer that never reads: fill its buffers until the writer refuses.
+    with pytest.raises(WouldBlock):
+        for _ in range(100000):
+            writer.send(server, b"y" * 60000)
+    client.close()
+    deadline = time.time() + 10
+    events = []
+    while len(events) < 2 and time.time() < deadline:
+        events += list(m.resets())
+        time.sleep(0.01)
+    by_conn = {e.conn: e for e in events}
+    assert by_conn[client.id].reason == gamenet.CLOSE_LOCAL
+    assert server.id in by_conn
+
+
+def test_log_callback_from_library_threads_and_exceptions_are_kept(rig, capsys):
+    m, listener, reader, writer, client, server = rig
+    seen = []
+
+    def log(level, message):
+        seen.append((threading.current_thread().name, level, message))
+        if "closed" in message:
+            raise ValueError("from the callback")
+
+    m.set_log_callback(log, gamenet.LOG_INFO)
+    client.close()  # this thread logs the local close; the reader thread the peer's
+    deadline = time.time() + 10
+    while len(m.callback_errors) < 2 and time.time() < deadline:
+        time.sleep(0.01)
+    assert len(m.callback_errors) == 2
+    assert all(isinstance(e, ValueError) for e in m.callback_errors)
+    assert "ValueError: from the callback" in capsys.readouterr().err
+    assert any(name != threading.current_thread().name for name, _, _ in seen)
+    m.set_log_callback(None)
+
+
+def test_blocking_calls_release_the_gil():
+    with Manager() as m, Reader(m, 1) as r:
+        u = m.open_udp(0, "127.0.0.1")
+        r.add_connection(u)
+        ticks = []
+        stop = threading.Event()
+
+        def spin():
+            while not stop.is_set():
+                ticks.append(1)
+                time.sleep(0.001)
+
+        t = threading.Thread(target=spin)
+        t.start()
+        assert r.poll(300) is False  # waits 300 ms in C
+        stop.set()
+        t.join()
+        assert len(ticks) > 20  # the other Python thread ran meanwhile
+
+
+def test_interfaces_and_host_name():
+    with Manager() as m:
+        assert m.get_host_name()
+        ifs = m.interfaces()
+        assert any(i["address"].ip == "127.0.0.1" for i in ifs)
+
+
+def test_callbacks_are_released_by_gamenet():
+    from gamenet import core
+    before = len(core._LIVE)
+    m = Manager()
+    m.set_log_callback(lambda level, msg: None)
+    m.set_log_callback(lambda level, msg: None)  # replaces: the first is released
+    assert len(core._LIVE) == before + 1
+    m.close()  # frees the manager: the second is released
+    assert len(core._LIVE) == before

@@ -1,0 +1,26 @@
+"""`pip install ./python` gives a package that loads its own bundled library."""
+import os
+import subprocess
+import sys
+
+PYDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_pip_install_bundles_the_library(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.check_call([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    py = str(venv / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if k not in ("GAMENET_LIBRARY", "PYTHONPATH")}
+    lib = os.path.join(os.path.dirname(PYDIR), "target", "release", "libgamenet.so")
+    if os.path.exists(lib):
+        env["GAMENET_LIBRARY"] = lib  # bundle the existing release build, no rebuild
+    subprocess.check_call([py, "-m", "pip", "install", "--quiet",
+                           "--no-deps", PYDIR], env=env, cwd=str(tmp_path))
+    env.pop("GAMENET_LIBRARY", None)
+    out = subprocess.run([py, "-c", "import gamenet, gamenet._ffi as f; print(gamenet.__version__,"
+                          " f.library_path)"], capture_output=True, text=True, env=env,
+                         cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    version, path = out.stdout.split()
+    assert version == "0.1.0"
+    assert path.startswith(str(venv)) and path.endswith("libgamenet.so")

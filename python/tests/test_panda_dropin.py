@@ -1,0 +1,101 @@
+"""gamenet.panda as a drop-in for panda3d.core's networking: the example echo server and
+client (written against Panda3D's API) run on gamenet as they are, on Panda3D by changing
+the import line, and mixed: a real Panda3D peer on the other side."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gamenet import panda
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+PYTHONPATH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def variant(name, impl, tmp_path):
+    src = open(os.path.join(EXAMPLES, name)).read()
+    if impl == "panda3d":
+        assert "from gamenet.panda import (" in src
+        src = src.replace("from gamenet.panda import (", "from panda3d.core import (")
+    path = tmp_path / f"{impl}_{name}"
+    path.write_text(src)
+    return str(path)
+
+
+def run_pair(server_impl, client_impl, tmp_path, count=200):
+    pytest.importorskip("panda3d.core") if "panda3d" in (server_impl, client_impl) else None
+    env = dict(os.environ, PYTHONPATH=PYTHONPATH)
+    server = subprocess.Popen([sys.executable, variant("echo_server.py", server_impl, tmp_path),
+                               "0", "1"], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("listening on"), first
+        port = first.split()[-1]
+        client = subprocess.run([sys.executable, variant("echo_client.py", client_impl, tmp_path),
+                                 port, str(count)], capture_output=True, text=True, env=env,
+                                timeout=60)
+        assert client.returncode == 0, client.stderr
+        assert f"{count} echoes ok" in client.stdout
+        rest = server.communicate(timeout=60)[0]
+        assert f"echoed {count} datagrams to 1 client(s)" in rest
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_gamenet_server_and_client(tmp_path):
+    run_pair("gamenet", "gamenet", tmp_path)
+
+
+def test_gamenet_server_real_panda3d_client(tmp_path):
+    run_pair("gamenet", "panda3d", tmp_path)
+
+
+def test_real_panda3d_server_gamenet_client(tmp_path):
+    run_pair("panda3d", "gamenet", tmp_path)
+
+
+def test_the_examples_are_real_panda3d_code(tmp_path):
+    run_pair("panda3d", "panda3d", tmp_path, count=20)
+
+
+def test_panda_names_and_conventions():
+    m = panda.QueuedConnectionManager()
+    assert m.openTCPServerRendezvous is not None and m.open_TCP_server_rendezvous
+    reader = panda.QueuedConnectionReader(m, 0)
+    writer = panda.ConnectionWriter(m, 0)
+    recent = panda.RecentConnectionReader(m)
+    a = m.openUDPConnection(0)
+    b = m.open_UDP_connection("127.0.0.1", 0, False)
+    assert a and b
+    assert reader.addConnection(b) and recent.add_connection(a)
+    to = panda.NetAddress()
+    assert to.setHost("127.0.0.1", b.getAddress().getPort())
+    assert not to.set_host("no-such-host.invalid", 1)
+    d = panda.NetDatagram()
+    d.addUint16(0x1234)
+    d.addString("hi")
+    assert bytes(d) == bytes.fromhex("341202006869")
+    assert writer.isValidForUdp(d)
+    assert writer.send(d, a, to)
+    deadline = time.time() + 5
+    got = panda.NetDatagram()
+    while not (reader.dataAvailable() and reader.getData(got)):
+        assert time.time() < deadline
+        reader.wait_for_readers(0.05)
+    assert got.getMessage() == d.getMessage()
+    assert got.getConnection() == b
+    assert got.getAddress().getPort() == a.getAddress().getPort()
+    it = panda.PyDatagramIterator(got)
+    assert (it.getUint16(), it.getString(), it.getRemainingSize()) == (0x1234, "hi", 0)
+    # Closing reports the connection once; the PointerToConnection is filled.
+    assert m.closeConnection(b)
+    assert not m.close_connection(b)
+    p = panda.PointerToConnection()
+    assert m.resetConnectionAvailable() and m.getResetConnection(p) and p.p() == b
+    assert not m.getResetConnection(p)
+    assert m.getHostName()
+    # A refused connection is None, as in Panda3D.
+    assert m.openTCPClientConnection("127.0.0.1", 1, 500) is None
