@@ -41,6 +41,11 @@ JOBS = [
     ("100,000 queued before reading, datagrams/s", "ENet, short bursts", [B + "enet_bench", "reliable", "100000", "64"], "rate"),
     ("100,000 queued before reading, datagrams/s", "ENet, all queued first", [B + "enet_bench", "deep", "100000", "64"], "rate"),
     ("100,000 queued before reading, datagrams/s", "gamenet C, all queued first", [B + "gamenet_bench", "deep", "100000", "64"], "rate"),
+    ("Python echo, 100,000 x 32 B, datagrams/s", "Panda3D", [PY, "python/examples/bench_echo.py", "panda3d"], "rate"),
+    ("Python echo, 100,000 x 32 B, datagrams/s", "gamenet.panda, same script", [PY, "python/examples/bench_echo.py", "gamenet"], "rate"),
+    ("Python echo, 100,000 x 32 B, datagrams/s", "gamenet batch API", [PY, "python/examples/bench_echo.py", "batch"], "rate"),
+    ("Python ping-pong, median us", "Panda3D", None, "rtt_median_us"),
+    ("Python ping-pong, median us", "gamenet.panda, same script", None, "rtt_median_us"),
     ("10,000 idle connections", "gamenet C, bytes per connection", [B + "gamenet_bench", "idle", "10000", "0"], "bytes_per_conn"),
     ("10,000 idle connections", "gamenet C, a new connection's first datagram, median us", None, "first_median_us"),
 ]
@@ -64,7 +69,9 @@ def main():
             if cmd is None:
                 continue
             try:
-                out = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True).stdout
+                env = dict(os.environ, PYTHONPATH="python")
+                out = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True,
+                                     env=env).stdout
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
                 print(f"warning: {' '.join(cmd)} failed: {e}", file=sys.stderr)
                 continue

@@ -600,12 +600,17 @@ class Reader(_Handle):
             if check(rc) == EMPTY:
                 return []
             break
-        raw = self._buf.raw
+        last = self._infos[count.value - 1]
+        raw = ctypes.string_at(self._buf, last.offset + last.len)
         out = []
+        addresses = {}  # one NetAddress per distinct origin in the batch
         for i in range(count.value):
             inf = self._infos[i]
-            out.append(Received(inf.conn, NetAddress._wrap(inf.from_),
-                                raw[inf.offset:inf.offset + inf.len]))
+            key = bytes(inf.from_)
+            addr = addresses.get(key)
+            if addr is None:
+                addr = addresses[key] = NetAddress._wrap(_ffi.Address.from_buffer_copy(key))
+            out.append(Received(inf.conn, addr, raw[inf.offset:inf.offset + inf.len]))
         return out
 
     def take_overflow(self):
