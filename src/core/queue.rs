@@ -194,6 +194,39 @@ impl BlockQueue {
         }
     }
 
+    /// Shows datagrams to `take`, oldest first, removing each it accepts, until it refuses
+    /// one or `max` were taken. Returns how many were taken. Walks each block's spans
+    /// directly (the batch path).
+    pub(crate) fn drain(
+        &mut self,
+        max: usize,
+        mut take: impl FnMut(u64, Option<SocketAddr>, &[u8]) -> bool,
+    ) -> usize {
+        let mut n = 0;
+        let mut stopped = false;
+        while n < max && !stopped {
+            let Some(b) = self.blocks.front_mut() else {
+                break;
+            };
+            let conn = b.conn;
+            while n < max && b.next < b.spans.len() {
+                let s = b.spans[b.next];
+                if !take(conn, s.from, &b.bytes[s.off..s.off + s.len]) {
+                    stopped = true;
+                    break;
+                }
+                b.next += 1;
+                n += 1;
+            }
+            if b.is_empty() {
+                let b = self.blocks.pop_front().expect("front exists");
+                self.recycle(b);
+            }
+        }
+        self.len -= n;
+        n
+    }
+
     /// Moves up to `n` spare blocks into `into` (for a reader loop to fill next).
     pub(crate) fn lend_spares(&mut self, into: &mut Vec<Block>, n: usize) {
         while into.len() < n && !self.pool.is_empty() {

@@ -184,7 +184,8 @@ struct ReadLoop {
 struct LoopIo {
     scratch: Vec<u8>,
     spares: Vec<Block>,
-    /// Datagrams read since the thread last looked.
+    /// UDP datagrams read since the thread last looked (a UDP stream makes the thread nap
+    /// between turns; TCP arrives in large reads and does not need it).
     read_count: usize,
 }
 
@@ -455,9 +456,7 @@ fn queue_has_room(inner: &Inner) -> bool {
 
 fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
     let LoopIo {
-        scratch,
-        spares,
-        read_count,
+        scratch, spares, ..
     } = io;
     let n = match st.conn.recv_bytes(scratch) {
         Ok(0) => {
@@ -488,7 +487,6 @@ fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
         .decoder
         .feed(&scratch[..n], |frame| block.push(frame, from));
     inner.count_in(&st.conn, block.len(), block.bytes_left());
-    *read_count += block.len();
     st.pending.push_back(block);
     inner.push_tcp(&mut st.pending, spares);
     if let Err(e) = fed {
@@ -668,10 +666,11 @@ impl Reader {
             let handle = std::thread::Builder::new()
                 .name(format!("gamenet-reader-{i}"))
                 .spawn(move || {
-                    // Under a steady stream (several datagrams a turn), nap briefly instead of
-                    // blocking in epoll: the next datagrams then arrive without a wake-up,
-                    // which the sender's system call would otherwise pay for each time. A
-                    // lone request (one datagram a turn) keeps the immediate wake-up.
+                    // Under a steady UDP stream (several datagrams a burst), nap briefly
+                    // instead of blocking in epoll: the next datagrams then arrive without a
+                    // wake-up, which the sender's system call would otherwise pay for each
+                    // packet. A lone request keeps the immediate wake-up; TCP comes in large
+                    // reads and never naps (napping there measured slower).
                     let mut timeout = None;
                     let mut burst = 0;
                     while body.turn(timeout) {
@@ -1027,23 +1026,12 @@ impl Reader {
     pub fn drain_with(
         &self,
         max: usize,
-        mut take: impl FnMut(u64, Option<SocketAddr>, &[u8]) -> bool,
+        take: impl FnMut(u64, Option<SocketAddr>, &[u8]) -> bool,
     ) -> usize {
         if self.current_queue_size() == 0 {
             self.pump(Some(Duration::ZERO));
         }
-        let mut q = self.inner.lock_queue();
-        let mut n = 0;
-        while n < max {
-            match q.front() {
-                Some((conn, from, data)) if take(conn, from, data) => {
-                    q.pop_front();
-                    n += 1;
-                }
-                _ => break,
-            }
-        }
-        drop(q);
+        let n = self.inner.lock_queue().drain(max, take);
         if n > 0 {
             self.wake_starved();
         }

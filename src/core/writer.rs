@@ -71,6 +71,31 @@ enum ShardMsg {
     Stop,
 }
 
+/// Wakes senders that wait for room when a shard has written something.
+#[derive(Default)]
+struct Room {
+    lock: Mutex<()>,
+    freed: std::sync::Condvar,
+    waiters: AtomicUsize,
+}
+
+impl Room {
+    fn notify(&self) {
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            drop(self.lock.lock().unwrap_or_else(|p| p.into_inner()));
+            self.freed.notify_all();
+        }
+    }
+
+    /// Waits until a shard frees room or `max` passes.
+    fn wait(&self, max: Duration) {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self.freed.wait_timeout(guard, max);
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 struct Shard {
     tx: Sender<ShardMsg>,
     waker: Arc<Waker>,
@@ -101,6 +126,7 @@ struct Inner {
     queued: Credit,
     closed: AtomicBool,
     shards: Vec<Shard>,
+    room: Arc<Room>,
     /// The timer thread of an immediate writer with collect-tcp on, started on demand.
     timer: OnceLock<Shard>,
     /// Connections an immediate writer left data on (flushed by `flush`).
@@ -142,7 +168,12 @@ fn flush_conn(manager: &Manager, conn: &Connection, errors: &AtomicU64) -> Flush
     }
 }
 
-fn spawn_shard(manager: Manager, errors: Arc<AtomicU64>, name: String) -> Result<Shard> {
+fn spawn_shard(
+    manager: Manager,
+    errors: Arc<AtomicU64>,
+    room: Arc<Room>,
+    name: String,
+) -> Result<Shard> {
     let poll = Poll::new().map_err(|e| Error::io("create writer poll", &e))?;
     let waker = Arc::new(
         Waker::new(poll.registry(), WAKE).map_err(|e| Error::io("create writer waker", &e))?,
@@ -152,7 +183,7 @@ fn spawn_shard(manager: Manager, errors: Arc<AtomicU64>, name: String) -> Result
     let s2 = sleeping.clone();
     let join = std::thread::Builder::new()
         .name(name)
-        .spawn(move || shard_loop(poll, rx, s2, manager, errors))
+        .spawn(move || shard_loop(poll, rx, s2, manager, errors, room))
         .map_err(|e| Error::io("spawn writer thread", &e))?;
     Ok(Shard {
         tx,
@@ -166,6 +197,7 @@ struct ShardState {
     poll: Poll,
     manager: Manager,
     errors: Arc<AtomicU64>,
+    room: Arc<Room>,
     waiting: HashMap<u64, Arc<Connection>>,
     held: HashMap<u64, Arc<Connection>>,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
@@ -177,7 +209,9 @@ impl ShardState {
         // Sends from now on schedule a new flush; what they append before the flush takes
         // the buffer leaves with this one.
         conn.out.scheduled.store(false, Ordering::SeqCst);
-        match flush_conn(&self.manager, &conn, &self.errors) {
+        let flushed = flush_conn(&self.manager, &conn, &self.errors);
+        self.room.notify();
+        match flushed {
             Flushed::WouldBlock if !conn.is_closed() => {
                 if !self.waiting.contains_key(&id) {
                     let fd = conn.socket().as_raw_fd();
@@ -233,11 +267,13 @@ fn shard_loop(
     sleeping: Arc<AtomicBool>,
     manager: Manager,
     errors: Arc<AtomicU64>,
+    room: Arc<Room>,
 ) {
     let mut st = ShardState {
         poll,
         manager,
         errors,
+        room,
         waiting: HashMap::new(),
         held: HashMap::new(),
         timers: BinaryHeap::new(),
@@ -316,13 +352,11 @@ impl Writer {
             ));
         }
         let errors = Arc::new(AtomicU64::new(0));
+        let room = Arc::new(Room::default());
         let shards = (0..threads)
             .map(|i| {
-                spawn_shard(
-                    manager.clone(),
-                    errors.clone(),
-                    format!("gamenet-writer-{i}"),
-                )
+                let name = format!("gamenet-writer-{i}");
+                spawn_shard(manager.clone(), errors.clone(), room.clone(), name)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Writer {
@@ -339,6 +373,7 @@ impl Writer {
                 queued: Arc::default(),
                 closed: AtomicBool::new(false),
                 shards,
+                room,
                 timer: OnceLock::new(),
                 leftovers: Mutex::new(HashSet::new()),
                 has_leftovers: AtomicBool::new(false),
@@ -477,6 +512,7 @@ impl Writer {
         let shard = spawn_shard(
             self.inner.manager.clone(),
             self.inner.send_errors.clone(),
+            self.inner.room.clone(),
             "gamenet-writer-timer".into(),
         )?;
         // Another thread may have won the race; its shard is used and ours stops.
@@ -528,9 +564,11 @@ impl Writer {
                 conn.wait_ready(true, left.min(Duration::from_millis(100)));
             }
         } else {
-            // Threaded: the shards drain; back off from 20 microseconds to 2 milliseconds.
-            *spins = (*spins + 1).min(7);
-            std::thread::sleep(Duration::from_micros(20 << (*spins - 1).min(6)));
+            // Threaded: a shard wakes us when it has written something (the timeout only
+            // guards against a wake-up that came before we slept).
+            *spins += 1;
+            let left = deadline.map_or(Duration::from_millis(1), |d| d - now);
+            self.inner.room.wait(left.min(Duration::from_millis(1)));
         }
         true
     }

@@ -366,12 +366,27 @@ pub extern "C" fn gamenet_reader_get_data_batch(
         let mut used = 0usize;
         let mut first_len = None;
         let mut k = 0usize;
+        // Datagrams of one connection share their origin: convert it once.
+        let mut last: Option<(Option<SocketAddr>, gamenet_address)> = None;
         h.reader.drain_with(max_infos, |conn, from, data| {
             first_len.get_or_insert(data.len());
             if used + data.len() > cap {
                 return false;
             }
-            fill(&mut infos[k], conn, from, used, data.len());
+            let addr = match last {
+                Some((f, a)) if f == from => a,
+                _ => {
+                    let a = from.map(gamenet_address::from).unwrap_or_default();
+                    last = Some((from, a));
+                    a
+                }
+            };
+            infos[k] = gamenet_datagram_info {
+                conn,
+                from: addr,
+                offset: used,
+                len: data.len(),
+            };
             copy_out(buf, used, data);
             used += data.len();
             k += 1;
