@@ -6,6 +6,7 @@
      pingpong   32-byte ping-pong, polling readers (0 threads)          -> median_us, p99_us
      pingpongt  the same with reader threads                            -> median_us, p99_us
      udp        gamenet_writer_send_to per datagram, reader 1 thread    -> rate, received, dropped
+     udpbatch   gamenet_writer_send_to_batch, 64 per call              -> rate, received, dropped
      bulk       SIZE-byte datagrams, 4-byte header                      -> gbps
      deep       N datagrams queued in the reader before the first read  -> rate
      idle       N idle connections (peers in a child process)           -> bytes_per_conn,
@@ -186,7 +187,7 @@ static void pingpong(uint32_t threads) {
     free(rtt);
 }
 
-static void udp(void) {
+static void udp(int batched) {
     gamenet_manager *m;
     gamenet_writer *w;
     gamenet_reader *r;
@@ -207,7 +208,24 @@ static void udp(void) {
     OK(gamenet_conn_get_local_address(m, b, &to));
     memset(payload, 1, sizeof payload);
     t0 = now_s();
-    while (sent < n_msgs) {
+    if (batched) {
+        /* 64 datagrams per call, each with its address (sendmmsg underneath). */
+        static gamenet_address tos[64];
+        static size_t lens[64];
+        static uint8_t packed[64 * 2048];
+        size_t k;
+        for (k = 0; k < 64; k++) {
+            tos[k] = to;
+            lens[k] = msg_size;
+        }
+        while (sent < n_msgs) {
+            size_t want = n_msgs - sent < 64 ? (size_t)(n_msgs - sent) : 64, done = 0;
+            if (gamenet_writer_send_to_batch(w, a, tos, packed, lens, want, false, &done) ==
+                GAMENET_OK)
+                sent += (long)done;
+        }
+    }
+    while (!batched && sent < n_msgs) {
         if (gamenet_writer_send_to(w, a, &to, payload, msg_size, false) == GAMENET_OK) sent++;
     }
     dt = now_s() - t0;
@@ -310,7 +328,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "deep")) deep();
     else if (!strcmp(mode, "pingpong")) pingpong(0);
     else if (!strcmp(mode, "pingpongt")) pingpong(1);
-    else if (!strcmp(mode, "udp")) udp();
+    else if (!strcmp(mode, "udp")) udp(0);
+    else if (!strcmp(mode, "udpbatch")) udp(1);
     else if (!strcmp(mode, "idle")) idle();
     else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
     fflush(stdout);

@@ -35,6 +35,7 @@ JOBS = [
     ("UDP 64 B, datagrams sent/s", "raw C, sendmmsg", [B + "raw", "udpmmsg", "300000", "64"], "rate"),
     ("UDP 64 B, datagrams sent/s", "ENet unreliable", [B + "enet_bench", "unreliable", "300000", "64"], "rate"),
     ("UDP 64 B, datagrams sent/s", "gamenet C, send_to", [B + "gamenet_bench", "udp", "300000", "64"], "rate"),
+    ("UDP 64 B, datagrams sent/s", "gamenet C, send_to_batch (64 a call)", [B + "gamenet_bench", "udpbatch", "300000", "64"], "rate"),
     ("bulk 1 MiB, GB/s", "raw C", [B + "raw", "bulk", "3000", "1048576"], "gbps"),
     ("bulk 1 MiB, GB/s", "gamenet C", [B + "gamenet_bench", "bulk", "3000", "1048576"], "gbps"),
     ("100,000 queued before reading, datagrams/s", "gamenet C, short queue", [B + "gamenet_bench", "tcp", "100000", "64"], "rate"),
@@ -56,7 +57,10 @@ def parse(out):
     for tok in out.split():
         if "=" in tok:
             k, v = tok.split("=", 1)
-            vals[k] = float(v)
+            try:
+                vals[k] = float(v)
+            except ValueError:
+                pass
     return vals
 
 

@@ -931,6 +931,14 @@ gamenet_result gamenet_writer_send_to(struct gamenet_writer *w, gamenet_conn con
 // the rest later); an error when none could be.
 gamenet_result gamenet_writer_send_batch(struct gamenet_writer *w, gamenet_conn conn, const uint8_t *data, const size_t *lens, size_t count, bool block, size_t *out_sent);
 
+// Sends `count` UDP datagrams on connection `conn` in as few system calls as the kernel
+// allows (sendmmsg): datagram `i` is `lens[i]` bytes of `data` (back to back) and goes to
+// `addrs[i]`. Returns `GAMENET_OK` with `*out_sent` = how many were sent (fewer when a
+// non-blocking send found the socket full, or a datagram failed: send the rest again);
+// an error when none was. A datagram above the UDP limit stops the batch there
+// (`GAMENET_ERR_TOO_LARGE` when it is the first).
+gamenet_result gamenet_writer_send_to_batch(struct gamenet_writer *w, gamenet_conn conn, const struct gamenet_address *addrs, const uint8_t *data, const size_t *lens, size_t count, bool block, size_t *out_sent);
+
 // As `gamenet_writer_send_batch`, with the datagrams in `count` separate buffers.
 gamenet_result gamenet_writer_send_iov(struct gamenet_writer *w, gamenet_conn conn, const struct gamenet_buffer *bufs, size_t count, bool block, size_t *out_sent);
 

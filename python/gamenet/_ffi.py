@@ -222,6 +222,7 @@ DECLARATIONS = {
     "gamenet_writer_free": (c_int32, [c_void_p]),
     "gamenet_writer_send": (c_int32, [c_void_p, c_uint64, c_void_p, c_size_t, c_bool]),
     "gamenet_writer_send_to": (c_int32, [c_void_p, c_uint64, POINTER(Address), c_void_p, c_size_t, c_bool]),
+    "gamenet_writer_send_to_batch": (c_int32, [c_void_p, c_uint64, POINTER(Address), c_void_p, POINTER(c_size_t), c_size_t, c_bool, POINTER(c_size_t)]),
     "gamenet_writer_send_batch": (c_int32, [c_void_p, c_uint64, c_void_p, POINTER(c_size_t), c_size_t, c_bool, POINTER(c_size_t)]),
     "gamenet_writer_send_iov": (c_int32, [c_void_p, c_uint64, POINTER(Buffer), c_size_t, c_bool, POINTER(c_size_t)]),
     "gamenet_writer_flush": (c_int32, [c_void_p]),

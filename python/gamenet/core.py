@@ -463,6 +463,21 @@ class Writer(_Handle):
                                             block, byref(sent)))
         return sent.value
 
+    def send_to_batch(self, conn, datagrams, block=False):
+        """Sends [(address, data), ...] over UDP in as few system calls as possible;
+        returns how many were sent."""
+        datagrams = [(a, bytes(d)) for a, d in datagrams]
+        if not datagrams:
+            return 0
+        n = len(datagrams)
+        addrs = (_ffi.Address * n)(*(a._a for a, _ in datagrams))
+        lens = (c_size_t * n)(*(len(d) for _, d in datagrams))
+        packed = b"".join(d for _, d in datagrams)
+        sent = c_size_t()
+        check(lib.gamenet_writer_send_to_batch(self._ptr, int(conn), addrs, packed, lens, n,
+                                               block, byref(sent)))
+        return sent.value
+
     def flush(self):
         check(lib.gamenet_writer_flush(self._ptr))
 

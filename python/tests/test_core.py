@@ -73,6 +73,11 @@ def test_udp_and_addresses():
         r = reader.get_data()
         assert r.data == b"ping" and r.address.port == a.local_address.port
         assert writer.is_valid_for_udp(1500) and not writer.is_valid_for_udp(1501)
+        assert writer.send_to_batch(a, [(to, b"x"), (to, b"yy"), (to, b"")]) == 3
+        got = []
+        while len(got) < 3 and reader.poll(5000):
+            got += reader.get_batch()
+        assert [g.data for g in got] == [b"x", b"yy", b""]
         with pytest.raises(GamenetError) as e:
             writer.send_to(a, to, b"x" * 2000)
         assert e.value.name == "TOO_LARGE"

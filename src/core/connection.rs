@@ -81,6 +81,8 @@ pub struct Connection {
     socket: Socket,
     /// A second descriptor of a UDP socket, for `recv_from` into an initialised buffer.
     udp: Option<std::net::UdpSocket>,
+    /// An IPv6 socket that also carries IPv4 (IPV6_V6ONLY off), read once at creation.
+    dual_stack: bool,
     local: SocketAddr,
     peer: Option<SocketAddr>,
     closed: AtomicBool,
@@ -104,11 +106,13 @@ impl Connection {
         let udp = (kind == ConnectionKind::Udp)
             .then(|| socket.try_clone().ok().map(std::net::UdpSocket::from))
             .flatten();
+        let dual_stack = local.is_ipv6() && socket.only_v6().is_ok_and(|v| !v);
         Connection {
             id,
             kind,
             socket,
             udp,
+            dual_stack,
             local,
             peer,
             closed: AtomicBool::new(false),
@@ -195,6 +199,55 @@ impl Connection {
         let bufs = [io::IoSlice::new(header), io::IoSlice::new(payload)];
         self.socket
             .send_to_vectored_with_flags(&bufs, &to, libc::MSG_NOSIGNAL)
+    }
+
+    /// The address to hand the kernel for `to`: a dual-stack (IPv6) socket reaches IPv4
+    /// peers through IPv4-mapped addresses.
+    pub(crate) fn udp_target(&self, to: SocketAddr) -> SocketAddr {
+        match to {
+            SocketAddr::V4(v4) if self.dual_stack => {
+                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+            }
+            _ => to,
+        }
+    }
+
+    /// Sends UDP datagrams (each to its own address, with Panda3D's checksum header unless
+    /// raw) with one `sendmmsg`; returns how many the kernel took.
+    pub(crate) fn udp_send_many(
+        &self,
+        items: &[(SocketAddr, &[u8])],
+        framing: &super::framing::Framing,
+    ) -> io::Result<usize> {
+        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
+        use std::os::fd::AsRawFd;
+        let heads: Vec<[u8; 2]> = items
+            .iter()
+            .map(|(_, p)| framing.udp_header(p).unwrap_or([0, 0]))
+            .collect();
+        let hl = if framing.raw { 0 } else { 2 };
+        let slices: Vec<[io::IoSlice<'_>; 2]> = items
+            .iter()
+            .zip(&heads)
+            .map(|((_, p), h)| [io::IoSlice::new(&h[..hl]), io::IoSlice::new(p)])
+            .collect();
+        let addrs: Vec<Option<SockaddrStorage>> = items
+            .iter()
+            .map(|(a, _)| Some(SockaddrStorage::from(self.udp_target(*a))))
+            .collect();
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(items.len(), None);
+        let flags = MsgFlags::MSG_NOSIGNAL;
+        match sendmmsg(
+            self.socket.as_raw_fd(),
+            &mut headers,
+            &slices,
+            addrs,
+            [],
+            flags,
+        ) {
+            Ok(results) => Ok(results.count()),
+            Err(e) => Err(io::Error::from_raw_os_error(e as i32)),
+        }
     }
 
     /// Waits up to `timeout` for the socket to become writable (or readable when `write` is

@@ -172,6 +172,45 @@ pub extern "C" fn gamenet_writer_send_batch(
     })
 }
 
+/// Sends `count` UDP datagrams on connection `conn` in as few system calls as the kernel
+/// allows (sendmmsg): datagram `i` is `lens[i]` bytes of `data` (back to back) and goes to
+/// `addrs[i]`. Returns `GAMENET_OK` with `*out_sent` = how many were sent (fewer when a
+/// non-blocking send found the socket full, or a datagram failed: send the rest again);
+/// an error when none was. A datagram above the UDP limit stops the batch there
+/// (`GAMENET_ERR_TOO_LARGE` when it is the first).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_writer_send_to_batch(
+    w: *mut gamenet_writer,
+    conn: gamenet_conn,
+    addrs: *const super::address::gamenet_address,
+    data: *const u8,
+    lens: *const usize,
+    count: usize,
+    block: bool,
+    out_sent: *mut usize,
+) -> gamenet_result {
+    with_writer(w, |wr| {
+        let out_sent = out_ref(out_sent, "out_sent")?;
+        let addrs = super::handle::in_slice(addrs, count, "addrs")?;
+        let lens = super::handle::in_slice(lens, count, "lens")?;
+        let total = lens.iter().try_fold(0usize, |a, &l| a.checked_add(l));
+        let total = total.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                "the lengths add up past SIZE_MAX",
+            )
+        })?;
+        let bytes = in_bytes(data, total, "data")?;
+        let mut items = Vec::with_capacity(count);
+        let mut at = 0;
+        for (a, &l) in addrs.iter().zip(lens) {
+            items.push((a.to_socket_addr()?, &bytes[at..at + l]));
+            at += l;
+        }
+        finish_batch(wr.send_to_batch(conn, &items, block), out_sent)
+    })
+}
+
 /// As `gamenet_writer_send_batch`, with the datagrams in `count` separate buffers.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_send_iov(

@@ -171,6 +171,29 @@ static void udp(void) {
     CHECK_OK(gamenet_reader_get_data(r, &info, buf, sizeof buf, &n));
     CHECK(n == 4 && memcmp(buf, "ping", 4) == 0 && info.conn == b);
     CHECK(info.from.port == from.port);
+    /* A batch, each datagram with its own address, in one call (sendmmsg). */
+    {
+        gamenet_address tos[3];
+        static const uint8_t packed[6] = {'a', 'b', 'b', 'c', 'c', 'c'};
+        size_t lens[3] = {1, 2, 3}, sent = 0, got = 0;
+        tos[0] = tos[1] = tos[2] = to;
+        CHECK_OK(gamenet_writer_send_to_batch(w, a, tos, packed, lens, 3, false, &sent));
+        CHECK(sent == 3);
+        while (got < 3 && gamenet_reader_poll(r, 5000) == GAMENET_OK) {
+            if (gamenet_reader_get_data(r, &info, buf, sizeof buf, &n) == GAMENET_OK) {
+                CHECK(n == lens[got] && buf[0] == packed[got == 0 ? 0 : got == 1 ? 1 : 3]);
+                got++;
+            }
+        }
+        CHECK(got == 3);
+        lens[1] = 1600;
+        CHECK_OK(gamenet_writer_send_to_batch(w, a, tos, buf, lens, 3, false, &sent));
+        CHECK(sent == 1); /* stops before the datagram above the UDP limit */
+        CHECK_RC(gamenet_writer_send_to_batch(w, a, tos + 1, buf, lens + 1, 2, false, &sent),
+                 GAMENET_ERR_TOO_LARGE);
+        while (gamenet_reader_poll(r, 100) == GAMENET_OK &&
+               gamenet_reader_get_data(r, &info, buf, sizeof buf, &n) == GAMENET_OK) {}
+    }
     /* A queue of 2 and 20 datagrams: 18 dropped, counted and flagged. */
     CHECK_OK(gamenet_reader_set_max_queue_size(r, 2));
     for (i = 0; i < 20; i++) {

@@ -260,6 +260,11 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_writer_send_to(NULL, udp, &to, bytes, 4, false));
     CHECK_NULL(gamenet_writer_send_to(w, udp, NULL, bytes, 4, false));
     CHECK_NULL(gamenet_writer_send_to(w, udp, &to, NULL, 4, false));
+    CHECK_NULL(gamenet_writer_send_to_batch(NULL, udp, &to, bytes, lens, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_to_batch(w, udp, NULL, bytes, lens, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_to_batch(w, udp, &to, NULL, lens, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_to_batch(w, udp, &to, bytes, NULL, 1, false, &n));
+    CHECK_NULL(gamenet_writer_send_to_batch(w, udp, &to, bytes, lens, 1, false, NULL));
     CHECK_NULL(gamenet_writer_send_batch(NULL, tcp, bytes, lens, 1, false, &n));
     CHECK_NULL(gamenet_writer_send_batch(w, tcp, NULL, lens, 1, false, &n));
     CHECK_NULL(gamenet_writer_send_batch(w, tcp, bytes, NULL, 1, false, &n));
