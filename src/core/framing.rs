@@ -163,6 +163,52 @@ impl Decoder {
         Ok(len)
     }
 
+    /// The bytes still missing from the frame being assembled, once its header is known.
+    pub fn missing(&self) -> Option<usize> {
+        let h = self.framing.tcp_header_len();
+        if h == 0 || self.partial.len() < h {
+            return None;
+        }
+        let len = self.frame_len(&self.partial[..h]).ok()?;
+        Some(h + len - self.partial.len())
+    }
+
+    /// Reads the rest of a large frame straight into its buffer with `read` (no copy
+    /// through a scratch buffer). The buffer holds at most four times what has arrived (and
+    /// at least 64 KiB), so a peer that announces a large datagram and sends little gets
+    /// little memory. Returns what `read` returned.
+    pub fn read_into(
+        &mut self,
+        read: impl FnOnce(&mut [u8]) -> std::io::Result<usize>,
+    ) -> std::io::Result<usize> {
+        let missing = self.missing().unwrap_or(0);
+        let have = self.partial.len();
+        if self.partial.capacity() < have + missing {
+            // Grow to four times what arrived (at least 64 KiB), capped at the frame: a
+            // peer that announces much and sends little holds little, and a large frame
+            // is reallocated (copied) only a few times on its way in.
+            let target = (have + missing).min((4 * have).max(64 * 1024));
+            self.partial
+                .reserve_exact(target.saturating_sub(self.partial.len()));
+        }
+        let grow = missing.min(self.partial.capacity() - have).max(1);
+        self.partial.resize(have + grow, 0);
+        let r = read(&mut self.partial[have..]);
+        let n = *r.as_ref().unwrap_or(&0);
+        self.partial.truncate(have + n);
+        r
+    }
+
+    /// The frame assembled by `read_into`, when it is complete: its buffer (header
+    /// included, taken without copying) and the payload's offset in it.
+    pub fn take_frame(&mut self) -> Option<(Vec<u8>, usize)> {
+        if self.missing() != Some(0) {
+            return None;
+        }
+        let h = self.framing.tcp_header_len();
+        Some((std::mem::take(&mut self.partial), h))
+    }
+
     /// Feeds bytes read from the stream; calls `emit` with each complete datagram, in order.
     /// An announced length above the maximum is an error (`TooLarge`): the stream is then
     /// unusable and the connection must be closed.
@@ -323,6 +369,42 @@ mod tests {
         assert!(decode_all(&mut dec, &[&head]).unwrap().is_empty());
         assert_eq!(dec.buffered(), 7);
         assert!(dec.capacity() < 4096);
+    }
+
+    #[test]
+    fn large_frames_are_read_in_place() {
+        let f = Framing {
+            header_size: 4,
+            raw: false,
+        };
+        let mut dec = Decoder::new(f, 1 << 20);
+        let payload: Vec<u8> = (0..300_000u32).map(|i| i as u8).collect();
+        let mut wire = Vec::new();
+        f.encode_tcp(&payload, &mut wire).unwrap();
+        // The header and a first chunk go through feed; the rest is read in place.
+        dec.feed(&wire[..10], |_| unreachable!()).unwrap();
+        assert_eq!(dec.missing(), Some(wire.len() - 10));
+        let mut at = 10;
+        while dec.take_frame().is_none() {
+            let before = dec.capacity();
+            let n = dec
+                .read_into(|buf| {
+                    let n = buf.len().min(wire.len() - at).min(100_000);
+                    buf[..n].copy_from_slice(&wire[at..at + n]);
+                    Ok(n)
+                })
+                .unwrap();
+            at += n;
+            // Growth follows what arrived, never the announced length at once.
+            let _ = before;
+            assert!(dec.capacity() <= (4 * at).max(64 * 1024) + 16);
+            if at == wire.len() {
+                break;
+            }
+        }
+        let (buf, off) = dec.take_frame().unwrap();
+        assert_eq!(&buf[off..], &payload[..]);
+        assert_eq!(dec.buffered(), 0);
     }
 
     #[test]

@@ -45,7 +45,8 @@ impl Chunk {
 struct State {
     open: Chunk,
     stalled: Option<Chunk>,
-    spare: Vec<u8>,
+    /// Emptied buffers kept for reuse: while one is being written, the next fills.
+    spares: Vec<Vec<u8>>,
     writing: bool,
 }
 
@@ -69,7 +70,9 @@ impl std::fmt::Debug for OutBuf {
 
 /// Largest buffer kept for reuse after a flush (reallocating a large buffer for every chunk
 /// costs page faults that show in bulk transfers).
-const KEEP_SPARE: usize = 4 << 20;
+const KEEP_SPARE: usize = 8 << 20;
+/// How many emptied buffers a connection keeps.
+const KEEP_SPARES: usize = 2;
 
 impl OutBuf {
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -133,7 +136,7 @@ impl OutBuf {
                 let taken = if let Some(c) = st.stalled.take() {
                     c
                 } else if !st.open.bytes.is_empty() {
-                    let spare = std::mem::take(&mut st.spare);
+                    let spare = st.spares.pop().unwrap_or_default();
                     let open = std::mem::take(&mut st.open);
                     st.open.bytes = spare;
                     open
@@ -171,8 +174,8 @@ impl OutBuf {
                     on_written(chunk.frames, chunk.bytes.len());
                     chunk.release();
                     chunk.bytes.clear();
-                    if chunk.bytes.capacity() <= KEEP_SPARE && st.spare.capacity() == 0 {
-                        st.spare = chunk.bytes;
+                    if chunk.bytes.capacity() <= KEEP_SPARE && st.spares.len() < KEEP_SPARES {
+                        st.spares.push(chunk.bytes);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

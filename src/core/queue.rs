@@ -29,6 +29,17 @@ const POOL_MAX_BYTES: usize = 4 << 20;
 const POOL_TOTAL_BYTES: usize = 16 << 20;
 
 impl Block {
+    /// A block holding one datagram that is already in `bytes`, at `off..` (no copy).
+    pub(crate) fn owning(conn: u64, bytes: Vec<u8>, off: usize, from: Option<SocketAddr>) -> Block {
+        let len = bytes.len() - off;
+        Block {
+            conn,
+            bytes,
+            spans: vec![Span { off, len, from }],
+            next: 0,
+        }
+    }
+
     /// Starts a new batch for `conn`, keeping the buffers.
     pub(crate) fn reset(&mut self, conn: u64) {
         self.conn = conn;
@@ -81,6 +92,28 @@ impl Block {
             into.push(&self.bytes[s.off..s.off + s.len], s.from);
         }
         self.next += n;
+    }
+}
+
+/// One datagram with the buffer that holds it (`bytes[off..off + len]`).
+#[derive(Debug)]
+pub struct Owned {
+    /// The connection it arrived on.
+    pub conn: u64,
+    /// The sender (UDP) or peer (TCP).
+    pub from: Option<SocketAddr>,
+    /// The buffer.
+    pub bytes: Vec<u8>,
+    /// Where the datagram starts in `bytes`.
+    pub off: usize,
+    /// Its length.
+    pub len: usize,
+}
+
+impl Owned {
+    /// The datagram's bytes.
+    pub fn data(&self) -> &[u8] {
+        &self.bytes[self.off..self.off + self.len]
     }
 }
 
@@ -179,6 +212,34 @@ impl BlockQueue {
         let b = self.blocks.front()?;
         let (from, data) = b.front()?;
         Some((b.conn, from, data))
+    }
+
+    /// Removes the oldest datagram and returns it with its buffer: moved out of its block
+    /// when it is the block's last (a large datagram read in place), else copied.
+    pub(crate) fn pop_owned(&mut self) -> Option<Owned> {
+        let b = self.blocks.front_mut()?;
+        let s = *b.spans.get(b.next)?;
+        let conn = b.conn;
+        if b.next + 1 == b.spans.len() && b.spans.len() == 1 {
+            let b = self.blocks.pop_front().expect("front exists");
+            self.len -= 1;
+            return Some(Owned {
+                conn,
+                from: s.from,
+                bytes: b.bytes,
+                off: s.off,
+                len: s.len,
+            });
+        }
+        let bytes = b.bytes[s.off..s.off + s.len].to_vec();
+        self.pop_front();
+        Some(Owned {
+            conn,
+            from: s.from,
+            bytes,
+            off: 0,
+            len: s.len,
+        })
     }
 
     /// Drops the oldest datagram.

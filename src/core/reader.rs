@@ -34,6 +34,7 @@ use super::error::{Error, ErrorKind, Result};
 use super::framing::{Decoder, Framing, check_header_size};
 use super::log::LogLevel;
 use super::manager::Manager;
+pub use super::queue::Owned;
 use super::queue::{Block, BlockQueue};
 use super::stats;
 
@@ -458,6 +459,40 @@ fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
     let LoopIo {
         scratch, spares, ..
     } = io;
+    // The rest of a large frame goes straight into its own buffer, which then becomes the
+    // queued datagram: no copy through the scratch buffer and none into a block.
+    if st.decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
+        let conn = st.conn.clone();
+        match st.decoder.read_into(|buf| conn.recv_bytes(buf)) {
+            Ok(0) => {
+                let msg = "the peer closed the connection";
+                return finish(inner, st, CloseReason::PeerClosed, 0, msg.into());
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::Drained,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Outcome::MoreToRead,
+            Err(e) => {
+                let msg = format!("receive failed: {e}");
+                return finish(
+                    inner,
+                    st,
+                    close_reason(&e),
+                    e.raw_os_error().unwrap_or(0),
+                    msg,
+                );
+            }
+        }
+        if let Some((bytes, off)) = st.decoder.take_frame() {
+            let block = Block::owning(conn.id(), bytes, off, conn.peer_address());
+            inner.count_in(&conn, 1, block.bytes_left());
+            st.pending.push_back(block);
+            inner.push_tcp(&mut st.pending, spares);
+            if !st.pending.is_empty() {
+                return Outcome::Blocked;
+            }
+        }
+        return Outcome::MoreToRead;
+    }
     let n = match st.conn.recv_bytes(scratch) {
         Ok(0) => {
             let msg = "the peer closed the connection";
@@ -1036,6 +1071,19 @@ impl Reader {
             self.wake_starved();
         }
         n
+    }
+
+    /// Takes the oldest datagram with the buffer that holds it: a large datagram read in
+    /// place is handed over without a copy.
+    pub fn take_owned(&self) -> Option<Owned> {
+        if self.current_queue_size() == 0 {
+            self.pump(Some(Duration::ZERO));
+        }
+        let item = self.inner.lock_queue().pop_owned();
+        if item.is_some() {
+            self.wake_starved();
+        }
+        item
     }
 
     /// Takes up to `max` queued datagrams as owned values.

@@ -11,7 +11,7 @@ use super::error::gamenet_result;
 use super::handle::{Handles, check_buf, out_ref};
 use super::manager::{gamenet_conn, gamenet_manager, manager};
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::reader::{Reader, Received};
+use crate::core::reader::{Owned, Reader};
 
 /// Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
 /// threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
@@ -64,7 +64,7 @@ pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
 
 pub(crate) struct ReaderHandle {
     pub(crate) reader: Reader,
-    view: Mutex<Option<Received>>,
+    view: Mutex<Option<Owned>>,
 }
 
 pub(crate) static READERS: Handles<ReaderHandle> = Handles::new("gamenet_reader");
@@ -426,15 +426,15 @@ pub extern "C" fn gamenet_reader_get_data_view(
         let info = out_ref(info, "info")?;
         let out_data = out_ref(out_data, "out_data")?;
         let mut view = h.view.lock().unwrap_or_else(|p| p.into_inner());
-        *view = h.reader.get_data();
+        *view = h.reader.take_owned();
         match view.as_ref() {
             None => {
                 *out_data = std::ptr::null();
                 Ok(gamenet_result::GAMENET_EMPTY)
             }
             Some(d) => {
-                fill(info, d.conn, d.from, 0, d.data.len());
-                *out_data = d.data.as_ptr();
+                fill(info, d.conn, d.from, 0, d.len);
+                *out_data = d.data().as_ptr();
                 Ok(gamenet_result::GAMENET_OK)
             }
         }
