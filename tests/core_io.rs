@@ -583,3 +583,68 @@ fn reader_and_writer_refuse_bad_input() {
         ErrorKind::Closed
     );
 }
+
+#[test]
+fn large_datagrams_arrive_whole_and_in_order() {
+    for threads in [0, 1] {
+        let m = Manager::new();
+        let listener = Listener::new(&m, 0).unwrap();
+        let reader = Reader::new(&m, threads).unwrap();
+        let writer = Writer::new(&m, 1).unwrap();
+        for (r, w) in [(&reader, &writer)] {
+            r.set_tcp_header_size(4).unwrap();
+            r.set_max_datagram_size(2 << 20);
+            w.set_tcp_header_size(4).unwrap();
+        }
+        listener.set_reader(Some(reader.clone()));
+        let (rv, at) = rendezvous(&m);
+        listener.add_connection(rv).unwrap();
+        let (client, _server) = connected_pair(&m, &listener, at);
+        let sizes = [
+            70_000usize,
+            5,
+            300_000,
+            0,
+            1_500_000,
+            64 * 1024,
+            64 * 1024 + 1,
+        ];
+        let payloads: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (0..n).map(|j| (j * 7 + i) as u8).collect())
+            .collect();
+        let w = writer.clone();
+        let p2 = payloads.clone();
+        let sender = std::thread::spawn(move || {
+            for p in &p2 {
+                w.send(client, p, true).unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        let deadline = Instant::now() + LONG;
+        while got.len() < payloads.len() {
+            assert!(
+                Instant::now() < deadline,
+                "got {} of {}",
+                got.len(),
+                payloads.len()
+            );
+            match reader.take_owned() {
+                Some(d) => got.push(d.data().to_vec()),
+                None => {
+                    reader.poll(Some(Duration::from_millis(20)));
+                }
+            }
+        }
+        sender.join().unwrap();
+        assert_eq!(got.len(), payloads.len());
+        for (g, p) in got.iter().zip(&payloads) {
+            assert!(
+                g == p,
+                "a datagram of {} bytes came back different",
+                p.len()
+            );
+        }
+    }
+}
