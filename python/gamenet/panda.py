@@ -117,6 +117,7 @@ class Connection:
     def __init__(self, manager, conn):
         self._manager = manager
         self._c = conn
+        self._id = conn.id
 
     def __int__(self):
         return self._c.id
@@ -295,17 +296,19 @@ class ConnectionWriter:
     def __init__(self, manager, num_threads, thread_name=""):
         self._manager = manager
         self._w = core.Writer(manager._m, num_threads)
+        self._h = self._w._ptr
         self._threads = num_threads
         manager._writers.append(self)
 
     def send(self, datagram, connection, address=None, block=False):
         # The hot path: one ctypes call, no intermediate objects.
         data = bytes(datagram._data) if isinstance(datagram, _Datagram) else bytes(datagram)
+        conn = connection._id if isinstance(connection, Connection) else int(connection)
         if address is not None:
-            rc = _lib.gamenet_writer_send_to(self._w._ptr, int(connection), _byref(address._a),
-                                             data, len(data), block)
+            rc = _lib.gamenet_writer_send_to(self._h, conn, _byref(address._a), data,
+                                             len(data), block)
         else:
-            rc = _lib.gamenet_writer_send(self._w._ptr, int(connection), data, len(data),
+            rc = _lib.gamenet_writer_send(self._h, conn, data, len(data),
                                           True if self._threads == 0 else block)
         return rc == 0
 
@@ -358,7 +361,11 @@ class QueuedConnectionReader:
         self._r = core.Reader(manager._m, num_threads, recent=self._recent)
         self._info = _ffi.DatagramInfo()
         self._n = _ctypes.c_size_t()
+        # References made once: building them on every call costs more than the call.
+        self._info_ref = _byref(self._info)
+        self._n_ref = _byref(self._n)
         self._buf = _ctypes.create_string_buffer(65536)
+        self._h = self._r._ptr
 
     def add_connection(self, connection):
         try:
@@ -376,7 +383,7 @@ class QueuedConnectionReader:
         return self._r.is_connection_ok(int(connection))
 
     def data_available(self):
-        return _lib.gamenet_reader_data_available(self._r._ptr)
+        return _lib.gamenet_reader_data_available(self._h)
 
     def poll(self):
         self._r.data_available()
@@ -385,8 +392,8 @@ class QueuedConnectionReader:
         # The hot path: one ctypes call into buffers kept between calls.
         info, n = self._info, self._n
         while True:
-            rc = _lib.gamenet_reader_get_data(self._r._ptr, _byref(info), self._buf,
-                                              len(self._buf), _byref(n))
+            rc = _lib.gamenet_reader_get_data(self._h, self._info_ref, self._buf,
+                                              len(self._buf), self._n_ref)
             if rc == 6:  # grow the buffer; the datagram stays queued
                 self._buf = _ctypes.create_string_buffer(n.value)
                 continue
