@@ -591,11 +591,9 @@ fn large_datagrams_arrive_whole_and_in_order() {
         let listener = Listener::new(&m, 0).unwrap();
         let reader = Reader::new(&m, threads).unwrap();
         let writer = Writer::new(&m, 1).unwrap();
-        for (r, w) in [(&reader, &writer)] {
-            r.set_tcp_header_size(4).unwrap();
-            r.set_max_datagram_size(2 << 20);
-            w.set_tcp_header_size(4).unwrap();
-        }
+        reader.set_tcp_header_size(4).unwrap();
+        reader.set_max_datagram_size(2 << 20);
+        writer.set_tcp_header_size(4).unwrap();
         listener.set_reader(Some(reader.clone()));
         let (rv, at) = rendezvous(&m);
         listener.add_connection(rv).unwrap();

@@ -10,25 +10,22 @@
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Registry, Token, Waker};
+use crossbeam_channel::Receiver;
+use mio::{Events, Poll};
 
 use super::address;
 use super::connection::{Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
 use super::log::LogLevel;
+use super::loops::{LoopHandle, LoopSet, WAKE};
 use super::manager::Manager;
 use super::reader::Reader;
 use super::stats;
 
-const WAKE: Token = Token(0);
 const ACCEPTS_PER_TURN: usize = 256;
 /// How long a rendezvous socket rests after running out of descriptors.
 pub const EXHAUSTED_PAUSE: Duration = Duration::from_millis(100);
@@ -63,28 +60,12 @@ enum Ctl {
     Stop,
 }
 
-struct LoopHandle {
-    ctl: Sender<Ctl>,
-    waker: Arc<Waker>,
-    registry: Registry,
-    join: Mutex<Option<JoinHandle<()>>>,
-    watched: AtomicUsize,
-}
-
-impl LoopHandle {
-    fn send(&self, msg: Ctl) {
-        let _ = self.ctl.send(msg);
-        let _ = self.waker.wake();
-    }
-}
-
 struct Inner {
     manager: Manager,
     queue: Mutex<VecDeque<NewConnection>>,
     available: Condvar,
-    loops: Vec<LoopHandle>,
+    loops: LoopSet<Ctl>,
     inline: Option<Mutex<AcceptLoop>>,
-    assigned: Mutex<HashMap<u64, usize>>,
     reader: Mutex<Option<Reader>>,
     closed: AtomicBool,
     accepted: AtomicU64,
@@ -269,22 +250,8 @@ impl Listener {
         let mut handles = Vec::new();
         let mut bodies = Vec::new();
         for _ in 0..threads.max(1) {
-            let poll = Poll::new().map_err(|e| Error::io("create listener poll", &e))?;
-            let waker = Arc::new(
-                Waker::new(poll.registry(), WAKE).map_err(|e| Error::io("create waker", &e))?,
-            );
-            let registry = poll
-                .registry()
-                .try_clone()
-                .map_err(|e| Error::io("clone poll registry", &e))?;
-            let (tx, rx) = unbounded();
-            handles.push(LoopHandle {
-                ctl: tx,
-                waker,
-                registry,
-                join: Mutex::new(None),
-                watched: AtomicUsize::new(0),
-            });
+            let (handle, poll, rx) = LoopHandle::new("listener")?;
+            handles.push(handle);
             bodies.push(AcceptLoop {
                 inner: Weak::new(),
                 poll,
@@ -304,9 +271,8 @@ impl Listener {
             manager: manager.clone(),
             queue: Mutex::new(VecDeque::new()),
             available: Condvar::new(),
-            loops: handles,
+            loops: LoopSet::new(handles, "listener"),
             inline,
-            assigned: Mutex::new(HashMap::new()),
             reader: Mutex::new(None),
             closed: AtomicBool::new(false),
             accepted: AtomicU64::new(0),
@@ -322,7 +288,7 @@ impl Listener {
                 .name(format!("gamenet-listener-{i}"))
                 .spawn(move || while body.turn(None) {})
                 .map_err(|e| Error::io("spawn listener thread", &e))?;
-            *inner.loops[i]
+            *inner.loops.loops[i]
                 .join
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = Some(h);
@@ -350,56 +316,13 @@ impl Listener {
                 format!("connection {id} is not a rendezvous (listening) socket"),
             ));
         }
-        let mut assigned = self
-            .inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if assigned.contains_key(&id) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("connection {id} is already on this listener"),
-            ));
-        }
-        let (idx, lp) = self
-            .inner
-            .loops
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, l)| l.watched.load(Ordering::Relaxed))
-            .expect("a listener has at least one loop");
-        let fd = conn.socket().as_raw_fd();
-        lp.send(Ctl::Add(conn));
-        lp.registry
-            .register(&mut SourceFd(&fd), Token(id as usize), Interest::READABLE)
-            .map_err(|e| Error::io(format!("watch rendezvous {id}"), &e))?;
-        lp.watched.fetch_add(1, Ordering::Relaxed);
-        assigned.insert(id, idx);
-        Ok(())
+        self.inner.loops.watch(conn, Ctl::Add)
     }
 
     /// Stops accepting on rendezvous connection `id` (it stays open).
     pub fn remove_connection(&self, id: u64) -> Result<()> {
-        let idx = self
-            .inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::UnknownConnection,
-                    format!("connection {id} is not on this listener"),
-                )
-            })?;
-        let lp = &self.inner.loops[idx];
-        if let Ok(c) = self.inner.manager.connection(id) {
-            let fd = c.socket().as_raw_fd();
-            let _ = lp.registry.deregister(&mut SourceFd(&fd));
-        }
-        lp.watched.fetch_sub(1, Ordering::Relaxed);
-        lp.send(Ctl::Remove(id));
-        Ok(())
+        let conn = self.inner.manager.connection(id).ok();
+        self.inner.loops.unwatch(id, conn, Ctl::Remove)
     }
 
     fn lock_queue(&self) -> MutexGuard<'_, VecDeque<NewConnection>> {
@@ -477,27 +400,13 @@ impl Listener {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        for l in &self.inner.loops {
-            l.send(Ctl::Stop);
-        }
-        for l in &self.inner.loops {
-            if let Some(j) = l.join.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                let _ = j.join();
-            }
-        }
-        self.inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.inner.loops.stop(|| Ctl::Stop);
         self.inner.available.notify_all();
     }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        for l in &self.loops {
-            l.send(Ctl::Stop);
-        }
+        self.loops.broadcast(|| Ctl::Stop);
     }
 }

@@ -11,6 +11,7 @@ pub mod idtable;
 pub mod interfaces;
 pub mod listener;
 pub mod log;
+pub(crate) mod loops;
 pub mod manager;
 pub mod outbuf;
 pub(crate) mod queue;

@@ -21,18 +21,18 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crossbeam_channel::Receiver;
 use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Registry, Token, Waker};
+use mio::{Events, Poll};
 
 use super::address;
 use super::connection::{CloseReason, Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
 use super::framing::{Decoder, Framing, check_header_size};
 use super::log::LogLevel;
+use super::loops::{LoopHandle, LoopSet, WAKE};
 use super::manager::Manager;
 pub use super::queue::Owned;
 use super::queue::{Block, BlockQueue};
@@ -45,7 +45,6 @@ pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 /// Default largest datagram with a 4-byte header.
 pub const DEFAULT_MAX_DATAGRAM_H4: usize = 1 << 20;
 
-const WAKE: Token = Token(0);
 /// Datagrams per burst (the turns until the sockets are drained) from which a loop thread
 /// treats the traffic as a stream.
 const STREAM_TURN: usize = 8;
@@ -97,21 +96,6 @@ enum Ctl {
     Stop,
 }
 
-struct Loop {
-    ctl: Sender<Ctl>,
-    waker: Arc<Waker>,
-    registry: Registry,
-    join: Mutex<Option<JoinHandle<()>>>,
-    watched: AtomicUsize,
-}
-
-impl Loop {
-    fn send(&self, msg: Ctl) {
-        let _ = self.ctl.send(msg);
-        let _ = self.waker.wake();
-    }
-}
-
 struct Inner {
     manager: Manager,
     recent: bool,
@@ -129,10 +113,9 @@ struct Inner {
     /// Set by a loop that parked TCP data for lack of room; cleared by the engine's wake-up.
     starved: AtomicBool,
     overflowed: AtomicBool,
-    loops: Vec<Loop>,
+    loops: LoopSet<Ctl>,
     /// Polling mode: the loop that `data_available` and `poll` run.
     inline: Option<Mutex<ReadLoop>>,
-    assigned: Mutex<HashMap<u64, usize>>,
     closed: AtomicBool,
     datagrams: AtomicU64,
     bytes: AtomicU64,
@@ -316,11 +299,7 @@ impl ReadLoop {
             let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
         }
         if let Some(inner) = self.inner.upgrade() {
-            inner
-                .assigned
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
+            inner.loops.forget(id);
         }
     }
 
@@ -615,27 +594,6 @@ fn read_udp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
     outcome
 }
 
-fn new_loop() -> Result<(Loop, ReadLoop)> {
-    let poll = Poll::new().map_err(|e| Error::io("create reader poll", &e))?;
-    let waker =
-        Arc::new(Waker::new(poll.registry(), WAKE).map_err(|e| Error::io("create waker", &e))?);
-    let registry = poll
-        .registry()
-        .try_clone()
-        .map_err(|e| Error::io("clone poll registry", &e))?;
-    let (tx, rx) = unbounded();
-    Ok((
-        Loop {
-            ctl: tx,
-            waker,
-            registry,
-            join: Mutex::new(None),
-            watched: AtomicUsize::new(0),
-        },
-        ReadLoop::new(std::sync::Weak::new(), poll, rx),
-    ))
-}
-
 impl Reader {
     /// A queued reader with `threads` loop threads (0: polling mode).
     pub fn new(manager: &Manager, threads: usize) -> Result<Reader> {
@@ -657,9 +615,9 @@ impl Reader {
         let mut loops = Vec::new();
         let mut bodies = Vec::new();
         for _ in 0..threads.max(1) {
-            let (l, body) = new_loop()?;
-            loops.push(l);
-            bodies.push(body);
+            let (handle, poll, rx) = LoopHandle::new("reader")?;
+            loops.push(handle);
+            bodies.push(ReadLoop::new(std::sync::Weak::new(), poll, rx));
         }
         let inline = if threads == 0 {
             bodies.pop().map(Mutex::new)
@@ -680,9 +638,8 @@ impl Reader {
             busy_poll_us: AtomicU64::new(SPIN_BEFORE_SLEEP.as_micros() as u64),
             starved: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),
-            loops,
+            loops: LoopSet::new(loops, "reader"),
             inline,
-            assigned: Mutex::new(HashMap::new()),
             closed: AtomicBool::new(false),
             datagrams: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
@@ -724,7 +681,7 @@ impl Reader {
                     }
                 })
                 .map_err(|e| Error::io("spawn reader thread", &e))?;
-            *inner.loops[i]
+            *inner.loops.loops[i]
                 .join
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = Some(handle);
@@ -737,7 +694,7 @@ impl Reader {
         if self.inner.inline.is_some() {
             0
         } else {
-            self.inner.loops.len()
+            self.inner.loops.loops.len()
         }
     }
 
@@ -831,7 +788,7 @@ impl Reader {
             dropped_too_large: stats::get(&i.dropped_too_large),
             replaced: stats::get(&i.replaced),
             backpressure_pauses: stats::get(&i.pauses),
-            connections: i.assigned.lock().unwrap_or_else(|p| p.into_inner()).len() as u64,
+            connections: i.loops.len() as u64,
         }
     }
 
@@ -855,67 +812,18 @@ impl Reader {
                 format!("connection {id} is a rendezvous socket: add it to a listener"),
             ));
         }
-        let mut assigned = self
-            .inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if assigned.contains_key(&id) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("connection {id} is already on this reader"),
-            ));
-        }
-        let (idx, lp) = self
-            .inner
-            .loops
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, l)| l.watched.load(Ordering::Relaxed))
-            .expect("a reader has at least one loop");
-        // The loop learns of the connection before epoll can report it.
-        let fd = conn.socket().as_raw_fd();
-        lp.send(Ctl::Add(conn));
-        lp.registry
-            .register(&mut SourceFd(&fd), Token(id as usize), Interest::READABLE)
-            .map_err(|e| Error::io(format!("watch connection {id}"), &e))?;
-        lp.watched.fetch_add(1, Ordering::Relaxed);
-        assigned.insert(id, idx);
-        Ok(())
+        self.inner.loops.watch(conn, Ctl::Add)
     }
 
     /// Stops watching connection `id`; it stays open. Datagrams already queued stay queued.
     pub fn remove_connection(&self, id: u64) -> Result<()> {
-        let idx = self
-            .inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::UnknownConnection,
-                    format!("connection {id} is not on this reader"),
-                )
-            })?;
-        let lp = &self.inner.loops[idx];
-        if let Ok(conn) = self.inner.manager.connection(id) {
-            let fd = conn.socket().as_raw_fd();
-            let _ = lp.registry.deregister(&mut SourceFd(&fd));
-        }
-        lp.watched.fetch_sub(1, Ordering::Relaxed);
-        lp.send(Ctl::Remove(id));
-        Ok(())
+        let conn = self.inner.manager.connection(id).ok();
+        self.inner.loops.unwatch(id, conn, Ctl::Remove)
     }
 
     /// Whether connection `id` is on this reader and open.
     pub fn is_connection_ok(&self, id: u64) -> bool {
-        self.inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains_key(&id)
-            && self.inner.manager.connection(id).is_ok()
+        self.inner.loops.contains(id) && self.inner.manager.connection(id).is_ok()
     }
 
     /// Polling mode: one non-blocking turn of the loop on this thread (skipped when another
@@ -1017,9 +925,7 @@ impl Reader {
 
     fn wake_starved(&self) {
         if self.inner.starved.swap(false, Ordering::SeqCst) {
-            for l in &self.inner.loops {
-                l.send(Ctl::Space);
-            }
+            self.inner.loops.broadcast(|| Ctl::Space);
         }
     }
 
@@ -1106,14 +1012,7 @@ impl Reader {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        for l in &self.inner.loops {
-            l.send(Ctl::Stop);
-        }
-        for l in &self.inner.loops {
-            if let Some(j) = l.join.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                let _ = j.join();
-            }
-        }
+        self.inner.loops.stop(|| Ctl::Stop);
         if let Some(inline) = &self.inner.inline {
             let mut l = inline.lock().unwrap_or_else(|p| p.into_inner());
             let ids: Vec<u64> = l.conns.keys().copied().collect();
@@ -1121,19 +1020,12 @@ impl Reader {
                 l.drop_conn(id);
             }
         }
-        self.inner
-            .assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
         self.inner.available.notify_all();
     }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        for l in &self.loops {
-            l.send(Ctl::Stop);
-        }
+        self.loops.broadcast(|| Ctl::Stop);
     }
 }
