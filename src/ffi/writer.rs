@@ -124,6 +124,28 @@ pub extern "C" fn gamenet_writer_send_to(
     })
 }
 
+/// The `count` datagrams packed back to back in `data`, with their lengths in `lens`.
+fn packed<'a>(data: *const u8, lens: *const usize, count: usize) -> Result<Vec<&'a [u8]>> {
+    let lens = super::handle::in_slice(lens, count, "lens")?;
+    let total = lens.iter().try_fold(0usize, |a, &l| a.checked_add(l));
+    let total = total.ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            "the lengths add up past SIZE_MAX",
+        )
+    })?;
+    let bytes = in_bytes(data, total, "data")?;
+    let mut at = 0;
+    Ok(lens
+        .iter()
+        .map(|&l| {
+            let p = &bytes[at..at + l];
+            at += l;
+            p
+        })
+        .collect())
+}
+
 fn finish_batch(r: Result<usize>, out_sent: &mut usize) -> Result<()> {
     match r {
         Ok(n) => {
@@ -153,21 +175,7 @@ pub extern "C" fn gamenet_writer_send_batch(
 ) -> gamenet_result {
     with_writer(w, |wr| {
         let out_sent = out_ref(out_sent, "out_sent")?;
-        let lens = super::handle::in_slice(lens, count, "lens")?;
-        let total = lens.iter().try_fold(0usize, |a, &l| a.checked_add(l));
-        let total = total.ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                "the lengths add up past SIZE_MAX",
-            )
-        })?;
-        let bytes = in_bytes(data, total, "data")?;
-        let mut at = 0;
-        let payloads = lens.iter().map(|&l| {
-            let p = &bytes[at..at + l];
-            at += l;
-            p
-        });
+        let payloads = packed(data, lens, count)?;
         finish_batch(wr.send_batch(conn, payloads, block), out_sent)
     })
 }
@@ -192,21 +200,12 @@ pub extern "C" fn gamenet_writer_send_to_batch(
     with_writer(w, |wr| {
         let out_sent = out_ref(out_sent, "out_sent")?;
         let addrs = super::handle::in_slice(addrs, count, "addrs")?;
-        let lens = super::handle::in_slice(lens, count, "lens")?;
-        let total = lens.iter().try_fold(0usize, |a, &l| a.checked_add(l));
-        let total = total.ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                "the lengths add up past SIZE_MAX",
-            )
-        })?;
-        let bytes = in_bytes(data, total, "data")?;
-        let mut items = Vec::with_capacity(count);
-        let mut at = 0;
-        for (a, &l) in addrs.iter().zip(lens) {
-            items.push((a.to_socket_addr()?, &bytes[at..at + l]));
-            at += l;
-        }
+        let payloads = packed(data, lens, count)?;
+        let items = addrs
+            .iter()
+            .zip(payloads)
+            .map(|(a, p)| Ok((a.to_socket_addr()?, p)))
+            .collect::<Result<Vec<_>>>()?;
         finish_batch(wr.send_to_batch(conn, &items, block), out_sent)
     })
 }
