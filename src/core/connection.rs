@@ -157,6 +157,12 @@ impl Connection {
         )
     }
 
+    /// Sends several buffers on a stream in one call, without ever raising SIGPIPE.
+    pub(crate) fn send_parts(&self, parts: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.socket
+            .send_vectored_with_flags(parts, libc::MSG_NOSIGNAL)
+    }
+
     /// Sends on a stream without ever raising SIGPIPE.
     pub(crate) fn send_bytes(&self, bytes: &[u8]) -> io::Result<usize> {
         self.socket.send_with_flags(bytes, libc::MSG_NOSIGNAL)

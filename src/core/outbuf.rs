@@ -117,6 +117,73 @@ impl OutBuf {
         Ok(true)
     }
 
+    /// Writes one large datagram (`header` then `payload`) straight from the caller's memory
+    /// with `send`, when nothing is queued or being written (so order holds); what the
+    /// socket does not take is queued first in line. `None` when the buffer is busy: the
+    /// caller appends as usual.
+    pub(crate) fn write_through(
+        &self,
+        header: &[u8],
+        payload: &[u8],
+        credit: &Credit,
+        mut send: impl FnMut(&[io::IoSlice<'_>]) -> io::Result<usize>,
+    ) -> Option<io::Result<Flushed>> {
+        {
+            let mut st = self.lock();
+            if st.writing || st.stalled.is_some() || !st.open.bytes.is_empty() {
+                return None;
+            }
+            st.writing = true;
+        }
+        let total = header.len() + payload.len();
+        let mut done = 0;
+        let result = loop {
+            if done == total {
+                break Ok(());
+            }
+            let (h, p) = if done < header.len() {
+                (&header[done..], payload)
+            } else {
+                (&[][..], &payload[done - header.len()..])
+            };
+            match send(&[io::IoSlice::new(h), io::IoSlice::new(p)]) {
+                Ok(0) => {
+                    break Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "socket took 0 bytes",
+                    ));
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        let mut st = self.lock();
+        st.writing = false;
+        let rest = |st: &mut State| {
+            let mut bytes = Vec::with_capacity(total - done);
+            let hd = done.min(header.len());
+            bytes.extend_from_slice(&header[hd..]);
+            bytes.extend_from_slice(&payload[done.saturating_sub(header.len())..]);
+            credit.fetch_add(1, Ordering::AcqRel);
+            self.pending.fetch_add(bytes.len(), Ordering::AcqRel);
+            st.stalled = Some(Chunk {
+                bytes,
+                off: 0,
+                frames: 1,
+                credits: vec![(credit.clone(), 1)],
+            });
+        };
+        Some(match result {
+            Ok(()) => Ok(Flushed::Done),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                rest(&mut st);
+                Ok(Flushed::WouldBlock)
+            }
+            Err(e) => Err(e),
+        })
+    }
+
     /// Writes pending bytes with `send` until everything is written, the socket would
     /// block, or `send` fails. `on_written(frames, bytes)` is called for each chunk that
     /// was written completely.

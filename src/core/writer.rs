@@ -40,6 +40,9 @@ use super::stats;
 pub const DEFAULT_MAX_QUEUE: usize = 65_536;
 /// Default bound of one connection's outbound buffer, in bytes.
 pub const DEFAULT_MAX_BUFFER_BYTES: usize = 8 << 20;
+/// Datagrams from this size are written straight from the caller's memory when the
+/// connection has nothing queued (no copy into the outbound buffer).
+const DIRECT_MIN: usize = 64 * 1024;
 /// Panda3D's rule for UDP datagrams: at most 1500 payload bytes.
 pub const DEFAULT_UDP_MAX: usize = 1500;
 
@@ -592,6 +595,34 @@ impl Writer {
         let (mut sent, mut spins) = (0usize, 0u32);
         let mut result = Ok(());
         while sent < payloads.len() {
+            // A large datagram goes straight from the caller's memory when nothing is queued.
+            let one = payloads[sent];
+            if one.len() >= DIRECT_MIN && one.len() as u64 <= max_payload {
+                let mut h = [0u8; 4];
+                let n = framing.tcp_header(one.len(), &mut h)?;
+                match c
+                    .out
+                    .write_through(&h[..n], one, &self.inner.queued, |parts| {
+                        c.send_parts(parts)
+                    }) {
+                    None => {}
+                    Some(Ok(flushed)) => {
+                        stats::add(&self.inner.datagrams_sent, 1);
+                        stats::add(&self.inner.bytes_sent, one.len() as u64);
+                        if flushed == Flushed::Done {
+                            stats::add(&c.stats.datagrams_out, 1);
+                            stats::add(&c.stats.bytes_out, (n + one.len()) as u64);
+                        }
+                        sent += 1;
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        close_for_error(&self.inner.manager, &c, &e, &self.inner.send_errors);
+                        result = Err(Error::io(format!("send on connection {conn}"), &e));
+                        break;
+                    }
+                }
+            }
             // As many of the rest as the queue and the connection's buffer take, stopping
             // before a datagram the header cannot describe; appended under one lock.
             let q_room = if self.inner.threads == 0 {
