@@ -9,6 +9,7 @@ Both snake_case and camelCase method names work; getters that fill an object pas
 return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
 
 import ctypes as _ctypes
+import time
 
 from . import _ffi, core
 from .errors import check as _check
@@ -204,6 +205,7 @@ class QueuedConnectionManager:
         self._m = core.Manager()
         self._conns = {}
         self._writers = []
+        self._pollers = []  # polling readers and listeners, for wait_for_readers
         self._collect = {}
 
     def _wrap(self, c):
@@ -275,6 +277,23 @@ class QueuedConnectionManager:
 
     def get_host_name(self):
         return self._m.get_host_name()
+
+    def wait_for_readers(self, timeout):
+        """Blocks up to `timeout` seconds, or until a non-threaded reader or listener of
+        this manager has something (Panda3D's ConnectionManager.wait_for_readers)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for p in self._pollers:
+                if p._has_data():
+                    return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self._pollers:
+                # Sleep in the first one's poll (the GIL is released), a slice at a time.
+                self._pollers[0]._wait(min(left, 0.005))
+            else:
+                time.sleep(min(left, 0.005))
 
     def scan_interfaces(self):
         self._interfaces = self._m.interfaces()
@@ -359,6 +378,8 @@ class QueuedConnectionReader:
         self._manager = manager
         self._threads = num_threads
         self._r = core.Reader(manager._m, num_threads, recent=self._recent)
+        if num_threads == 0:
+            manager._pollers.append(self)
         self._info = _ffi.DatagramInfo()
         self._n = _ctypes.c_size_t()
         # References made once: building them on every call costs more than the call.
@@ -408,9 +429,11 @@ class QueuedConnectionReader:
             datagram._raw_address = bytes(info.from_)
         return True
 
-    def wait_for_readers(self, timeout):
-        """Waits up to `timeout` seconds for data (Panda3D's ConnectionReader API)."""
-        self._r.poll(int(timeout * 1000))
+    def _has_data(self):
+        return self.data_available()
+
+    def _wait(self, seconds):
+        self._r.poll(int(seconds * 1000))
 
     def set_raw_mode(self, mode):
         self._r.set_raw_mode(mode)
@@ -450,6 +473,8 @@ class QueuedConnectionListener:
     def __init__(self, manager, num_threads):
         self._manager = manager
         self._l = core.Listener(manager._m, num_threads)
+        if num_threads == 0:
+            manager._pollers.append(self)
 
     def add_connection(self, connection):
         try:
@@ -465,6 +490,12 @@ class QueuedConnectionListener:
 
     def new_connection_available(self):
         return self._l.new_connection_available()
+
+    def _has_data(self):
+        return self.new_connection_available()
+
+    def _wait(self, seconds):
+        self._l.poll(int(seconds * 1000))
 
     def get_new_connection(self, *args):
         """(rendezvous, address, new_connection) or (new_connection): fills the objects

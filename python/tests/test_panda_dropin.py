@@ -84,7 +84,7 @@ def test_panda_names_and_conventions():
     got = panda.NetDatagram()
     while not (reader.dataAvailable() and reader.getData(got)):
         assert time.time() < deadline
-        reader.wait_for_readers(0.05)
+        m.wait_for_readers(0.05)
     assert got.getMessage() == d.getMessage()
     assert got.getConnection() == b
     assert got.getAddress().getPort() == a.getAddress().getPort()
@@ -97,5 +97,9 @@ def test_panda_names_and_conventions():
     assert m.resetConnectionAvailable() and m.getResetConnection(p) and p.p() == b
     assert not m.getResetConnection(p)
     assert m.getHostName()
+    # wait_for_readers returns after its timeout when nothing arrives.
+    start = time.monotonic()
+    m.waitForReaders(0.05)
+    assert time.monotonic() - start >= 0.04
     # A refused connection is None, as in Panda3D.
     assert m.openTCPClientConnection("127.0.0.1", 1, 500) is None
