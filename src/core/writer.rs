@@ -585,12 +585,17 @@ impl Writer {
         payloads: impl IntoIterator<Item = &'a [u8]>,
         block: bool,
     ) -> Result<usize> {
+        let payloads: Vec<&[u8]> = payloads.into_iter().collect();
+        self.send_slices(conn, &payloads, block)
+    }
+
+    /// `send_batch` over a slice (no allocation for a single datagram).
+    fn send_slices(&self, conn: u64, payloads: &[&[u8]], block: bool) -> Result<usize> {
         self.check_open()?;
         let c = self.tcp_conn(conn)?;
         let framing = self.framing();
         let hl = framing.tcp_header_len();
         let max_payload = framing.max_tcp_payload();
-        let payloads: Vec<&[u8]> = payloads.into_iter().collect();
         let deadline = if block { self.deadline() } else { None };
         let (mut sent, mut spins) = (0usize, 0u32);
         let mut result = Ok(());
@@ -776,7 +781,7 @@ impl Writer {
 
     /// Sends one datagram on TCP connection `conn`.
     pub fn send(&self, conn: u64, payload: &[u8], block: bool) -> Result<()> {
-        self.send_batch(conn, [payload], block).map(|_| ())
+        self.send_slices(conn, &[payload], block).map(|_| ())
     }
 
     fn udp_conn(&self, conn: u64) -> Result<Arc<Connection>> {
