@@ -358,8 +358,13 @@ pub extern "C" fn gamenet_reader_get_data_batch(
                 "argument 'infos' is NULL",
             ));
         }
-        if max_infos == 0 {
-            return Err(Error::new(ErrorKind::InvalidArgument, "max_infos is 0"));
+        if max_infos == 0
+            || max_infos > isize::MAX as usize / std::mem::size_of::<gamenet_datagram_info>()
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("max_infos {max_infos} is 0 or impossibly large"),
+            ));
         }
         // SAFETY: non-NULL, and the caller guarantees room for `max_infos` entries.
         let infos = unsafe { std::slice::from_raw_parts_mut(infos, max_infos) };

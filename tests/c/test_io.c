@@ -118,6 +118,10 @@ static void round_trip(uint32_t threads) {
     CHECK(view == NULL);
     CHECK_RC(gamenet_reader_get_data(g.r, &info, buf, sizeof buf, &n), GAMENET_EMPTY);
     CHECK_RC(gamenet_reader_get_data_batch(g.r, buf, sizeof buf, infos, 8, &count), GAMENET_EMPTY);
+    CHECK_RC(gamenet_reader_get_data_batch(g.r, buf, sizeof buf, infos, 0, &count),
+             GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_RC(gamenet_reader_get_data_batch(g.r, buf, sizeof buf, infos, SIZE_MAX, &count),
+             GAMENET_ERR_INVALID_ARGUMENT);
 
     /* Back the other way, and a batch that only partly fits. */
     for (i = 0; i < 4; i++) {
