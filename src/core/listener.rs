@@ -21,7 +21,7 @@ use super::address;
 use super::connection::{Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
 use super::log::LogLevel;
-use super::loops::{LoopHandle, LoopSet, WAKE};
+use super::loops::{LoopHandle, LoopSet, WAKE, pump_inline};
 use super::manager::Manager;
 use super::reader::Reader;
 use super::stats;
@@ -330,16 +330,7 @@ impl Listener {
     }
 
     fn pump(&self, timeout: Option<Duration>) {
-        if let Some(l) = &self.inner.inline {
-            let guard = if timeout == Some(Duration::ZERO) {
-                l.try_lock().ok()
-            } else {
-                Some(l.lock().unwrap_or_else(|p| p.into_inner()))
-            };
-            if let Some(mut g) = guard {
-                g.turn(timeout);
-            }
-        }
+        pump_inline(&self.inner.inline, timeout, AcceptLoop::turn);
     }
 
     /// Whether an accepted connection is waiting (polling mode accepts first).

@@ -18,6 +18,25 @@ use super::error::{Error, ErrorKind, Result};
 /// The token of every loop's waker; connection ids are never 0.
 pub(crate) const WAKE: Token = Token(0);
 
+/// Polling mode: runs one turn of the caller-driven loop on this thread. A zero timeout
+/// skips the turn when another thread is running it.
+pub(crate) fn pump_inline<L>(
+    inline: &Option<Mutex<L>>,
+    timeout: Option<std::time::Duration>,
+    turn: impl FnOnce(&mut L, Option<std::time::Duration>) -> bool,
+) {
+    if let Some(l) = inline {
+        let guard = if timeout == Some(std::time::Duration::ZERO) {
+            l.try_lock().ok()
+        } else {
+            Some(l.lock().unwrap_or_else(|p| p.into_inner()))
+        };
+        if let Some(mut g) = guard {
+            turn(&mut g, timeout);
+        }
+    }
+}
+
 /// One loop as the other threads see it.
 pub(crate) struct LoopHandle<C> {
     ctl: Sender<C>,

@@ -32,7 +32,7 @@ use super::connection::{CloseReason, Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
 use super::framing::{Decoder, Framing, check_header_size};
 use super::log::LogLevel;
-use super::loops::{LoopHandle, LoopSet, WAKE};
+use super::loops::{LoopHandle, LoopSet, WAKE, pump_inline};
 use super::manager::Manager;
 pub use super::queue::Owned;
 use super::queue::{Block, BlockQueue};
@@ -442,24 +442,9 @@ fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
     // queued datagram: no copy through the scratch buffer and none into a block.
     if st.decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
         let conn = st.conn.clone();
-        match st.decoder.read_into(|buf| conn.recv_bytes(buf)) {
-            Ok(0) => {
-                let msg = "the peer closed the connection";
-                return finish(inner, st, CloseReason::PeerClosed, 0, msg.into());
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::Drained,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Outcome::MoreToRead,
-            Err(e) => {
-                let msg = format!("receive failed: {e}");
-                return finish(
-                    inner,
-                    st,
-                    close_reason(&e),
-                    e.raw_os_error().unwrap_or(0),
-                    msg,
-                );
-            }
+        let read = st.decoder.read_into(|buf| conn.recv_bytes(buf));
+        if let Err(outcome) = received(inner, st, read) {
+            return outcome;
         }
         if let Some((bytes, off)) = st.decoder.take_frame() {
             let block = Block::owning(conn.id(), bytes, off, conn.peer_address());
@@ -472,24 +457,10 @@ fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
         }
         return Outcome::MoreToRead;
     }
-    let n = match st.conn.recv_bytes(scratch) {
-        Ok(0) => {
-            let msg = "the peer closed the connection";
-            return finish(inner, st, CloseReason::PeerClosed, 0, msg.into());
-        }
+    let read = st.conn.recv_bytes(scratch);
+    let n = match received(inner, st, read) {
         Ok(n) => n,
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::Drained,
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Outcome::MoreToRead,
-        Err(e) => {
-            let msg = format!("receive failed: {e}");
-            return finish(
-                inner,
-                st,
-                close_reason(&e),
-                e.raw_os_error().unwrap_or(0),
-                msg,
-            );
-        }
+        Err(outcome) => return outcome,
     };
     if st.conn.is_closed() {
         return Outcome::Gone;
@@ -520,6 +491,29 @@ fn read_tcp(inner: &Inner, st: &mut ConnState, io: &mut LoopIo) -> Outcome {
         Outcome::ReadAll
     } else {
         Outcome::MoreToRead
+    }
+}
+
+/// The bytes a TCP read returned, or what the loop does next: an end of stream or an error
+/// closes the connection, WouldBlock means drained, an interrupt means try again.
+fn received(
+    inner: &Inner,
+    st: &mut ConnState,
+    read: io::Result<usize>,
+) -> std::result::Result<usize, Outcome> {
+    match read {
+        Ok(0) => {
+            let msg = "the peer closed the connection";
+            Err(finish(inner, st, CloseReason::PeerClosed, 0, msg.into()))
+        }
+        Ok(n) => Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(Outcome::Drained),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(Outcome::MoreToRead),
+        Err(e) => {
+            let msg = format!("receive failed: {e}");
+            let errno = e.raw_os_error().unwrap_or(0);
+            Err(finish(inner, st, close_reason(&e), errno, msg))
+        }
     }
 }
 
@@ -829,16 +823,7 @@ impl Reader {
     /// Polling mode: one non-blocking turn of the loop on this thread (skipped when another
     /// thread is running it).
     fn pump(&self, timeout: Option<Duration>) {
-        if let Some(inline) = &self.inner.inline {
-            let guard = if timeout == Some(Duration::ZERO) {
-                inline.try_lock().ok()
-            } else {
-                Some(inline.lock().unwrap_or_else(|p| p.into_inner()))
-            };
-            if let Some(mut l) = guard {
-                l.turn(timeout);
-            }
-        }
+        pump_inline(&self.inner.inline, timeout, ReadLoop::turn);
     }
 
     /// Whether a datagram is waiting. In polling mode this reads the ready sockets first.
