@@ -530,7 +530,8 @@ gamenet_result gamenet_datagram_get_data(const struct gamenet_datagram *d, uint8
 // Appends `len` bytes as they are, with no prefix (Panda3D's `append_data`).
 gamenet_result gamenet_datagram_append_data(struct gamenet_datagram *d, const uint8_t *data, size_t len);
 
-// Appends `n` zero bytes.
+// Appends `n` zero bytes. More than memory can hold: `GAMENET_ERR_TOO_LARGE`, nothing
+// appended.
 gamenet_result gamenet_datagram_pad_bytes(struct gamenet_datagram *d, size_t n);
 
 // Appends a uint16 length and `len` bytes (Panda3D's `add_string`; text should be UTF-8).
@@ -545,6 +546,7 @@ gamenet_result gamenet_datagram_add_string32(struct gamenet_datagram *d, const u
 gamenet_result gamenet_datagram_add_z_string(struct gamenet_datagram *d, const char *text);
 
 // Appends exactly `size` bytes: `len` bytes of `data` cut to `size`, or padded with zeros.
+// A `size` memory cannot hold: `GAMENET_ERR_TOO_LARGE`, nothing appended.
 gamenet_result gamenet_datagram_add_fixed_string(struct gamenet_datagram *d, const uint8_t *data, size_t len, size_t size);
 
 // Appends the NUL-terminated UTF-8 `text` as a wstring: a uint32 count of UTF-16 units,

@@ -75,11 +75,11 @@ fn every_captured_encoding_matches() {
         ),
         (
             "add_fixed_string('hi',4)",
-            Box::new(|d| d.add_fixed_string(b"hi", 4)),
+            Box::new(|d| d.add_fixed_string(b"hi", 4).unwrap()),
         ),
         (
             "add_fixed_string('hello',3)",
-            Box::new(|d| d.add_fixed_string(b"hello", 3)),
+            Box::new(|d| d.add_fixed_string(b"hello", 3).unwrap()),
         ),
         (
             "add_wstring('hi')",

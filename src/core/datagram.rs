@@ -153,11 +153,24 @@ impl Datagram {
         Ok(())
     }
 
-    /// Exactly `size` bytes: the string cut to `size`, or padded with zero bytes.
-    pub fn add_fixed_string(&mut self, bytes: &[u8], size: usize) {
+    /// Exactly `size` bytes: the string cut to `size`, or padded with zero bytes. A size
+    /// the memory cannot hold is an error (nothing appended), not an abort.
+    pub fn add_fixed_string(&mut self, bytes: &[u8], size: usize) -> Result<()> {
+        self.reserve(size)?;
         let n = bytes.len().min(size);
         self.data.extend_from_slice(&bytes[..n]);
         self.data.resize(self.data.len() + (size - n), 0);
+        Ok(())
+    }
+
+    /// Makes room for `n` more bytes, or says it cannot.
+    fn reserve(&mut self, n: usize) -> Result<()> {
+        self.data.try_reserve(n).map_err(|_| {
+            Error::new(
+                ErrorKind::TooLarge,
+                format!("cannot grow the datagram by {n} bytes"),
+            )
+        })
     }
 
     /// A uint32 count of UTF-16 code units, then each unit little-endian.
@@ -188,9 +201,11 @@ impl Datagram {
         self.add_string32(bytes)
     }
 
-    /// `n` zero bytes.
-    pub fn pad_bytes(&mut self, n: usize) {
+    /// `n` zero bytes (an error, nothing appended, when memory cannot hold them).
+    pub fn pad_bytes(&mut self, n: usize) -> Result<()> {
+        self.reserve(n)?;
         self.data.resize(self.data.len() + n, 0);
+        Ok(())
     }
 
     /// The bytes as they are, with no prefix.
@@ -434,11 +449,11 @@ mod tests {
         d.add_string(b"hi").unwrap();
         d.add_string32(b"there").unwrap();
         d.add_z_string(b"z").unwrap();
-        d.add_fixed_string(b"abc", 5);
+        d.add_fixed_string(b"abc", 5).unwrap();
         d.add_wstring("h\u{e9}\u{1F600}").unwrap();
         d.add_blob(&[0, 255]).unwrap();
         d.add_blob32(&[1]).unwrap();
-        d.pad_bytes(3);
+        d.pad_bytes(3).unwrap();
         d.append_data(b"!");
 
         let mut it = DatagramIterator::new(d.as_bytes());
@@ -517,6 +532,16 @@ mod tests {
         assert_eq!(d.as_bytes(), &[9]);
         d.add_string(&long[..65535]).unwrap();
         assert_eq!(d.len(), 1 + 2 + 65535);
+        // Sizes no memory can hold are errors, not aborts.
+        assert_eq!(
+            d.pad_bytes(usize::MAX / 2).unwrap_err().kind(),
+            ErrorKind::TooLarge
+        );
+        assert_eq!(
+            d.add_fixed_string(b"x", usize::MAX / 2).unwrap_err().kind(),
+            ErrorKind::TooLarge
+        );
+        assert_eq!(d.len(), 1 + 2 + 65535);
     }
 
     #[test]
@@ -559,8 +584,14 @@ mod tests {
             "02 00 00 00 68 69"
         );
         assert_eq!(encode(|d| d.add_z_string(b"hi").unwrap()), "68 69 00");
-        assert_eq!(encode(|d| d.add_fixed_string(b"hi", 4)), "68 69 00 00");
-        assert_eq!(encode(|d| d.add_fixed_string(b"hello", 3)), "68 65 6c");
+        assert_eq!(
+            encode(|d| d.add_fixed_string(b"hi", 4).unwrap()),
+            "68 69 00 00"
+        );
+        assert_eq!(
+            encode(|d| d.add_fixed_string(b"hello", 3).unwrap()),
+            "68 65 6c"
+        );
         assert_eq!(
             encode(|d| d.add_wstring("hi").unwrap()),
             "02 00 00 00 68 00 69 00"

@@ -157,13 +157,11 @@ pub extern "C" fn gamenet_datagram_append_data(
     })
 }
 
-/// Appends `n` zero bytes.
+/// Appends `n` zero bytes. More than memory can hold: `GAMENET_ERR_TOO_LARGE`, nothing
+/// appended.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_pad_bytes(d: *mut gamenet_datagram, n: usize) -> gamenet_result {
-    with_datagram(d, |dg| {
-        dg.pad_bytes(n);
-        Ok(())
-    })
+    with_datagram(d, |dg| dg.pad_bytes(n))
 }
 
 /// Appends a uint16 length and `len` bytes (Panda3D's `add_string`; text should be UTF-8).
@@ -198,6 +196,7 @@ pub extern "C" fn gamenet_datagram_add_z_string(
 }
 
 /// Appends exactly `size` bytes: `len` bytes of `data` cut to `size`, or padded with zeros.
+/// A `size` memory cannot hold: `GAMENET_ERR_TOO_LARGE`, nothing appended.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_add_fixed_string(
     d: *mut gamenet_datagram,
@@ -206,8 +205,7 @@ pub extern "C" fn gamenet_datagram_add_fixed_string(
     size: usize,
 ) -> gamenet_result {
     with_datagram(d, |dg| {
-        dg.add_fixed_string(in_bytes(data, len, "data")?, size);
-        Ok(())
+        dg.add_fixed_string(in_bytes(data, len, "data")?, size)
     })
 }
 

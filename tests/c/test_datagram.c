@@ -198,13 +198,15 @@ static void hostile_bytes(void) {
 static void limits(gamenet_datagram *d) {
     static uint8_t big[70000];
     size_t n = 0;
-    uint8_t one[1];
+    uint8_t one[1] = {0};
     CHECK_OK(gamenet_datagram_clear(d));
     CHECK_OK(gamenet_datagram_add_uint8(d, 9));
     CHECK_RC(gamenet_datagram_add_string(d, big, sizeof big), GAMENET_ERR_TOO_LARGE);
     CHECK(strstr(last_error(), "70000 bytes") != NULL);
     CHECK_RC(gamenet_datagram_add_blob(d, big, 65536), GAMENET_ERR_TOO_LARGE);
     CHECK_RC(gamenet_datagram_add_wstring(d, "\xff\xfe"), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_RC(gamenet_datagram_pad_bytes(d, SIZE_MAX / 2), GAMENET_ERR_TOO_LARGE);
+    CHECK_RC(gamenet_datagram_add_fixed_string(d, one, 1, SIZE_MAX / 2), GAMENET_ERR_TOO_LARGE);
     CHECK_OK(gamenet_datagram_get_length(d, &n));
     CHECK(n == 1); /* nothing appended by the failures */
     CHECK_OK(gamenet_datagram_add_string(d, big, 65535));
