@@ -554,7 +554,7 @@ impl Writer {
     }
 
     /// Waits for room after a full queue or buffer; false when the deadline passed.
-    fn wait_for_room(&self, conn: &Connection, deadline: Option<Instant>, spins: &mut u32) -> bool {
+    fn wait_for_room(&self, conn: &Connection, deadline: Option<Instant>) -> bool {
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) || conn.is_closed() {
             return false;
@@ -569,7 +569,6 @@ impl Writer {
         } else {
             // Threaded: a shard wakes us when it has written something (the timeout only
             // guards against a wake-up that came before we slept).
-            *spins += 1;
             let left = deadline.map_or(Duration::from_millis(1), |d| d - now);
             self.inner.room.wait(left.min(Duration::from_millis(1)));
         }
@@ -597,7 +596,7 @@ impl Writer {
         let hl = framing.tcp_header_len();
         let max_payload = framing.max_tcp_payload();
         let deadline = if block { self.deadline() } else { None };
-        let (mut sent, mut spins) = (0usize, 0u32);
+        let mut sent = 0usize;
         let mut result = Ok(());
         while sent < payloads.len() {
             // A large datagram goes straight from the caller's memory when nothing is queued.
@@ -671,7 +670,6 @@ impl Writer {
                     })?;
                 if ok {
                     sent += k;
-                    spins = 0;
                     stats::add(&self.inner.datagrams_sent, k as u64);
                     stats::add(
                         &self.inner.bytes_sent,
@@ -694,7 +692,7 @@ impl Writer {
                 // Let what is queued leave before waiting for room.
                 self.kick(&c, false);
             }
-            if !self.wait_for_room(&c, deadline, &mut spins) {
+            if !self.wait_for_room(&c, deadline) {
                 result = Err(if c.is_closed() {
                     Error::unknown_connection(conn)
                 } else {
