@@ -1,17 +1,25 @@
-//! One socket the manager owns: a TCP rendezvous (listening) socket, a TCP stream, or a UDP
-//! socket, with the options Panda3D's `Connection` exposes. Every option really reaches the
-//! socket (Panda3D's keep-alive, TTL and TOS setters do nothing) and can be read back.
+//! One connection the manager owns: a TCP rendezvous (listening) socket, a TCP stream, or a
+//! UDP socket. The connection owns its I/O (`io.rs`: the raw socket is reachable only
+//! there and here), its end of life (`close`: one path for every close, which discards the
+//! outbound buffer, returning the writers' credits, shuts the I/O and reports the close
+//! once), its read side (`read_side.rs`: at most one consumer at a time, and the decoding
+//! state that travels with the connection) and its counters.
 
-use std::io::{self, Read};
-use std::net::{Shutdown, SocketAddr};
+use std::io;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use socket2::{Socket, TcpKeepalive};
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
 
 use super::error::{Error, ErrorKind, Result};
-use super::outbuf::{Flushed, OutBuf};
-use super::stats::{ConnStats, ConnStatsSnapshot};
+use super::io::{ByteStream, Io, ListenIo};
+use super::outbuf::{Credit, Flushed, OutBuf};
+use super::read_side::ReadSide;
+use super::sockopt::SockOpts;
+use super::stats::{ConnStats, ConnStatsSnapshot, DropReason};
 
 /// What kind of socket a connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,50 +81,58 @@ pub struct ResetEvent {
     pub message: String,
 }
 
-/// A socket owned by a manager, referred to by its id.
-#[derive(Debug)]
+/// Where a connection reports its close (the manager): the reset queue and close sinks.
+pub(crate) trait CloseReport: Send + Sync {
+    /// Called once per connection, by the call that closed it.
+    fn closed(&self, event: ResetEvent);
+}
+
+/// A connection owned by a manager, referred to by its id. See the module documentation.
 pub struct Connection {
     id: u64,
-    kind: ConnectionKind,
-    socket: Socket,
-    /// A second descriptor of a UDP socket, for `recv_from` into an initialised buffer.
-    udp: Option<std::net::UdpSocket>,
-    /// An IPv6 socket that also carries IPv4 (IPV6_V6ONLY off), read once at creation.
-    dual_stack: bool,
+    io: Io,
     local: SocketAddr,
     peer: Option<SocketAddr>,
     closed: AtomicBool,
-    pub(crate) out: OutBuf,
-    pub(crate) stats: ConnStats,
+    report: Weak<dyn CloseReport>,
+    read: Mutex<ReadSide>,
+    out: OutBuf,
+    /// Set while a flush of this connection is scheduled on a writer thread (the writers'
+    /// scheduling state, kept here so that scheduling costs one atomic swap).
+    scheduled: AtomicBool,
+    stats: ConnStats,
 }
 
-fn opt_err(what: &str, err: std::io::Error) -> Error {
-    Error::io(format!("set {what}"), &err)
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id)
+            .field("io", &self.io)
+            .field("local", &self.local)
+            .field("peer", &self.peer)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
 }
 
 impl Connection {
     pub(crate) fn new(
         id: u64,
-        kind: ConnectionKind,
-        socket: Socket,
+        io: Io,
         local: SocketAddr,
         peer: Option<SocketAddr>,
+        report: Weak<dyn CloseReport>,
     ) -> Self {
-        // A failed dup leaves `udp` empty; UDP reads then fail with a clear error.
-        let udp = (kind == ConnectionKind::Udp)
-            .then(|| socket.try_clone().ok().map(std::net::UdpSocket::from))
-            .flatten();
-        let dual_stack = local.is_ipv6() && socket.only_v6().is_ok_and(|v| !v);
         Connection {
             id,
-            kind,
-            socket,
-            udp,
-            dual_stack,
+            io,
             local,
             peer,
             closed: AtomicBool::new(false),
+            report,
+            read: Mutex::new(ReadSide::default()),
             out: OutBuf::default(),
+            scheduled: AtomicBool::new(false),
             stats: ConnStats::default(),
         }
     }
@@ -126,14 +142,14 @@ impl Connection {
         self.id
     }
 
-    /// The kind of socket.
+    /// The kind of connection.
     pub fn kind(&self) -> ConnectionKind {
-        self.kind
+        self.io.kind()
     }
 
-    /// The underlying socket.
-    pub fn socket(&self) -> &Socket {
-        &self.socket
+    /// The connection's I/O, for the loops that match on its kind.
+    pub(crate) fn io(&self) -> &Io {
+        &self.io
     }
 
     /// The address the socket is bound to (IPv4-mapped addresses shown as IPv4).
@@ -146,135 +162,136 @@ impl Connection {
         self.peer
     }
 
-    /// Writes what writers have queued on this connection, counting what leaves.
-    pub(crate) fn flush_out(&self) -> io::Result<Flushed> {
-        self.out.flush(
-            |b| self.send_bytes(b),
-            |frames, bytes| {
-                super::stats::add(&self.stats.datagrams_out, frames);
-                super::stats::add(&self.stats.bytes_out, bytes as u64);
-            },
-        )
+    // ---- end of life -------------------------------------------------------------------
+
+    /// Whether the connection has been closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
-    /// Sends several buffers on a stream in one call, without ever raising SIGPIPE.
-    pub(crate) fn send_parts(&self, parts: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        self.socket
-            .send_vectored_with_flags(parts, libc::MSG_NOSIGNAL)
+    /// Closes the connection: flips the closed flag (only the first call goes on), drops
+    /// what writers queued on it (returning their credits), shuts the I/O down and reports
+    /// the close once, with its reason, to the manager (reset queue and close sinks). A
+    /// closed connection is never read again: its read claim ends with it. Returns whether
+    /// this call was the one that closed it.
+    pub fn close(&self, reason: CloseReason, os_error: i32, message: &str) -> bool {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        self.out.discard();
+        self.io.shutdown();
+        if let Some(r) = self.report.upgrade() {
+            r.closed(ResetEvent {
+                conn: self.id,
+                reason,
+                os_error,
+                message: message.to_string(),
+            });
+        }
+        true
     }
 
-    /// Sends on a stream without ever raising SIGPIPE.
-    pub(crate) fn send_bytes(&self, bytes: &[u8]) -> io::Result<usize> {
-        self.socket.send_with_flags(bytes, libc::MSG_NOSIGNAL)
+    /// Closes the connection for an I/O error `what` failed with (one mapping of errors to
+    /// reasons for everyone: [`super::io::close_reason`]).
+    pub(crate) fn close_for_error(&self, what: &str, err: &io::Error) -> bool {
+        let reason = super::io::close_reason(err);
+        let msg = format!("{what} failed: {err}");
+        self.close(reason, err.raw_os_error().unwrap_or(0), &msg)
     }
 
-    /// Reads from a stream.
-    pub(crate) fn recv_bytes(&self, buf: &mut [u8]) -> io::Result<usize> {
-        (&self.socket).read(buf)
+    // ---- read side ---------------------------------------------------------------------
+
+    /// The read side: owner, decoder, datagrams waiting for room.
+    pub(crate) fn read_side(&self) -> MutexGuard<'_, ReadSide> {
+        self.read.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Receives one UDP packet and its sender.
-    pub(crate) fn udp_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        match &self.udp {
-            Some(u) => u.recv_from(buf),
-            None => Err(io::Error::other(
-                "UDP socket could not be duplicated for reading",
+    /// Registers the connection's descriptor with an event loop.
+    pub(crate) fn register(
+        &self,
+        registry: &Registry,
+        token: Token,
+        interest: Interest,
+    ) -> io::Result<()> {
+        registry.register(&mut SourceFd(&self.io.raw_fd()), token, interest)
+    }
+
+    /// Removes the connection's descriptor from an event loop.
+    pub(crate) fn deregister(&self, registry: &Registry) {
+        // Not registered there (any more): nothing to undo.
+        let _ = registry.deregister(&mut SourceFd(&self.io.raw_fd()));
+    }
+
+    /// Accepts one pending connection on a rendezvous socket.
+    pub(crate) fn accept(&self) -> io::Result<(socket2::Socket, Option<SocketAddr>)> {
+        match &self.io {
+            Io::Listen(l) => ListenIo::accept(l),
+            Io::Stream(_) | Io::Datagram(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "accept on a connection that is not a rendezvous socket",
             )),
         }
     }
 
-    /// Sends one UDP packet made of `header` then `payload`, without SIGPIPE. Small
-    /// packets are assembled on the stack and sent with one plain `sendto`, which is
-    /// cheaper in the kernel than a two-part message.
-    pub(crate) fn udp_send_to(
+    /// Waits up to `timeout` for the I/O to become writable (readable when `write` is
+    /// false). True when it is.
+    pub(crate) fn wait_ready(&self, write: bool, timeout: Duration) -> bool {
+        self.io.wait_ready(write, timeout)
+    }
+
+    // ---- write side --------------------------------------------------------------------
+
+    fn stream(&self) -> io::Result<&dyn ByteStream> {
+        match &self.io {
+            Io::Stream(s) => Ok(s.as_ref()),
+            Io::Listen(_) | Io::Datagram(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a byte-stream write on a connection that is not a stream",
+            )),
+        }
+    }
+
+    /// Appends framed datagrams to the outbound buffer (see [`OutBuf::append`]); refused
+    /// (`Closed`) once the connection is closed, so no credit is ever stranded.
+    pub(crate) fn append_out(
+        &self,
+        limit: usize,
+        extra: usize,
+        frames: usize,
+        credit: Option<&Credit>,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<bool> {
+        self.out.append(limit, extra, frames, credit, write)
+    }
+
+    /// Writes what writers have queued on this connection, counting what leaves.
+    pub(crate) fn flush_out(&self) -> io::Result<Flushed> {
+        let s = self.stream()?;
+        self.out.flush(
+            |b| s.write(b),
+            |frames, bytes| self.count_out(frames, bytes),
+        )
+    }
+
+    /// Writes one large datagram straight from the caller's memory when nothing is queued
+    /// (see [`OutBuf::write_through`]); `None` when the buffer is busy.
+    pub(crate) fn write_through(
         &self,
         header: &[u8],
         payload: &[u8],
-        to: SocketAddr,
-    ) -> io::Result<usize> {
-        let to = to.into();
-        let total = header.len() + payload.len();
-        if total <= 2048 {
-            let mut buf = [0u8; 2048];
-            buf[..header.len()].copy_from_slice(header);
-            buf[header.len()..total].copy_from_slice(payload);
-            return self
-                .socket
-                .send_to_with_flags(&buf[..total], &to, libc::MSG_NOSIGNAL);
-        }
-        let bufs = [io::IoSlice::new(header), io::IoSlice::new(payload)];
-        self.socket
-            .send_to_vectored_with_flags(&bufs, &to, libc::MSG_NOSIGNAL)
-    }
-
-    /// The address to hand the kernel for `to`: a dual-stack (IPv6) socket reaches IPv4
-    /// peers through IPv4-mapped addresses.
-    pub(crate) fn udp_target(&self, to: SocketAddr) -> SocketAddr {
-        match to {
-            SocketAddr::V4(v4) if self.dual_stack => {
-                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
-            }
-            _ => to,
-        }
-    }
-
-    /// Sends UDP datagrams (each to its own address, with Panda3D's checksum header unless
-    /// raw) with one `sendmmsg`; returns how many the kernel took.
-    pub(crate) fn udp_send_many(
-        &self,
-        items: &[(SocketAddr, &[u8])],
-        framing: &super::framing::Framing,
-    ) -> io::Result<usize> {
-        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
-        use std::os::fd::AsRawFd;
-        let heads: Vec<[u8; 2]> = items
-            .iter()
-            .map(|(_, p)| framing.udp_header(p).unwrap_or([0, 0]))
-            .collect();
-        let hl = if framing.raw { 0 } else { 2 };
-        let slices: Vec<[io::IoSlice<'_>; 2]> = items
-            .iter()
-            .zip(&heads)
-            .map(|((_, p), h)| [io::IoSlice::new(&h[..hl]), io::IoSlice::new(p)])
-            .collect();
-        let addrs: Vec<Option<SockaddrStorage>> = items
-            .iter()
-            .map(|(a, _)| Some(SockaddrStorage::from(self.udp_target(*a))))
-            .collect();
-        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(items.len(), None);
-        let flags = MsgFlags::MSG_NOSIGNAL;
-        match sendmmsg(
-            self.socket.as_raw_fd(),
-            &mut headers,
-            &slices,
-            addrs,
-            [],
-            flags,
-        ) {
-            Ok(results) => Ok(results.count()),
-            Err(e) => Err(io::Error::from_raw_os_error(e as i32)),
-        }
-    }
-
-    /// Waits up to `timeout` for the socket to become writable (or readable when `write` is
-    /// false). True when it is.
-    pub(crate) fn wait_ready(&self, write: bool, timeout: Duration) -> bool {
-        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-        use std::os::fd::AsFd;
-        let flags = if write {
-            PollFlags::POLLOUT
-        } else {
-            PollFlags::POLLIN
+        credit: &Credit,
+    ) -> Option<io::Result<Flushed>> {
+        let s = match self.stream() {
+            Ok(s) => s,
+            Err(e) => return Some(Err(e)),
         };
-        let mut fds = [PollFd::new(self.socket.as_fd(), flags)];
-        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-        let t = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
-        matches!(poll(&mut fds, t), Ok(n) if n > 0)
-    }
-
-    /// The connection's traffic and drop counters.
-    pub fn stats(&self) -> ConnStatsSnapshot {
-        self.stats.snapshot()
+        let r = self
+            .out
+            .write_through(header, payload, credit, |parts| s.write_vectored(parts));
+        if let Some(Ok(Flushed::Done)) = r {
+            self.count_out(1, header.len() + payload.len());
+        }
+        r
     }
 
     /// Bytes queued by writers and not yet handed to the kernel.
@@ -282,24 +299,50 @@ impl Connection {
         self.out.pending_bytes()
     }
 
-    /// Whether the connection has been closed.
-    pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+    /// Marks a flush of this connection as scheduled; false when one already is.
+    pub(crate) fn try_schedule(&self) -> bool {
+        !self.scheduled.swap(true, Ordering::SeqCst)
     }
 
-    /// Marks the connection closed and shuts the socket down; true only the first time.
-    pub(crate) fn mark_closed(&self) -> bool {
-        if self.closed.swap(true, Ordering::AcqRel) {
-            return false;
-        }
-        // Errors here (ENOTCONN on a socket the peer already reset) change nothing: the
-        // descriptor itself is closed when the last reference drops.
-        let _ = self.socket.shutdown(Shutdown::Both);
-        true
+    /// The scheduled flush is starting: sends from now on schedule a new one.
+    pub(crate) fn unschedule(&self) {
+        self.scheduled.store(false, Ordering::SeqCst);
     }
 
-    fn require_tcp(&self, what: &str) -> Result<()> {
-        if self.kind == ConnectionKind::Udp {
+    // ---- counters ----------------------------------------------------------------------
+
+    /// The connection's traffic and drop counters.
+    pub fn stats(&self) -> ConnStatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Counts datagrams received and queued for the engine (payload bytes).
+    pub(crate) fn count_in(&self, datagrams: usize, bytes: usize) {
+        self.stats.count_in(datagrams, bytes);
+    }
+
+    /// Counts datagrams handed to the kernel (bytes with framing).
+    pub(crate) fn count_out(&self, datagrams: u64, bytes: usize) {
+        self.stats.count_out(datagrams, bytes);
+    }
+
+    /// Counts datagrams dropped for `why`.
+    pub(crate) fn count_drop(&self, why: DropReason, n: usize) {
+        self.stats.count_drop(why, n);
+    }
+
+    // ---- options -----------------------------------------------------------------------
+
+    /// The socket options, checked to apply to this kind (`tcp_only` names a stream
+    /// option for the error message).
+    fn opts(&self, tcp_only: Option<&str>) -> Result<SockOpts<'_>> {
+        let tcp = match &self.io {
+            Io::Stream(_) | Io::Listen(_) => true,
+            Io::Datagram(_) => false,
+        };
+        if let Some(what) = tcp_only
+            && !tcp
+        {
             return Err(Error::new(
                 ErrorKind::WrongKind,
                 format!(
@@ -308,41 +351,30 @@ impl Connection {
                 ),
             ));
         }
-        Ok(())
-    }
-
-    fn is_v6(&self) -> bool {
-        self.local.is_ipv6()
+        Ok(SockOpts {
+            s: self.io.socket(),
+            v6: self.local.is_ipv6(),
+        })
     }
 
     /// TCP_NODELAY: send small segments at once (on by default for gamenet's TCP streams).
     pub fn set_no_delay(&self, on: bool) -> Result<()> {
-        self.require_tcp("no-delay")?;
-        self.socket
-            .set_tcp_nodelay(on)
-            .map_err(|e| opt_err("TCP_NODELAY", e))
+        self.opts(Some("no-delay"))?.set_no_delay(on)
     }
 
     /// Whether TCP_NODELAY is on.
     pub fn no_delay(&self) -> Result<bool> {
-        self.require_tcp("no-delay")?;
-        self.socket
-            .tcp_nodelay()
-            .map_err(|e| Error::io("get TCP_NODELAY", &e))
+        self.opts(Some("no-delay"))?.no_delay()
     }
 
     /// SO_LINGER: `None` turns it off; `Some(d)` makes close wait up to `d` for unsent data.
     pub fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
-        self.socket
-            .set_linger(linger)
-            .map_err(|e| opt_err("SO_LINGER", e))
+        self.opts(None)?.set_linger(linger)
     }
 
     /// The SO_LINGER setting.
     pub fn linger(&self) -> Result<Option<Duration>> {
-        self.socket
-            .linger()
-            .map_err(|e| Error::io("get SO_LINGER", &e))
+        self.opts(None)?.linger()
     }
 
     /// SO_KEEPALIVE, with the idle time before the first probe and the interval between
@@ -353,147 +385,63 @@ impl Connection {
         idle: Option<Duration>,
         interval: Option<Duration>,
     ) -> Result<()> {
-        self.require_tcp("keep-alive")?;
-        if !on {
-            return self
-                .socket
-                .set_keepalive(false)
-                .map_err(|e| opt_err("SO_KEEPALIVE", e));
-        }
-        let mut ka = TcpKeepalive::new();
-        for d in [idle, interval].into_iter().flatten() {
-            if d < Duration::from_secs(1) {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    "keep-alive idle time and interval must be at least 1000 ms",
-                ));
-            }
-        }
-        if let Some(idle) = idle {
-            ka = ka.with_time(idle);
-        }
-        if let Some(interval) = interval {
-            ka = ka.with_interval(interval);
-        }
-        self.socket
-            .set_tcp_keepalive(&ka)
-            .map_err(|e| opt_err("keep-alive", e))
+        self.opts(Some("keep-alive"))?
+            .set_keep_alive(on, idle, interval)
     }
 
     /// Whether SO_KEEPALIVE is on, the idle time and the probe interval.
     pub fn keep_alive(&self) -> Result<(bool, Duration, Duration)> {
-        self.require_tcp("keep-alive")?;
-        let get = |e: std::io::Error| Error::io("get keep-alive", &e);
-        Ok((
-            self.socket.keepalive().map_err(get)?,
-            self.socket.tcp_keepalive_time().map_err(get)?,
-            self.socket.tcp_keepalive_interval().map_err(get)?,
-        ))
+        self.opts(Some("keep-alive"))?.keep_alive()
     }
 
     /// SO_SNDBUF in bytes (Linux doubles the value for its own bookkeeping).
     pub fn set_send_buffer_size(&self, bytes: usize) -> Result<()> {
-        self.socket
-            .set_send_buffer_size(bytes)
-            .map_err(|e| opt_err("SO_SNDBUF", e))
+        self.opts(None)?.set_send_buffer_size(bytes)
     }
 
     /// SO_SNDBUF as the OS reports it.
     pub fn send_buffer_size(&self) -> Result<usize> {
-        self.socket
-            .send_buffer_size()
-            .map_err(|e| Error::io("get SO_SNDBUF", &e))
+        self.opts(None)?.send_buffer_size()
     }
 
     /// SO_RCVBUF in bytes (Linux doubles the value for its own bookkeeping).
     pub fn set_recv_buffer_size(&self, bytes: usize) -> Result<()> {
-        self.socket
-            .set_recv_buffer_size(bytes)
-            .map_err(|e| opt_err("SO_RCVBUF", e))
+        self.opts(None)?.set_recv_buffer_size(bytes)
     }
 
     /// SO_RCVBUF as the OS reports it.
     pub fn recv_buffer_size(&self) -> Result<usize> {
-        self.socket
-            .recv_buffer_size()
-            .map_err(|e| Error::io("get SO_RCVBUF", &e))
+        self.opts(None)?.recv_buffer_size()
     }
 
     /// SO_REUSEADDR.
     pub fn set_reuse_addr(&self, on: bool) -> Result<()> {
-        self.socket
-            .set_reuse_address(on)
-            .map_err(|e| opt_err("SO_REUSEADDR", e))
+        self.opts(None)?.set_reuse_addr(on)
     }
 
     /// Whether SO_REUSEADDR is on.
     pub fn reuse_addr(&self) -> Result<bool> {
-        self.socket
-            .reuse_address()
-            .map_err(|e| Error::io("get SO_REUSEADDR", &e))
+        self.opts(None)?.reuse_addr()
     }
 
     /// The time-to-live (IPv4) or unicast hop limit (IPv6) of outgoing packets, 1 to 255.
     /// On a dual-stack IPv6 socket the IPv4 TTL is set too, for IPv4-mapped peers.
     pub fn set_ttl(&self, ttl: u32) -> Result<()> {
-        if !(1..=255).contains(&ttl) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("TTL {ttl} is out of range (1 to 255)"),
-            ));
-        }
-        if self.is_v6() {
-            self.socket
-                .set_unicast_hops_v6(ttl)
-                .map_err(|e| opt_err("IPV6_UNICAST_HOPS", e))?;
-            // Best effort: only meaningful for IPv4-mapped traffic on a dual-stack socket.
-            let _ = self.socket.set_ttl_v4(ttl);
-            Ok(())
-        } else {
-            self.socket
-                .set_ttl_v4(ttl)
-                .map_err(|e| opt_err("IP_TTL", e))
-        }
+        self.opts(None)?.set_ttl(ttl)
     }
 
     /// The TTL or hop limit.
     pub fn ttl(&self) -> Result<u32> {
-        let r = if self.is_v6() {
-            self.socket.unicast_hops_v6()
-        } else {
-            self.socket.ttl_v4()
-        };
-        r.map_err(|e| Error::io("get TTL", &e))
+        self.opts(None)?.ttl()
     }
 
     /// The type-of-service byte (IPv4 IP_TOS, IPv6 traffic class), 0 to 255.
     pub fn set_tos(&self, tos: u32) -> Result<()> {
-        if tos > 255 {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("TOS {tos} is out of range (0 to 255)"),
-            ));
-        }
-        if self.is_v6() {
-            self.socket
-                .set_tclass_v6(tos)
-                .map_err(|e| opt_err("IPV6_TCLASS", e))?;
-            let _ = self.socket.set_tos_v4(tos);
-            Ok(())
-        } else {
-            self.socket
-                .set_tos_v4(tos)
-                .map_err(|e| opt_err("IP_TOS", e))
-        }
+        self.opts(None)?.set_tos(tos)
     }
 
     /// The type-of-service byte.
     pub fn tos(&self) -> Result<u32> {
-        let r = if self.is_v6() {
-            self.socket.tclass_v6()
-        } else {
-            self.socket.tos_v4()
-        };
-        r.map_err(|e| Error::io("get TOS", &e))
+        self.opts(None)?.tos()
     }
 }

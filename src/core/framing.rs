@@ -1,7 +1,8 @@
-//! Panda3D's framing (`../wire.md` §1, golden vectors in `tests/data/`): the TCP length
-//! header (0, 2 or 4 bytes, little-endian, counting the payload) and raw mode, Panda's UDP
-//! checksum header, and an incremental TCP decoder that never blocks and never reserves
-//! memory for a length it has only been told about.
+//! Stream framing: Panda3D's TCP length header (0, 2 or 4 bytes, little-endian, counting
+//! the payload) and raw mode, peng3dnet's 4-byte big-endian length (one core datagram is
+//! one peng3dnet packet), Panda's UDP checksum header, and an incremental decoder that
+//! never blocks and never reserves memory for a length it has only been told about. Golden
+//! vectors from the real peers are in `tests/data/`.
 
 use super::error::{Error, ErrorKind, Result};
 
@@ -13,15 +14,14 @@ pub struct Framing {
     pub header_size: u8,
     /// Raw mode: no TCP header, no UDP checksum header.
     pub raw: bool,
+    /// The length is big-endian (peng3dnet) instead of Panda3D's little-endian.
+    pub big_endian: bool,
 }
 
 impl Default for Framing {
     /// Panda3D's default: a 2-byte header, not raw.
     fn default() -> Self {
-        Framing {
-            header_size: 2,
-            raw: false,
-        }
+        Framing::panda(2)
     }
 }
 
@@ -37,6 +37,24 @@ pub fn check_header_size(size: i32) -> Result<u8> {
 }
 
 impl Framing {
+    /// Panda3D's framing with a `header_size`-byte little-endian length (0, 2 or 4).
+    pub const fn panda(header_size: u8) -> Self {
+        Framing {
+            header_size,
+            raw: false,
+            big_endian: false,
+        }
+    }
+
+    /// peng3dnet's framing: a 4-byte big-endian length before each packet.
+    pub const fn peng3dnet() -> Self {
+        Framing {
+            header_size: 4,
+            raw: false,
+            big_endian: true,
+        }
+    }
+
     /// The TCP header length actually written: 0 in raw mode.
     pub fn tcp_header_len(&self) -> usize {
         if self.raw {
@@ -69,9 +87,11 @@ impl Framing {
             ));
         }
         let h = self.tcp_header_len();
-        match h {
-            2 => out[..2].copy_from_slice(&(len as u16).to_le_bytes()),
-            4 => out.copy_from_slice(&(len as u32).to_le_bytes()),
+        match (h, self.big_endian) {
+            (2, false) => out[..2].copy_from_slice(&(len as u16).to_le_bytes()),
+            (2, true) => out[..2].copy_from_slice(&(len as u16).to_be_bytes()),
+            (4, false) => out.copy_from_slice(&(len as u32).to_le_bytes()),
+            (4, true) => out.copy_from_slice(&(len as u32).to_be_bytes()),
             _ => {}
         }
         Ok(h)
@@ -79,11 +99,23 @@ impl Framing {
 
     /// Appends one framed TCP datagram to `out`; nothing is appended on error.
     pub fn encode_tcp(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.encode_tcp_into(&[payload], out)
+    }
+
+    /// Appends `payloads` as framed TCP datagrams to `out`, reserving once; nothing is
+    /// appended when one of them does not fit the header. The writer frames with this.
+    pub fn encode_tcp_into(&self, payloads: &[&[u8]], out: &mut Vec<u8>) -> Result<()> {
         let mut h = [0u8; 4];
-        let n = self.tcp_header(payload.len(), &mut h)?;
-        out.reserve(n + payload.len());
-        out.extend_from_slice(&h[..n]);
-        out.extend_from_slice(payload);
+        let mut total = 0;
+        for p in payloads {
+            total += self.tcp_header(p.len(), &mut h)? + p.len();
+        }
+        out.reserve(total);
+        for p in payloads {
+            let n = self.tcp_header(p.len(), &mut h)?;
+            out.extend_from_slice(&h[..n]);
+            out.extend_from_slice(p);
+        }
         Ok(())
     }
 
@@ -147,9 +179,11 @@ impl Decoder {
     }
 
     fn frame_len(&self, header: &[u8]) -> Result<usize> {
-        let len = match header.len() {
-            2 => u16::from_le_bytes([header[0], header[1]]) as usize,
-            _ => u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize,
+        let len = match (header.len(), self.framing.big_endian) {
+            (2, false) => u16::from_le_bytes([header[0], header[1]]) as usize,
+            (2, true) => u16::from_be_bytes([header[0], header[1]]) as usize,
+            (_, false) => u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize,
+            (_, true) => u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize,
         };
         if len > self.max_datagram {
             return Err(Error::new(
@@ -263,9 +297,12 @@ mod tests {
 
     fn framed(header_size: u8, raw: bool) -> Vec<u8> {
         let mut out = Vec::new();
-        Framing { header_size, raw }
-            .encode_tcp(&PAYLOAD, &mut out)
-            .unwrap();
+        Framing {
+            raw,
+            ..Framing::panda(header_size)
+        }
+        .encode_tcp(&PAYLOAD, &mut out)
+        .unwrap();
         out
     }
 
@@ -329,10 +366,7 @@ mod tests {
     #[test]
     fn every_split_of_a_stream_decodes_the_same() {
         let mut wire = Vec::new();
-        let f = Framing {
-            header_size: 4,
-            raw: false,
-        };
+        let f = Framing::panda(4);
         for n in [0usize, 1, 5, 300] {
             f.encode_tcp(&vec![n as u8; n], &mut wire).unwrap();
         }
@@ -353,10 +387,7 @@ mod tests {
 
     #[test]
     fn oversize_claim_fails_without_reserving() {
-        let f = Framing {
-            header_size: 4,
-            raw: false,
-        };
+        let f = Framing::panda(4);
         let mut dec = Decoder::new(f, 1 << 20);
         // A 2 GiB claim: refused as soon as the header is complete.
         let e = decode_all(&mut dec, &[&[0, 0], &[0, 0x80]]).unwrap_err();
@@ -373,10 +404,7 @@ mod tests {
 
     #[test]
     fn large_frames_are_read_in_place() {
-        let f = Framing {
-            header_size: 4,
-            raw: false,
-        };
+        let f = Framing::panda(4);
         let mut dec = Decoder::new(f, 1 << 20);
         let payload: Vec<u8> = (0..300_000u32).map(|i| i as u8).collect();
         let mut wire = Vec::new();
@@ -410,13 +438,10 @@ mod tests {
     #[test]
     fn header_zero_and_raw_pass_reads_through() {
         for f in [
+            Framing::panda(0),
             Framing {
-                header_size: 0,
-                raw: false,
-            },
-            Framing {
-                header_size: 2,
                 raw: true,
+                ..Framing::panda(2)
             },
         ] {
             let mut dec = Decoder::new(f, 10);

@@ -2,29 +2,35 @@
 //! queues them for the engine, optionally adding each to a reader at once.
 //!
 //! Accepting is readiness-driven (epoll via mio) on N threads, or on the caller's thread in
-//! polling mode (0 threads). Thousands of pending connections are accepted in turns of at
+//! polling mode (0 threads). A rendezvous socket is watched by one listener at a time (its
+//! read claim). A layer above can act on each accepted connection with an accept hook
+//! ([`Listener::set_on_accept`]). Thousands of pending connections are accepted in turns of at
 //! most 256 per socket. When the process runs out of descriptors (EMFILE, ENFILE) or
 //! memory, the error is logged and counted, that socket rests for 100 ms (the pending
 //! connection waits in the kernel's backlog), and accepting resumes: no busy loop, no crash.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
-
-use crossbeam_channel::Receiver;
-use mio::{Events, Poll};
 
 use super::address;
 use super::connection::{Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
+use super::event_loop::{EventLoop, LoopSet, new_loop, pump_inline};
 use super::log::LogLevel;
-use super::loops::{LoopHandle, LoopSet, WAKE, pump_inline};
 use super::manager::Manager;
+use super::read_side::ReadOwner;
 use super::reader::Reader;
+use super::settings::{Lifecycle, check_threads};
 use super::stats;
+
+/// Runs on the accept thread for each accepted connection (after a reader set with
+/// [`Listener::set_reader`] took it); returns whether the connection also goes to the
+/// engine's queue (`false`: the hook took it, as a message-layer server does).
+pub type AcceptHook = Arc<dyn Fn(&NewConnection) -> bool + Send + Sync>;
 
 const ACCEPTS_PER_TURN: usize = 256;
 /// How long a rendezvous socket rests after running out of descriptors.
@@ -67,7 +73,8 @@ struct Inner {
     loops: LoopSet<Ctl>,
     inline: Option<Mutex<AcceptLoop>>,
     reader: Mutex<Option<Reader>>,
-    closed: AtomicBool,
+    on_accept: Mutex<Option<AcceptHook>>,
+    life: Lifecycle,
     accepted: AtomicU64,
     exhausted: AtomicU64,
     accept_errors: AtomicU64,
@@ -81,12 +88,12 @@ pub struct Listener {
 
 struct AcceptLoop {
     inner: Weak<Inner>,
-    poll: Poll,
-    events: Events,
-    rx: Receiver<Ctl>,
+    lp: EventLoop<Ctl>,
+    owner: ReadOwner,
     sockets: HashMap<u64, Arc<Connection>>,
     ready: VecDeque<u64>,
-    resting: Vec<(Instant, u64)>,
+    /// Sockets resting after descriptor exhaustion, each with a timer on the loop.
+    resting: HashSet<u64>,
 }
 
 fn exhausted(e: &io::Error) -> bool {
@@ -97,8 +104,68 @@ fn exhausted(e: &io::Error) -> bool {
 }
 
 impl AcceptLoop {
+    fn release_all(&mut self) {
+        for (_, c) in self.sockets.drain() {
+            c.deregister(self.lp.registry());
+            c.read_side().release(self.owner);
+        }
+    }
+
     fn turn(&mut self, timeout: Option<Duration>) -> bool {
-        while let Ok(msg) = self.rx.try_recv() {
+        if !self.control() {
+            return false;
+        }
+        let timeout = if self.ready.is_empty() {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        let _ = self.lp.wait(timeout);
+        let ids: Vec<u64> = self.lp.ready().map(|e| e.token().0 as u64).collect();
+        self.ready.extend(ids);
+        let now = Instant::now();
+        while let Some(id) = self.lp.due_timer(now) {
+            self.resting.remove(&id);
+            self.ready.push_back(id);
+        }
+        let Some(inner) = self.inner.upgrade() else {
+            self.release_all();
+            return false;
+        };
+        let ready: Vec<u64> = self.ready.drain(..).collect();
+        let mut again = Vec::new();
+        for id in ready {
+            if self.resting.contains(&id) {
+                continue;
+            }
+            let Some(sock) = self.sockets.get(&id).cloned() else {
+                continue;
+            };
+            if sock.is_closed() {
+                self.sockets.remove(&id);
+                inner.loops.forget(id);
+                continue;
+            }
+            if !sock.read_side().is_owned_by(self.owner) {
+                self.sockets.remove(&id);
+                continue;
+            }
+            match accept_some(&inner, &sock) {
+                Accepted::Drained => {}
+                Accepted::More => again.push(id),
+                Accepted::Exhausted => {
+                    self.resting.insert(id);
+                    self.lp.add_timer(Instant::now() + EXHAUSTED_PAUSE, id);
+                }
+            }
+        }
+        self.ready.extend(again);
+        true
+    }
+
+    /// Handles control messages; false on Stop.
+    fn control(&mut self) -> bool {
+        while let Ok(msg) = self.lp.rx.try_recv() {
             match msg {
                 Ctl::Add(c) => {
                     self.ready.push_back(c.id());
@@ -107,62 +174,12 @@ impl AcceptLoop {
                 Ctl::Remove(id) => {
                     self.sockets.remove(&id);
                 }
-                Ctl::Stop => return false,
+                Ctl::Stop => {
+                    self.release_all();
+                    return false;
+                }
             }
         }
-        let now = Instant::now();
-        let mut next_rest: Option<Instant> = None;
-        let resting = std::mem::take(&mut self.resting);
-        for (at, id) in resting {
-            if at <= now {
-                self.ready.push_back(id);
-            } else {
-                next_rest = Some(next_rest.map_or(at, |n| n.min(at)));
-                self.resting.push((at, id));
-            }
-        }
-        let mut timeout = if self.ready.is_empty() {
-            timeout
-        } else {
-            Some(Duration::ZERO)
-        };
-        if let Some(at) = next_rest {
-            let d = at.saturating_duration_since(now);
-            timeout = Some(timeout.map_or(d, |t| t.min(d)));
-        }
-        if let Err(e) = self.poll.poll(&mut self.events, timeout)
-            && e.kind() != io::ErrorKind::Interrupted
-        {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        for ev in self.events.iter() {
-            if ev.token() != WAKE {
-                self.ready.push_back(ev.token().0 as u64);
-            }
-        }
-        let Some(inner) = self.inner.upgrade() else {
-            return false;
-        };
-        let ready: Vec<u64> = self.ready.drain(..).collect();
-        let mut again = Vec::new();
-        for id in ready {
-            if self.resting.iter().any(|(_, r)| *r == id) {
-                continue;
-            }
-            let Some(sock) = self.sockets.get(&id).cloned() else {
-                continue;
-            };
-            if sock.is_closed() {
-                self.sockets.remove(&id);
-                continue;
-            }
-            match accept_some(&inner, &sock) {
-                Accepted::Drained => {}
-                Accepted::More => again.push(id),
-                Accepted::Exhausted => self.resting.push((Instant::now() + EXHAUSTED_PAUSE, id)),
-            }
-        }
-        self.ready.extend(again);
         true
     }
 }
@@ -175,36 +192,22 @@ enum Accepted {
 
 fn accept_some(inner: &Inner, sock: &Connection) -> Accepted {
     for _ in 0..ACCEPTS_PER_TURN {
-        match sock.socket().accept() {
+        match sock.accept() {
             Ok((s, peer)) => {
-                let Some(peer) = peer.as_socket() else {
+                let Some(peer) = peer else {
                     continue;
                 };
                 match inner.manager.adopt_tcp_stream(s, peer) {
                     Ok(id) => {
                         stats::add(&inner.accepted, 1);
-                        let reader = inner
-                            .reader
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .clone();
-                        if let Some(r) = reader
-                            && let Err(e) = r.add_connection(id)
-                        {
-                            inner.manager.log(LogLevel::Warn, || {
-                                format!("accepted connection {id} not added to the reader: {e}")
-                            });
-                        }
-                        inner
-                            .queue
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push_back(NewConnection {
+                        accepted(
+                            inner,
+                            NewConnection {
                                 rendezvous: sock.id(),
                                 conn: id,
                                 peer: address::canonical(peer),
-                            });
-                        inner.available.notify_all();
+                            },
+                        );
                     }
                     Err(e) => {
                         stats::add(&inner.accept_errors, 1);
@@ -238,28 +241,55 @@ fn accept_some(inner: &Inner, sock: &Connection) -> Accepted {
     Accepted::More
 }
 
+/// Hands an accepted connection on: to the auto-add reader, to the accept hook, and (unless
+/// the hook took it) to the engine's queue.
+fn accepted(inner: &Inner, new: NewConnection) {
+    let id = new.conn;
+    let reader = inner
+        .reader
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some(r) = reader
+        && let Err(e) = r.add_connection(id)
+    {
+        inner.manager.log(LogLevel::Warn, || {
+            format!("accepted connection {id} not added to the reader: {e}")
+        });
+    }
+    let hook = inner
+        .on_accept
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if hook.is_some_and(|h| !h(&new)) {
+        return;
+    }
+    inner
+        .queue
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push_back(new);
+    inner.available.notify_all();
+}
+
 impl Listener {
     /// A listener with `threads` accept threads (0: polling mode).
     pub fn new(manager: &Manager, threads: usize) -> Result<Listener> {
-        if threads > 64 {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("{threads} listener threads is more than the 64 allowed"),
-            ));
-        }
+        check_threads(threads, 64, "listener")?;
+        let owner = ReadOwner::new("listener");
         let mut handles = Vec::new();
         let mut bodies = Vec::new();
         for _ in 0..threads.max(1) {
-            let (handle, poll, rx) = LoopHandle::new("listener")?;
+            let (handle, lp) = new_loop("listener", 64)?;
             handles.push(handle);
             bodies.push(AcceptLoop {
                 inner: Weak::new(),
-                poll,
-                events: Events::with_capacity(64),
-                rx,
+                lp,
+                owner,
                 sockets: HashMap::new(),
                 ready: VecDeque::new(),
-                resting: Vec::new(),
+                resting: HashSet::new(),
             });
         }
         let inline = if threads == 0 {
@@ -271,10 +301,11 @@ impl Listener {
             manager: manager.clone(),
             queue: Mutex::new(VecDeque::new()),
             available: Condvar::new(),
-            loops: LoopSet::new(handles, "listener"),
+            loops: LoopSet::new(handles, owner),
             inline,
             reader: Mutex::new(None),
-            closed: AtomicBool::new(false),
+            on_accept: Mutex::new(None),
+            life: Lifecycle::new("listener"),
             accepted: AtomicU64::new(0),
             exhausted: AtomicU64::new(0),
             accept_errors: AtomicU64::new(0),
@@ -284,14 +315,9 @@ impl Listener {
         }
         for (i, mut body) in bodies.into_iter().enumerate() {
             body.inner = Arc::downgrade(&inner);
-            let h = std::thread::Builder::new()
-                .name(format!("gamenet-listener-{i}"))
-                .spawn(move || while body.turn(None) {})
-                .map_err(|e| Error::io("spawn listener thread", &e))?;
-            *inner.loops.loops[i]
-                .join
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = Some(h);
+            inner.loops.loops[i].spawn(format!("gamenet-listener-{i}"), move || {
+                while body.turn(None) {}
+            })?;
         }
         Ok(Listener { inner })
     }
@@ -301,14 +327,19 @@ impl Listener {
         *self.inner.reader.lock().unwrap_or_else(|p| p.into_inner()) = reader;
     }
 
-    /// Starts accepting on rendezvous connection `id`.
+    /// Runs `hook` for each connection accepted from now on (`None`: no hook); see
+    /// [`AcceptHook`]. It runs on the accept thread (the caller's thread in polling mode).
+    pub fn set_on_accept(&self, hook: Option<AcceptHook>) {
+        *self
+            .inner
+            .on_accept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = hook;
+    }
+
+    /// Starts accepting on rendezvous connection `id`; one listener at a time may watch it.
     pub fn add_connection(&self, id: u64) -> Result<()> {
-        if self.inner.closed.load(Ordering::Acquire) {
-            return Err(Error::new(
-                ErrorKind::Closed,
-                "the listener has been shut down",
-            ));
-        }
+        self.inner.life.check_open()?;
         let conn = self.inner.manager.connection(id)?;
         if conn.kind() != ConnectionKind::TcpRendezvous {
             return Err(Error::new(
@@ -316,7 +347,7 @@ impl Listener {
                 format!("connection {id} is not a rendezvous (listening) socket"),
             ));
         }
-        self.inner.loops.watch(conn, Ctl::Add)
+        self.inner.loops.watch(conn, || None, Ctl::Add)
     }
 
     /// Stops accepting on rendezvous connection `id` (it stays open).
@@ -350,7 +381,7 @@ impl Listener {
                 return true;
             }
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            if left == Some(Duration::ZERO) || self.inner.closed.load(Ordering::Acquire) {
+            if left == Some(Duration::ZERO) || self.inner.life.is_closed() {
                 return false;
             }
             let step = left.map_or(Duration::from_millis(100), |l| {
@@ -388,10 +419,13 @@ impl Listener {
 
     /// Stops the accept threads (bounded: they never wait on a peer). Connections stay open.
     pub fn shutdown(&self) {
-        if self.inner.closed.swap(true, Ordering::AcqRel) {
+        if !self.inner.life.close() {
             return;
         }
         self.inner.loops.stop(|| Ctl::Stop);
+        if let Some(l) = &self.inner.inline {
+            l.lock().unwrap_or_else(|p| p.into_inner()).release_all();
+        }
         self.inner.available.notify_all();
     }
 }

@@ -1,31 +1,70 @@
 //! Panda3D's `ConnectionManager` / `QueuedConnectionManager`: opens and closes connections,
-//! sets their options, and reports every close exactly once on the reset queue.
+//! sets their options, and reports every close exactly once: on the engine's reset queue
+//! and to the close sinks that layers above register ([`Manager::add_close_sink`]).
 //!
 //! A [`Manager`] is a cheap clone of a shared state; every method takes `&self` and may be
 //! called from any thread.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::address;
-use super::connection::{CloseReason, Connection, ConnectionKind, ResetEvent};
+use super::connection::{CloseReason, CloseReport, Connection, ConnectionKind, ResetEvent};
 use super::error::{Error, ErrorKind, Result};
 use super::idtable::IdTable;
 use super::interfaces::{self, Interface};
+use super::io::{Io, ListenIo, TcpIo, UdpIo};
 use super::log::{LogFn, LogLevel, Logger};
 use super::outbuf::Flushed;
 
 /// How long `close_connection` waits for a slow peer to take what is queued for it.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// Sees every close event, on the thread that closed the connection; returns whether it
+/// took the event (`true`: the event is not queued for the engine, as for the connections
+/// of a message-layer server). It must not block.
+pub type CloseSink = Arc<dyn Fn(&ResetEvent) -> bool + Send + Sync>;
+
 struct Shared {
     conns: IdTable<Arc<Connection>>,
     resets: Mutex<VecDeque<ResetEvent>>,
+    sinks: Mutex<Vec<(u64, CloseSink)>>,
     logger: Logger,
+}
+
+impl CloseReport for Shared {
+    fn closed(&self, event: ResetEvent) {
+        self.conns.remove(event.conn);
+        self.logger.log(LogLevel::Info, || {
+            format!(
+                "connection {} closed ({}): {}",
+                event.conn,
+                event.reason.as_str(),
+                event.message
+            )
+        });
+        let sinks: Vec<CloseSink> = self
+            .sinks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(_, s)| s.clone())
+            .collect();
+        let mut taken = false;
+        for s in sinks {
+            taken |= s(&event);
+        }
+        if !taken {
+            self.resets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_back(event);
+        }
+    }
 }
 
 /// Owns connections and the reset queue. Clones share the same state.
@@ -100,6 +139,7 @@ impl Manager {
             shared: Arc::new(Shared {
                 conns: IdTable::new(),
                 resets: Mutex::new(VecDeque::new()),
+                sinks: Mutex::new(Vec::new()),
                 logger: Logger::default(),
             }),
         }
@@ -125,10 +165,16 @@ impl Manager {
             .set_nonblocking(true)
             .map_err(|e| Error::io("set O_NONBLOCK", &e))?;
         let local = sock_addr(&socket, "new connection")?;
+        let io = match kind {
+            ConnectionKind::TcpRendezvous => Io::Listen(ListenIo(socket)),
+            ConnectionKind::Tcp => Io::Stream(Box::new(TcpIo(socket))),
+            ConnectionKind::Udp => Io::Datagram(UdpIo::new(socket, local)),
+        };
+        let report: Weak<dyn CloseReport> = Arc::downgrade(&self.shared) as Weak<dyn CloseReport>;
         let id = self
             .shared
             .conns
-            .insert_with(|id| Arc::new(Connection::new(id, kind, socket, local, peer)))?;
+            .insert_with(|id| Arc::new(Connection::new(id, io, local, peer, report)))?;
         self.log(LogLevel::Info, || match peer {
             Some(p) => format!("connection {id}: {kind:?} {local} <-> {p} opened"),
             None => format!("connection {id}: {kind:?} on {local} opened"),
@@ -322,8 +368,8 @@ impl Manager {
         }
     }
 
-    /// Closes `conn` for `reason` and queues its reset event, unless it was closed already.
-    /// Returns whether this call was the one that closed it.
+    /// Closes `conn` for `reason` and reports it (reset queue, close sinks), unless it was
+    /// closed already: [`Connection::close`]. Returns whether this call closed it.
     pub fn report_close(
         &self,
         conn: &Connection,
@@ -331,29 +377,28 @@ impl Manager {
         os_error: i32,
         message: &str,
     ) -> bool {
-        if !conn.mark_closed() {
-            return false;
-        }
-        self.shared.conns.remove(conn.id());
-        let event = ResetEvent {
-            conn: conn.id(),
-            reason,
-            os_error,
-            message: message.to_string(),
-        };
-        self.log(LogLevel::Info, || {
-            format!(
-                "connection {} closed ({}): {message}",
-                conn.id(),
-                reason.as_str()
-            )
-        });
+        conn.close(reason, os_error, message)
+    }
+
+    /// Registers a close sink (see [`CloseSink`]); returns its key for
+    /// [`Manager::remove_close_sink`]. Sinks run in the order they were added.
+    pub fn add_close_sink(&self, sink: CloseSink) -> u64 {
+        static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let key = KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.shared
-            .resets
+            .sinks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push_back(event);
-        true
+            .push((key, sink));
+        key
+    }
+
+    /// Removes the close sink with `key`; false when there is none.
+    pub fn remove_close_sink(&self, key: u64) -> bool {
+        let mut sinks = self.shared.sinks.lock().unwrap_or_else(|p| p.into_inner());
+        let before = sinks.len();
+        sinks.retain(|(k, _)| *k != key);
+        sinks.len() != before
     }
 
     /// Whether a closed connection waits on the reset queue.

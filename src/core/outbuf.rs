@@ -41,6 +41,14 @@ impl Chunk {
     }
 }
 
+impl Drop for Chunk {
+    /// A chunk dropped for any reason returns its credits: a writer's queue count can
+    /// never keep datagrams that no longer exist.
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 #[derive(Default)]
 struct State {
     open: Chunk,
@@ -48,6 +56,9 @@ struct State {
     /// Emptied buffers kept for reuse: while one is being written, the next fills.
     spares: Vec<Vec<u8>>,
     writing: bool,
+    /// Discarded (the connection closed): nothing is appended or written any more, and a
+    /// chunk that comes back from a write in flight is dropped, returning its credits.
+    discarded: bool,
 }
 
 /// See the module documentation.
@@ -56,8 +67,6 @@ pub struct OutBuf {
     state: Mutex<State>,
     /// Bytes appended and not yet written, readable without the lock.
     pending: AtomicUsize,
-    /// Set while a flush of this buffer is scheduled on a writer thread.
-    pub(crate) scheduled: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for OutBuf {
@@ -86,7 +95,8 @@ impl OutBuf {
 
     /// Appends what `write` puts into the buffer as `frames` datagrams credited to `credit`,
     /// unless that would take the pending bytes above `limit` (then `write` is not called
-    /// and `false` is returned). `write` must append all or nothing.
+    /// and `false` is returned). `write` must append all or nothing. A discarded buffer
+    /// refuses with `Closed`.
     pub(crate) fn append(
         &self,
         limit: usize,
@@ -96,6 +106,12 @@ impl OutBuf {
         write: impl FnOnce(&mut Vec<u8>) -> crate::core::error::Result<()>,
     ) -> crate::core::error::Result<bool> {
         let mut st = self.lock();
+        if st.discarded {
+            return Err(crate::core::error::Error::new(
+                crate::core::error::ErrorKind::Closed,
+                "the connection is closed",
+            ));
+        }
         let pending = self.pending.load(Ordering::Acquire);
         // An empty buffer always takes one datagram, however large, so that a datagram
         // bigger than the limit is not refused forever.
@@ -130,6 +146,12 @@ impl OutBuf {
     ) -> Option<io::Result<Flushed>> {
         {
             let mut st = self.lock();
+            if st.discarded {
+                return Some(Err(io::Error::new(
+                    io::ErrorKind::NotConnected,
+                    "the connection is closed",
+                )));
+            }
             if st.writing || st.stalled.is_some() || !st.open.bytes.is_empty() {
                 return None;
             }
@@ -176,6 +198,8 @@ impl OutBuf {
         };
         Some(match result {
             Ok(()) => Ok(Flushed::Done),
+            // Closed while writing: the rest has nowhere to go.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && st.discarded => Ok(Flushed::Done),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 rest(&mut st);
                 Ok(Flushed::WouldBlock)
@@ -197,6 +221,9 @@ impl OutBuf {
                 let mut st = self.lock();
                 if st.writing {
                     return Ok(Flushed::Busy);
+                }
+                if st.discarded {
+                    return Ok(Flushed::Done);
                 }
                 // Taking the chunk and claiming the writer role happen under one lock, so
                 // no other flusher can overtake this chunk.
@@ -236,13 +263,23 @@ impl OutBuf {
             }
             let mut st = self.lock();
             st.writing = false;
+            if st.discarded {
+                // Closed during the write: whatever is left is dropped with its credits.
+                if result.is_ok() {
+                    on_written(chunk.frames, chunk.bytes.len());
+                }
+                drop(chunk);
+                self.pending.store(0, Ordering::Release);
+                return Ok(Flushed::Done);
+            }
             match result {
                 Ok(()) => {
                     on_written(chunk.frames, chunk.bytes.len());
                     chunk.release();
-                    chunk.bytes.clear();
-                    if chunk.bytes.capacity() <= KEEP_SPARE && st.spares.len() < KEEP_SPARES {
-                        st.spares.push(chunk.bytes);
+                    let mut bytes = std::mem::take(&mut chunk.bytes);
+                    bytes.clear();
+                    if bytes.capacity() <= KEEP_SPARE && st.spares.len() < KEEP_SPARES {
+                        st.spares.push(bytes);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -257,9 +294,11 @@ impl OutBuf {
         }
     }
 
-    /// Drops everything pending (the connection closed); returns the datagrams dropped.
+    /// Drops everything pending (the connection closed) and refuses more; returns the
+    /// datagrams dropped. A write in flight drops its chunk when it returns.
     pub fn discard(&self) -> u64 {
         let mut st = self.lock();
+        st.discarded = true;
         let mut dropped = 0;
         if let Some(mut c) = st.stalled.take() {
             dropped += c.frames;
@@ -350,6 +389,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, b"efgh");
+        assert_eq!(credit.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn a_close_during_a_write_returns_its_credits() {
+        let b = OutBuf::default();
+        let credit: Credit = Arc::default();
+        append(&b, b"abcdef", &credit);
+        // The connection closes while the flusher is inside the socket call.
+        let r = b
+            .flush(
+                |bytes| {
+                    b.discard();
+                    Ok(bytes.len() / 2)
+                },
+                |_, _| {},
+            )
+            .unwrap();
+        assert_eq!(r, Flushed::Done);
+        assert_eq!(credit.load(Ordering::Acquire), 0);
+        assert_eq!(b.pending_bytes(), 0);
+        // And nothing is taken after the close.
+        let e = b.append(1 << 20, 1, 1, Some(&credit), |_| unreachable!());
+        assert!(e.is_err());
         assert_eq!(credit.load(Ordering::Acquire), 0);
     }
 

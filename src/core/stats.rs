@@ -5,13 +5,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Traffic and drop counters of one connection.
 #[derive(Debug, Default)]
 pub struct ConnStats {
-    pub(crate) datagrams_in: AtomicU64,
-    pub(crate) bytes_in: AtomicU64,
-    pub(crate) datagrams_out: AtomicU64,
-    pub(crate) bytes_out: AtomicU64,
-    pub(crate) dropped_checksum: AtomicU64,
-    pub(crate) dropped_overflow: AtomicU64,
-    pub(crate) dropped_too_large: AtomicU64,
+    datagrams_in: AtomicU64,
+    bytes_in: AtomicU64,
+    datagrams_out: AtomicU64,
+    bytes_out: AtomicU64,
+    dropped_checksum: AtomicU64,
+    dropped_overflow: AtomicU64,
+    dropped_too_large: AtomicU64,
+}
+
+/// Why a received datagram was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DropReason {
+    /// A bad Panda checksum header.
+    Checksum,
+    /// The reader queue was full.
+    Overflow,
+    /// Above the maximum datagram size.
+    TooLarge,
 }
 
 /// A copy of a connection's counters.
@@ -42,6 +53,30 @@ pub(crate) fn get(counter: &AtomicU64) -> u64 {
 }
 
 impl ConnStats {
+    /// Datagrams received and queued (payload bytes), one atomic add per counter.
+    pub(crate) fn count_in(&self, datagrams: usize, bytes: usize) {
+        if datagrams > 0 {
+            add(&self.datagrams_in, datagrams as u64);
+            add(&self.bytes_in, bytes as u64);
+        }
+    }
+
+    /// Datagrams handed to the kernel (bytes with framing).
+    pub(crate) fn count_out(&self, datagrams: u64, bytes: usize) {
+        add(&self.datagrams_out, datagrams);
+        add(&self.bytes_out, bytes as u64);
+    }
+
+    /// Datagrams dropped for `why`.
+    pub(crate) fn count_drop(&self, why: DropReason, n: usize) {
+        let c = match why {
+            DropReason::Checksum => &self.dropped_checksum,
+            DropReason::Overflow => &self.dropped_overflow,
+            DropReason::TooLarge => &self.dropped_too_large,
+        };
+        add(c, n as u64);
+    }
+
     /// A snapshot of every counter.
     pub fn snapshot(&self) -> ConnStatsSnapshot {
         ConnStatsSnapshot {

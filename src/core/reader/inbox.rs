@@ -1,0 +1,235 @@
+//! The reader's inbox: the bounded queue the engine drains, its admission rules (TCP waits
+//! with its connection when the queue is full; UDP is dropped and counted; a
+//! RecentConnectionReader keeps only the latest), the condition variable a threaded
+//! reader's engine waits on, and the reader's counters.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::super::connection::Connection;
+use super::super::queue::{Block, BlockQueue};
+use super::super::settings::DEFAULT_MAX_QUEUE;
+use super::super::stats::{self, DropReason};
+use super::ReaderStats;
+
+/// How long `poll` watches for a datagram before it sleeps, by default.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
+
+pub(super) struct Inbox {
+    pub(super) recent: bool,
+    pub(super) max_queue: AtomicUsize,
+    queue: Mutex<BlockQueue>,
+    available: Condvar,
+    waiters: AtomicUsize,
+    /// Counts pushes, so that a waiting engine can spin briefly without the lock.
+    pushes: AtomicUsize,
+    pub(super) busy_poll_us: AtomicU64,
+    /// Set by a loop that parked TCP data for lack of room; cleared by the engine's wake-up.
+    starved: AtomicBool,
+    overflowed: AtomicBool,
+    datagrams: AtomicU64,
+    bytes: AtomicU64,
+    dropped_overflow: AtomicU64,
+    dropped_checksum: AtomicU64,
+    dropped_too_large: AtomicU64,
+    replaced: AtomicU64,
+    pauses: AtomicU64,
+}
+
+impl Inbox {
+    pub(super) fn new(recent: bool) -> Self {
+        Inbox {
+            recent,
+            max_queue: AtomicUsize::new(DEFAULT_MAX_QUEUE),
+            queue: Mutex::new(BlockQueue::default()),
+            available: Condvar::new(),
+            waiters: AtomicUsize::new(0),
+            pushes: AtomicUsize::new(0),
+            busy_poll_us: AtomicU64::new(SPIN_BEFORE_SLEEP.as_micros() as u64),
+            starved: AtomicBool::new(false),
+            overflowed: AtomicBool::new(false),
+            datagrams: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            dropped_overflow: AtomicU64::new(0),
+            dropped_checksum: AtomicU64::new(0),
+            dropped_too_large: AtomicU64::new(0),
+            replaced: AtomicU64::new(0),
+            pauses: AtomicU64::new(0),
+        }
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, BlockQueue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether a parked TCP connection could queue something now.
+    pub(super) fn has_room(&self) -> bool {
+        self.recent || self.len() < self.max_queue.load(Ordering::Relaxed)
+    }
+
+    /// Moves as many datagrams of `pending` into the queue as fit; the rest stay, in order.
+    /// Refills `spares` with emptied blocks while the lock is held.
+    pub(super) fn push_stream(&self, pending: &mut VecDeque<Block>, spares: &mut Vec<Block>) {
+        if pending.is_empty() {
+            return;
+        }
+        let mut q = self.lock();
+        let max = self.max_queue.load(Ordering::Relaxed);
+        while let Some(b) = pending.pop_front() {
+            if self.recent {
+                let replaced = q.push_keep_latest(b);
+                stats::add(&self.replaced, replaced as u64);
+                continue;
+            }
+            if let Some(rest) = q.push(b, max) {
+                pending.push_front(rest);
+                break;
+            }
+        }
+        q.lend_spares(spares, 4);
+        drop(q);
+        self.notify();
+    }
+
+    /// Queues the UDP datagrams of `b`; those that do not fit are dropped and counted.
+    pub(super) fn push_datagrams(&self, b: Block, conn: &Connection, spares: &mut Vec<Block>) {
+        let mut q = self.lock();
+        let dropped = if self.recent {
+            let replaced = q.push_keep_latest(b);
+            stats::add(&self.replaced, replaced as u64);
+            0
+        } else {
+            let max = self.max_queue.load(Ordering::Relaxed);
+            q.push(b, max).map_or(0, |rest| rest.len())
+        };
+        q.lend_spares(spares, 4);
+        drop(q);
+        if dropped > 0 {
+            self.count_drop(conn, DropReason::Overflow, dropped);
+            self.overflowed.store(true, Ordering::Release);
+        }
+        self.notify();
+    }
+
+    fn notify(&self) {
+        self.pushes.fetch_add(1, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            // Taking the lock orders this notify after a waiter's check of the queue.
+            drop(self.lock());
+            self.available.notify_all();
+        }
+    }
+
+    /// Wakes every engine thread waiting in `wait` (the reader shut down).
+    pub(super) fn notify_all(&self) {
+        self.available.notify_all();
+    }
+
+    /// Counts datagrams received on `conn`, here and on the connection.
+    pub(super) fn count_in(&self, conn: &Connection, datagrams: usize, bytes: usize) {
+        if datagrams == 0 {
+            return;
+        }
+        stats::add(&self.datagrams, datagrams as u64);
+        stats::add(&self.bytes, bytes as u64);
+        conn.count_in(datagrams, bytes);
+    }
+
+    /// Counts dropped datagrams, here and on the connection.
+    pub(super) fn count_drop(&self, conn: &Connection, why: DropReason, n: usize) {
+        let c = match why {
+            DropReason::Checksum => &self.dropped_checksum,
+            DropReason::Overflow => &self.dropped_overflow,
+            DropReason::TooLarge => &self.dropped_too_large,
+        };
+        stats::add(c, n as u64);
+        conn.count_drop(why, n);
+    }
+
+    /// A loop paused reading a connection for lack of room.
+    pub(super) fn paused(&self) {
+        stats::add(&self.pauses, 1);
+        self.starved.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a loop waits for room (clears it).
+    pub(super) fn take_starved(&self) -> bool {
+        self.starved.swap(false, Ordering::SeqCst)
+    }
+
+    pub(super) fn take_overflow(&self) -> bool {
+        self.overflowed.swap(false, Ordering::AcqRel)
+    }
+
+    pub(super) fn busy_poll(&self) -> Duration {
+        Duration::from_micros(self.busy_poll_us.load(Ordering::Relaxed))
+    }
+
+    /// Threaded mode: waits until a datagram is queued, `deadline` passes or `closed()`
+    /// says the reader shut down. Watches without sleeping for the busy-poll time first.
+    pub(super) fn wait(&self, deadline: Option<Instant>, closed: impl Fn() -> bool) -> bool {
+        // A datagram usually follows within microseconds in a game's request/response
+        // exchange: watch for it briefly before paying for a sleep and a wake-up.
+        let seen = self.pushes.load(Ordering::SeqCst);
+        if self.len() == 0 {
+            let spin_until = Instant::now() + self.busy_poll();
+            let mut i = 0u32;
+            while self.pushes.load(Ordering::SeqCst) == seen
+                && deadline.is_none_or(|d| Instant::now() < d)
+                && Instant::now() < spin_until
+            {
+                i += 1;
+                if i % 32 == 0 {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+        let mut q = self.lock();
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let found = loop {
+            if !q.is_empty() {
+                break true;
+            }
+            if closed() {
+                break false;
+            }
+            let left = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(l) if !l.is_zero() => l,
+                    _ => break false,
+                },
+                None => Duration::from_millis(100),
+            };
+            q = self
+                .available
+                .wait_timeout(q, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        found
+    }
+
+    /// The counters (`connections` filled in by the reader).
+    pub(super) fn stats(&self) -> ReaderStats {
+        ReaderStats {
+            datagrams: stats::get(&self.datagrams),
+            bytes: stats::get(&self.bytes),
+            queue_size: self.len() as u64,
+            dropped_overflow: stats::get(&self.dropped_overflow),
+            dropped_checksum: stats::get(&self.dropped_checksum),
+            dropped_too_large: stats::get(&self.dropped_too_large),
+            replaced: stats::get(&self.replaced),
+            backpressure_pauses: stats::get(&self.pauses),
+            connections: 0,
+        }
+    }
+}

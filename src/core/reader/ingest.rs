@@ -1,0 +1,281 @@
+//! What a reader loop does with one ready connection, per I/O kind: a byte stream goes
+//! through the connection's decoder, addressed datagrams are checked one by one. The match
+//! on the kind is exhaustive: a new kind must say here how it is read.
+//!
+//! Everything that survives a move to another reader (decoder, datagrams waiting for room,
+//! a close waiting for them) is in the connection's read side, taken under its lock.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+
+use super::super::address;
+use super::super::connection::{CloseReason, Connection};
+use super::super::error::ErrorKind;
+use super::super::io::{ByteStream, Io, UdpIo, close_reason};
+use super::super::queue::Block;
+use super::super::read_side::{PendingClose, ReadOwner, ReadSide};
+use super::super::stats::DropReason;
+use super::Inner;
+
+/// Bytes one read takes into the scratch buffer.
+pub(super) const READ_CHUNK: usize = 64 * 1024;
+
+/// What the loop does with a connection after reading it.
+pub(super) enum Outcome {
+    /// Nothing (more) to read now: readiness will tell.
+    Drained,
+    /// There may be more: read again next turn, behind the others.
+    MoreToRead,
+    /// Decoded datagrams wait for room in the queue: read again when the engine makes room.
+    Blocked,
+    /// Close the connection (after dropping the read lock), then forget it.
+    Close(PendingClose),
+    /// The connection closed: forget it.
+    Gone,
+    /// Another consumer reads it now (it moved): forget it here without touching it.
+    NotMine,
+}
+
+/// The buffers a loop reads with, and what the last turn read.
+pub(super) struct LoopIo {
+    pub(super) scratch: Vec<u8>,
+    pub(super) spares: Vec<Block>,
+    /// UDP datagrams read since the thread last looked (a UDP stream makes the thread nap
+    /// between turns; TCP arrives in large reads and does not need it).
+    pub(super) read_count: usize,
+}
+
+impl LoopIo {
+    pub(super) fn new() -> Self {
+        LoopIo {
+            scratch: vec![0; READ_CHUNK],
+            spares: Vec::new(),
+            read_count: 0,
+        }
+    }
+}
+
+/// Reads connection `conn` once for `owner`.
+pub(super) fn read_conn(
+    inner: &Inner,
+    owner: ReadOwner,
+    conn: &Arc<Connection>,
+    io: &mut LoopIo,
+) -> Outcome {
+    if conn.is_closed() {
+        return Outcome::Gone;
+    }
+    let mut rs = conn.read_side();
+    if !rs.is_owned_by(owner) {
+        return Outcome::NotMine;
+    }
+    // Parked datagrams go first; nothing more is read until they are queued.
+    if !rs.pending.is_empty() {
+        inner.inbox.push_stream(&mut rs.pending, &mut io.spares);
+        if !rs.pending.is_empty() {
+            return Outcome::Blocked;
+        }
+    }
+    if let Some(pc) = rs.closing.take() {
+        return Outcome::Close(pc);
+    }
+    match conn.io() {
+        Io::Stream(s) => ingest_stream(inner, conn, s.as_ref(), &mut rs, io),
+        Io::Datagram(u) => ingest_datagrams(inner, conn, u, &mut rs, io),
+        // Refused by `add_connection`; a listening socket has nothing to read.
+        Io::Listen(_) => Outcome::NotMine,
+    }
+}
+
+/// Closes once the datagrams already decoded have been queued.
+fn close_after_pending(
+    pending: &VecDeque<Block>,
+    closing: &mut Option<PendingClose>,
+    pc: PendingClose,
+) -> Outcome {
+    if pending.is_empty() {
+        Outcome::Close(pc)
+    } else {
+        *closing = Some(pc);
+        Outcome::Blocked
+    }
+}
+
+/// The bytes a stream read returned, or what the loop does next: an end of stream or an
+/// error closes the connection, WouldBlock means drained, an interrupt means try again.
+fn classify_read(rs: &mut ReadSide, read: io::Result<usize>) -> Result<usize, Outcome> {
+    let pc = match read {
+        Ok(0) => PendingClose {
+            reason: CloseReason::PeerClosed,
+            os_error: 0,
+            message: "the peer closed the connection".into(),
+        },
+        Ok(n) => return Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(Outcome::Drained),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(Outcome::MoreToRead),
+        Err(e) => PendingClose {
+            reason: close_reason(&e),
+            os_error: e.raw_os_error().unwrap_or(0),
+            message: format!("receive failed: {e}"),
+        },
+    };
+    Err(close_after_pending(&rs.pending, &mut rs.closing, pc))
+}
+
+fn ingest_stream(
+    inner: &Inner,
+    conn: &Connection,
+    s: &dyn ByteStream,
+    rs: &mut ReadSide,
+    io: &mut LoopIo,
+) -> Outcome {
+    let LoopIo {
+        scratch, spares, ..
+    } = io;
+    let Some(mut decoder) = rs.decoder.take() else {
+        // A stream is always claimed with a decoder; without one it cannot be read.
+        return Outcome::NotMine;
+    };
+    let outcome = stream_once(inner, conn, s, rs, &mut decoder, scratch, spares);
+    rs.decoder = Some(decoder);
+    if s.wants_write() {
+        // Protocol bytes (a TLS handshake or key update) leave from the read side.
+        if let Err(e) = s.flush_protocol() {
+            return Outcome::Close(PendingClose {
+                reason: close_reason(&e),
+                os_error: e.raw_os_error().unwrap_or(0),
+                message: format!("protocol write failed: {e}"),
+            });
+        }
+    }
+    outcome
+}
+
+fn stream_once(
+    inner: &Inner,
+    conn: &Connection,
+    s: &dyn ByteStream,
+    rs: &mut ReadSide,
+    decoder: &mut super::super::framing::Decoder,
+    scratch: &mut [u8],
+    spares: &mut Vec<Block>,
+) -> Outcome {
+    // The rest of a large frame goes straight into its own buffer, which then becomes the
+    // queued datagram: no copy through the scratch buffer and none into a block.
+    if decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
+        let read = decoder.read_into(|buf| s.read(buf));
+        if let Err(outcome) = classify_read(rs, read) {
+            return outcome;
+        }
+        if let Some((bytes, off)) = decoder.take_frame() {
+            let block = Block::owning(conn.id(), bytes, off, conn.peer_address());
+            inner.inbox.count_in(conn, 1, block.bytes_left());
+            rs.pending.push_back(block);
+            inner.inbox.push_stream(&mut rs.pending, spares);
+            if !rs.pending.is_empty() {
+                return Outcome::Blocked;
+            }
+        }
+        return Outcome::MoreToRead;
+    }
+    let n = match classify_read(rs, s.read(scratch)) {
+        Ok(n) => n,
+        Err(outcome) => return outcome,
+    };
+    if conn.is_closed() {
+        return Outcome::Gone;
+    }
+    let from = conn.peer_address();
+    let mut block = spares.pop().unwrap_or_default();
+    block.reset(conn.id());
+    let fed = decoder.feed(&scratch[..n], |frame| block.push(frame, from));
+    inner.inbox.count_in(conn, block.len(), block.bytes_left());
+    rs.pending.push_back(block);
+    inner.inbox.push_stream(&mut rs.pending, spares);
+    if let Err(e) = fed {
+        let reason = if e.kind() == ErrorKind::TooLarge {
+            CloseReason::TooLarge
+        } else {
+            CloseReason::ProtocolViolation
+        };
+        let pc = PendingClose {
+            reason,
+            os_error: 0,
+            message: e.message().to_string(),
+        };
+        return close_after_pending(&rs.pending, &mut rs.closing, pc);
+    }
+    if !rs.pending.is_empty() {
+        Outcome::Blocked
+    } else if n < scratch.len() && !rs.peer_gone && s.buffered() == 0 {
+        // A short read took all the socket had. Edge-triggered epoll reports every later
+        // arrival, and an end of stream that came with this data carries the read-closed
+        // flag (`peer_gone`), so no extra read is needed to find out. A stream that holds
+        // plaintext of its own (TLS) is read again: epoll will not announce it.
+        Outcome::Drained
+    } else {
+        Outcome::MoreToRead
+    }
+}
+
+fn ingest_datagrams(
+    inner: &Inner,
+    conn: &Connection,
+    u: &UdpIo,
+    rs: &mut ReadSide,
+    io: &mut LoopIo,
+) -> Outcome {
+    let LoopIo {
+        scratch,
+        spares,
+        read_count,
+    } = io;
+    let framing = inner.framing.get();
+    let max = inner.max_datagram();
+    let mut block = spares.pop().unwrap_or_default();
+    block.reset(conn.id());
+    let mut outcome = Outcome::MoreToRead;
+    // Up to 256 packets per turn, so one flooded socket does not starve the others.
+    for _ in 0..256 {
+        let (n, from) = match u.recv_from(scratch) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                outcome = Outcome::Drained;
+                break;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // ICMP errors surface on UDP sockets as ECONNREFUSED: about one earlier packet,
+            // not this socket. Keep reading.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+            Err(e) => {
+                let pc = PendingClose {
+                    reason: CloseReason::Error,
+                    os_error: e.raw_os_error().unwrap_or(0),
+                    message: format!("UDP receive failed: {e}"),
+                };
+                outcome = close_after_pending(&rs.pending, &mut rs.closing, pc);
+                break;
+            }
+        };
+        if conn.is_closed() {
+            return Outcome::Gone;
+        }
+        if n == 0 {
+            continue; // Panda3D ignores empty packets too; they are not a reset.
+        }
+        let Some(payload) = framing.decode_udp(&scratch[..n]) else {
+            inner.inbox.count_drop(conn, DropReason::Checksum, 1);
+            continue;
+        };
+        if payload.len() > max {
+            inner.inbox.count_drop(conn, DropReason::TooLarge, 1);
+            continue;
+        }
+        block.push(payload, Some(address::canonical(from)));
+    }
+    inner.inbox.count_in(conn, block.len(), block.bytes_left());
+    *read_count += block.len();
+    inner.inbox.push_datagrams(block, conn, spares);
+    outcome
+}

@@ -1,0 +1,177 @@
+//! One reader loop: the connections it watches, which of them are ready, which wait for
+//! room, and the turn that reads each ready connection once (`ingest.rs` does the reading).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use super::super::connection::Connection;
+use super::super::event_loop::EventLoop;
+use super::super::log::LogLevel;
+use super::super::read_side::ReadOwner;
+use super::Inner;
+use super::ingest::{LoopIo, Outcome, read_conn};
+
+/// Messages to a reader loop.
+pub(super) enum Ctl {
+    Add(Arc<Connection>),
+    Remove(u64),
+    /// The engine made room in the queue: parked connections may go on.
+    Room,
+    Stop,
+}
+
+pub(super) struct ReadLoop {
+    pub(super) inner: Weak<Inner>,
+    lp: EventLoop<Ctl>,
+    owner: ReadOwner,
+    conns: HashMap<u64, Arc<Connection>>,
+    ready: VecDeque<u64>,
+    in_ready: HashSet<u64>,
+    /// Connections whose decoded datagrams wait for room.
+    parked: Vec<u64>,
+    pub(super) io: LoopIo,
+}
+
+impl ReadLoop {
+    pub(super) fn new(lp: EventLoop<Ctl>, owner: ReadOwner) -> Self {
+        ReadLoop {
+            inner: Weak::new(),
+            lp,
+            owner,
+            conns: HashMap::new(),
+            ready: VecDeque::new(),
+            in_ready: HashSet::new(),
+            parked: Vec::new(),
+            io: LoopIo::new(),
+        }
+    }
+
+    /// Whether a connection is known to be ready (the next turn must not wait).
+    pub(super) fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    fn mark_ready(&mut self, id: u64) {
+        if self.in_ready.insert(id) {
+            self.ready.push_back(id);
+        }
+    }
+
+    /// Forgets a closed connection.
+    fn drop_closed(&mut self, id: u64) {
+        if let Some(c) = self.conns.remove(&id) {
+            c.deregister(self.lp.registry());
+        }
+        if let Some(inner) = self.inner.upgrade() {
+            inner.loops.forget(id);
+        }
+    }
+
+    /// Stops watching everything and releases the read claims (shutdown).
+    pub(super) fn release_all(&mut self) {
+        for (_, c) in self.conns.drain() {
+            c.deregister(self.lp.registry());
+            c.read_side().release(self.owner);
+        }
+    }
+
+    /// Handles control messages; false on Stop.
+    fn control(&mut self) -> bool {
+        while let Ok(msg) = self.lp.rx.try_recv() {
+            match msg {
+                Ctl::Add(conn) => {
+                    let id = conn.id();
+                    self.conns.insert(id, conn);
+                    // Data that arrived before registration is read without waiting.
+                    self.mark_ready(id);
+                }
+                Ctl::Remove(id) => {
+                    self.conns.remove(&id);
+                }
+                Ctl::Room => {
+                    for id in std::mem::take(&mut self.parked) {
+                        self.mark_ready(id);
+                    }
+                }
+                Ctl::Stop => {
+                    self.release_all();
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// One turn: control messages, readiness (waiting up to `timeout` when nothing is
+    /// known to be ready), then the ready connections. False when the loop must stop.
+    pub(super) fn turn(&mut self, timeout: Option<Duration>) -> bool {
+        if !self.control() {
+            return false;
+        }
+        let timeout = if self.ready.is_empty() {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        if let Err(e) = self.lp.wait(timeout)
+            && let Some(inner) = self.inner.upgrade()
+        {
+            inner
+                .manager
+                .log(LogLevel::Error, || format!("reader poll failed: {e}"));
+        }
+        let ids: Vec<(u64, bool)> = self
+            .lp
+            .ready()
+            .map(|e| (e.token().0 as u64, e.is_read_closed() || e.is_error()))
+            .collect();
+        if !self.control() {
+            return false;
+        }
+        for (id, gone) in ids {
+            self.mark_ready(id);
+            if gone && let Some(c) = self.conns.get(&id) {
+                c.read_side().peer_gone = true;
+            }
+        }
+        let Some(inner) = self.inner.upgrade() else {
+            self.release_all();
+            return false;
+        };
+        // Each connection ready now gets one read; those with more wait for the next turn,
+        // behind the others.
+        for _ in 0..self.ready.len() {
+            let Some(id) = self.ready.pop_front() else {
+                break;
+            };
+            self.in_ready.remove(&id);
+            let Some(conn) = self.conns.get(&id).cloned() else {
+                continue;
+            };
+            match read_conn(&inner, self.owner, &conn, &mut self.io) {
+                Outcome::MoreToRead => self.mark_ready(id),
+                Outcome::Blocked => {
+                    self.parked.push(id);
+                    inner.inbox.paused();
+                }
+                Outcome::Close(pc) => {
+                    conn.close(pc.reason, pc.os_error, &pc.message);
+                    self.drop_closed(id);
+                }
+                Outcome::Gone => self.drop_closed(id),
+                Outcome::NotMine => {
+                    self.conns.remove(&id);
+                }
+                Outcome::Drained => {}
+            }
+        }
+        // A wake-up for room may have come and gone while the connections were reading.
+        if !self.parked.is_empty() && inner.inbox.has_room() {
+            for id in std::mem::take(&mut self.parked) {
+                self.mark_ready(id);
+            }
+        }
+        true
+    }
+}
