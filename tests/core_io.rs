@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use common::{connected_pair, rendezvous, take, within};
+use common::{connected_pair, rendezvous, take, wait_until, within};
 use gamenet::{CloseReason, ErrorKind, Listener, Manager, Reader, Writer, address};
 
 const LONG: Duration = Duration::from_secs(20);
@@ -199,8 +199,9 @@ fn a_peer_that_does_not_read_stalls_only_itself() {
             "{threads} threads, {pending} pending"
         );
         drop(slow);
-        let unsent = within(LONG, move || writer.shutdown(Duration::from_millis(100)));
-        let _ = unsent;
+        let w = writer.clone();
+        let unsent = within(LONG, move || w.shutdown(Duration::from_millis(100)));
+        assert_eq!(writer.stats().unsent_at_shutdown, unsent);
     }
 }
 
@@ -473,7 +474,11 @@ fn collect_tcp_flushes_on_a_timer() {
         // No flush call: the timer sends them.
         let got = take(&reader, 10, LONG);
         assert_eq!(seq_of(&got[9].data), 9);
-        assert_eq!(m.connection(client).unwrap().stats().datagrams_out, 10);
+        // Counted by the thread that wrote, after the write returned: wait for it.
+        let c = m.connection(client).unwrap();
+        wait_until(LONG, "10 datagrams counted out", || {
+            c.stats().datagrams_out == 10
+        });
         writer.shutdown(Duration::from_secs(1));
     }
 }

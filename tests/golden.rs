@@ -130,3 +130,51 @@ fn framing_payload_matches_capture() {
         assert_eq!(v[key]["payload_hex"].as_str().unwrap(), payload, "{key}");
     }
 }
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// peng3dnet frames captured between the real server and client: the 4-byte big-endian
+/// framing splits the captured stream into exactly the captured packets, and re-frames
+/// each packet byte for byte.
+#[test]
+fn peng3dnet_frames_split_and_reframe_exactly() {
+    use gamenet::core::framing::Decoder;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/peng3dnet-protocol2.json"
+    ))
+    .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let frames: Vec<Vec<u8>> = v["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| unhex(f["frame_hex"].as_str().unwrap()))
+        .collect();
+    assert!(frames.len() >= 10, "{} frames", frames.len());
+    let f = gamenet::Framing::peng3dnet();
+    let stream: Vec<u8> = frames.concat();
+    for chunk in [1, 3, 7, 64, stream.len()] {
+        let mut dec = Decoder::new(f, 16 << 20);
+        let mut got = Vec::new();
+        for part in stream.chunks(chunk) {
+            dec.feed(part, |d| got.push(d.to_vec())).unwrap();
+        }
+        assert_eq!(got.len(), frames.len(), "chunks of {chunk}");
+        for (g, frame) in got.iter().zip(&frames) {
+            assert_eq!(&g[..], &frame[4..]);
+            let mut again = Vec::new();
+            f.encode_tcp(g, &mut again).unwrap();
+            assert_eq!(hex(&again), hex(frame));
+        }
+    }
+    // Panda3D's little-endian 4-byte reader would take the same bytes for a huge length.
+    let mut panda = Decoder::new(gamenet::Framing::panda(4), 1 << 20);
+    let e = panda.feed(&frames[0], |_| {}).unwrap_err();
+    assert_eq!(e.kind(), gamenet::ErrorKind::TooLarge);
+}

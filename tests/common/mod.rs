@@ -58,3 +58,29 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
     });
     rx.recv_timeout(limit).expect("operation hung")
 }
+
+/// Waits until `cond` holds, failing after `limit` (for state another thread changes: never
+/// assert right after another thread acted).
+pub fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A peer socket that never reads, with small kernel buffers, connected to `at`, and the
+/// connection the listener accepted for it (also with a small send buffer): writes to it
+/// fill up for good.
+pub fn stalled_peer(m: &Manager, listener: &Listener, at: SocketAddr) -> (socket2::Socket, u64) {
+    let slow = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    slow.set_recv_buffer_size(32 * 1024).unwrap();
+    slow.connect(&at.into()).unwrap();
+    assert!(listener.poll(Some(Duration::from_secs(10))));
+    let conn = listener.get_new_connection().unwrap().conn;
+    m.connection(conn)
+        .unwrap()
+        .set_send_buffer_size(32 * 1024)
+        .unwrap();
+    (slow, conn)
+}
