@@ -363,13 +363,16 @@ fn udp_checksum_header_drops_and_overflow() {
     raw.set_read_timeout(Some(LONG)).unwrap();
     let (n, _) = raw.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], [0x19, 0x01, 0x34, 0x12, 2, 0, b'h', b'i']);
-    // A bad checksum and a bare payload are dropped and counted; an empty packet ignored.
+    // A bad checksum, an empty packet and a 1-byte packet (no room for the header) are
+    // dropped and counted: every packet is delivered or counted.
     raw.send_to(&[0x00, 0x01, 1, 2], b_addr).unwrap();
     raw.send_to(&[], b_addr).unwrap();
+    raw.send_to(&[7], b_addr).unwrap();
     raw.send_to(&[0x03, 0x00, 1, 2], b_addr).unwrap();
     let got = take(&reader, 1, LONG);
     assert_eq!(got[0].data, [1, 2]);
-    assert_eq!(reader.stats().dropped_checksum, 1);
+    assert_eq!(reader.stats().dropped_checksum, 3);
+    assert_eq!(m.connection(b).unwrap().stats().dropped_checksum, 3);
     // Above the UDP limit: refused before sending.
     let e = writer.send_to(a, b_addr, &[0; 1501], false).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TooLarge);

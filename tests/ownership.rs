@@ -160,7 +160,11 @@ fn moving_a_blocked_connection_loses_nothing() {
         });
         a.remove_connection(conn).unwrap();
         b.add_connection(conn).unwrap();
-        let mut got: Vec<u32> = a.get_batch(usize::MAX).iter().map(|d| number(&d.data)).collect();
+        let mut got: Vec<u32> = a
+            .get_batch(usize::MAX)
+            .iter()
+            .map(|d| number(&d.data))
+            .collect();
         assert_eq!(got.len(), 10);
         got.extend(take(&b, 990, LONG).iter().map(|d| number(&d.data)));
         assert_eq!(got, (0..1000).collect::<Vec<u32>>(), "{threads} threads");

@@ -299,6 +299,11 @@ impl Connection {
         self.out.pending_bytes()
     }
 
+    /// Datagrams queued by writers and not yet handed to the kernel.
+    pub fn pending_out_datagrams(&self) -> usize {
+        self.out.pending_frames()
+    }
+
     /// Marks a flush of this connection as scheduled; false when one already is.
     pub(crate) fn try_schedule(&self) -> bool {
         !self.scheduled.swap(true, Ordering::SeqCst)

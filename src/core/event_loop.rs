@@ -102,9 +102,19 @@ impl<C> LoopHandle<C> {
         Ok(())
     }
 
-    /// Waits for the loop's thread, if it has one.
+    /// Waits for the loop's thread, if it has one. Called on that thread itself (a log
+    /// callback or a sink that shuts its reader, listener or writer down), it does not wait:
+    /// the loop ends by itself when the callback returns, at its next control message.
     pub(crate) fn join(&self) {
-        if let Some(j) = self.join.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let mut slot = self.join.lock().unwrap_or_else(|p| p.into_inner());
+        if slot
+            .as_ref()
+            .is_some_and(|j| j.thread().id() == std::thread::current().id())
+        {
+            return;
+        }
+        if let Some(j) = slot.take() {
+            drop(slot);
             let _ = j.join();
         }
     }
@@ -193,6 +203,8 @@ pub(crate) fn pump_inline<L>(
 pub(crate) struct LoopSet<C> {
     pub(crate) loops: Vec<LoopHandle<C>>,
     assigned: Mutex<HashMap<u64, usize>>,
+    /// `assigned.len()`, readable without the lock.
+    count: AtomicUsize,
     owner: ReadOwner,
 }
 
@@ -201,12 +213,26 @@ impl<C> LoopSet<C> {
         LoopSet {
             loops,
             assigned: Mutex::new(HashMap::new()),
+            count: AtomicUsize::new(0),
             owner,
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, usize>> {
         self.assigned.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Removes `id` from the record; the loop it was on, if any.
+    fn take(&self, id: u64) -> Option<usize> {
+        let mut assigned = self.lock();
+        let idx = assigned.remove(&id);
+        self.count.store(assigned.len(), Ordering::Relaxed);
+        idx
+    }
+
+    /// How many connections are watched here, without taking the lock.
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
     }
 
     /// Claims `conn`'s read side (refused when another consumer reads it; `decoder` makes
@@ -235,6 +261,7 @@ impl<C> LoopSet<C> {
         }
         lp.watched.fetch_add(1, Ordering::Relaxed);
         assigned.insert(id, idx);
+        self.count.store(assigned.len(), Ordering::Relaxed);
         Ok(())
     }
 
@@ -247,7 +274,7 @@ impl<C> LoopSet<C> {
         conn: Option<Arc<Connection>>,
         remove: impl FnOnce(u64) -> C,
     ) -> Result<()> {
-        let idx = self.lock().remove(&id);
+        let idx = self.take(id);
         let (Some(idx), Some(c)) = (idx, conn) else {
             if let Some(idx) = idx {
                 self.loops[idx].watched.fetch_sub(1, Ordering::Relaxed);
@@ -268,7 +295,7 @@ impl<C> LoopSet<C> {
 
     /// Forgets `id` after its loop dropped it (the connection closed).
     pub(crate) fn forget(&self, id: u64) {
-        if let Some(idx) = self.lock().remove(&id) {
+        if let Some(idx) = self.take(id) {
             self.loops[idx].watched.fetch_sub(1, Ordering::Relaxed);
         }
     }
@@ -297,5 +324,6 @@ impl<C> LoopSet<C> {
             l.join();
         }
         self.lock().clear();
+        self.count.store(0, Ordering::Relaxed);
     }
 }

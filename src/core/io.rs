@@ -265,6 +265,16 @@ impl Io {
     }
 }
 
+/// The IP address a socket is bound to (`None`: not an IP socket).
+pub(crate) fn local_address(s: &Socket) -> io::Result<Option<SocketAddr>> {
+    Ok(s.local_addr()?.as_socket())
+}
+
+/// The IP address of a connected socket's peer, when it has one.
+pub(crate) fn peer_address(s: &Socket) -> Option<SocketAddr> {
+    s.peer_addr().ok()?.as_socket()
+}
+
 /// The one mapping from an I/O error to a close reason, used by every path that closes a
 /// connection for an error (reader, writer, listener, manager).
 pub fn close_reason(err: &io::Error) -> CloseReason {

@@ -80,12 +80,14 @@ impl Default for Manager {
 }
 
 fn sock_addr(s: &Socket, what: &str) -> Result<SocketAddr> {
-    let a = s
-        .local_addr()
-        .map_err(|e| Error::io(format!("{what}: getsockname"), &e))?;
-    a.as_socket()
-        .map(address::canonical)
-        .ok_or_else(|| Error::new(ErrorKind::Io, format!("{what}: not an IP socket")))
+    match super::io::local_address(s) {
+        Ok(Some(a)) => Ok(address::canonical(a)),
+        Ok(None) => Err(Error::new(
+            ErrorKind::Io,
+            format!("{what}: not an IP socket"),
+        )),
+        Err(e) => Err(Error::io(format!("{what}: getsockname"), &e)),
+    }
 }
 
 /// Creates a socket of `ty` bound to `addr` (with SO_REUSEADDR for TCP), dual-stack when
@@ -276,10 +278,7 @@ impl Manager {
         .map_err(|e| Error::io(addr, &e))?;
         s.set_tcp_nodelay(true)
             .map_err(|e| Error::io("set TCP_NODELAY", &e))?;
-        let peer = s
-            .peer_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
+        let peer = super::io::peer_address(&s)
             .map(address::canonical)
             .unwrap_or(addr);
         self.register(ConnectionKind::Tcp, s, Some(peer))

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod connection;
 pub mod datagram;
+pub mod datagram_iterator;
 pub mod error;
 pub(crate) mod event_loop;
 pub mod framing;

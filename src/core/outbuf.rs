@@ -67,6 +67,10 @@ pub struct OutBuf {
     state: Mutex<State>,
     /// Bytes appended and not yet written, readable without the lock.
     pending: AtomicUsize,
+    /// Datagrams appended and not yet written (each chunk's frames leave it once: written
+    /// or dropped), readable without the lock: what the connection holds of the writers'
+    /// queues.
+    frames: AtomicUsize,
 }
 
 impl std::fmt::Debug for OutBuf {
@@ -91,6 +95,16 @@ impl OutBuf {
     /// Bytes waiting to be written.
     pub fn pending_bytes(&self) -> usize {
         self.pending.load(Ordering::Acquire)
+    }
+
+    /// Datagrams waiting to be written (from every writer).
+    pub fn pending_frames(&self) -> usize {
+        self.frames.load(Ordering::Acquire)
+    }
+
+    fn frames_left(&self, chunk: &Chunk) {
+        self.frames
+            .fetch_sub(chunk.frames as usize, Ordering::AcqRel);
     }
 
     /// Appends what `write` puts into the buffer as `frames` datagrams credited to `credit`,
@@ -122,6 +136,7 @@ impl OutBuf {
         write(&mut st.open.bytes)?;
         let added = st.open.bytes.len() - before;
         st.open.frames += frames as u64;
+        self.frames.fetch_add(frames, Ordering::AcqRel);
         if let Some(c) = credit {
             c.fetch_add(frames, Ordering::AcqRel);
             match st.open.credits.last_mut() {
@@ -188,6 +203,7 @@ impl OutBuf {
             bytes.extend_from_slice(&header[hd..]);
             bytes.extend_from_slice(&payload[done.saturating_sub(header.len())..]);
             credit.fetch_add(1, Ordering::AcqRel);
+            self.frames.fetch_add(1, Ordering::AcqRel);
             self.pending.fetch_add(bytes.len(), Ordering::AcqRel);
             st.stalled = Some(Chunk {
                 bytes,
@@ -268,6 +284,7 @@ impl OutBuf {
                 if result.is_ok() {
                     on_written(chunk.frames, chunk.bytes.len());
                 }
+                self.frames_left(&chunk);
                 drop(chunk);
                 self.pending.store(0, Ordering::Release);
                 return Ok(Flushed::Done);
@@ -275,6 +292,7 @@ impl OutBuf {
             match result {
                 Ok(()) => {
                     on_written(chunk.frames, chunk.bytes.len());
+                    self.frames_left(&chunk);
                     chunk.release();
                     let mut bytes = std::mem::take(&mut chunk.bytes);
                     bytes.clear();
@@ -302,10 +320,12 @@ impl OutBuf {
         let mut dropped = 0;
         if let Some(mut c) = st.stalled.take() {
             dropped += c.frames;
+            self.frames_left(&c);
             c.release();
         }
         let mut open = std::mem::take(&mut st.open);
         dropped += open.frames;
+        self.frames_left(&open);
         open.release();
         self.pending.store(0, Ordering::Release);
         dropped
@@ -333,6 +353,7 @@ mod tests {
         }
         assert_eq!(credit.load(Ordering::Acquire), 10);
         assert_eq!(b.pending_bytes(), 30);
+        assert_eq!(b.pending_frames(), 10);
         let mut writes = Vec::new();
         let mut done = (0, 0);
         let r = b
@@ -346,6 +367,7 @@ mod tests {
             .unwrap();
         assert_eq!(r, Flushed::Done);
         assert_eq!(writes.len(), 1, "one write for ten datagrams");
+        assert_eq!(b.pending_frames(), 0);
         assert_eq!(done, (10, 30));
         assert_eq!(credit.load(Ordering::Acquire), 0);
         assert_eq!(b.pending_bytes(), 0);
@@ -410,6 +432,7 @@ mod tests {
         assert_eq!(r, Flushed::Done);
         assert_eq!(credit.load(Ordering::Acquire), 0);
         assert_eq!(b.pending_bytes(), 0);
+        assert_eq!(b.pending_frames(), 0);
         // And nothing is taken after the close.
         let e = b.append(1 << 20, 1, 1, Some(&credit), |_| unreachable!());
         assert!(e.is_err());

@@ -4,6 +4,47 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The datagrams of one connection that wait in a reader queue (its share), and the mark
+/// below which a connection parked over its share may go on.
+#[derive(Debug, Default)]
+pub(crate) struct Share {
+    n: AtomicUsize,
+    wake_below: AtomicUsize,
+}
+
+/// A connection's [`Share`], shared by its blocks in the queue.
+pub(crate) type Tally = Arc<Share>;
+
+impl Share {
+    /// Datagrams of the connection in the queue now.
+    pub(crate) fn get(&self) -> usize {
+        self.n.load(Ordering::Acquire)
+    }
+
+    fn add(&self, k: usize) {
+        self.n.fetch_add(k, Ordering::AcqRel);
+    }
+
+    /// `k` datagrams left the queue; true when a parked connection may go on now.
+    fn sub(&self, k: usize) -> bool {
+        let now = self.n.fetch_sub(k, Ordering::AcqRel) - k;
+        let w = self.wake_below.load(Ordering::Acquire);
+        w > 0 && now < w && self.wake_below.swap(0, Ordering::AcqRel) > 0
+    }
+
+    /// The connection waits until it holds fewer than `below` datagrams; true when it
+    /// already does (it goes on at once, nobody will wake it).
+    pub(crate) fn park(&self, below: usize) -> bool {
+        self.wake_below.store(below.max(1), Ordering::Release);
+        if self.get() < below.max(1) {
+            return self.wake_below.swap(0, Ordering::AcqRel) > 0;
+        }
+        false
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Span {
@@ -19,6 +60,8 @@ pub(crate) struct Block {
     bytes: Vec<u8>,
     spans: Vec<Span>,
     next: usize,
+    /// The connection's tally, counted down as the block's datagrams leave the queue.
+    tally: Option<Tally>,
 }
 
 /// Emptied blocks kept for reuse.
@@ -37,6 +80,7 @@ impl Block {
             bytes,
             spans: vec![Span { off, len, from }],
             next: 0,
+            tally: None,
         }
     }
 
@@ -46,6 +90,16 @@ impl Block {
         self.bytes.clear();
         self.spans.clear();
         self.next = 0;
+        self.tally = None;
+    }
+
+    /// `n` of the block's datagrams left the queue; true when that lets a parked
+    /// connection go on.
+    fn left(&self, n: usize) -> bool {
+        match &self.tally {
+            Some(t) if n > 0 => t.sub(n),
+            _ => false,
+        }
     }
 
     /// Appends one datagram.
@@ -124,6 +178,8 @@ pub(crate) struct BlockQueue {
     len: usize,
     pool: Vec<Block>,
     pooled_bytes: usize,
+    /// A connection parked over its share may go on (see [`Share::park`]).
+    wake: bool,
 }
 
 impl BlockQueue {
@@ -143,7 +199,14 @@ impl BlockQueue {
         b
     }
 
+    /// Whether a connection parked over its share may go on now (clears it).
+    pub(crate) fn take_wake(&mut self) -> bool {
+        std::mem::take(&mut self.wake)
+    }
+
     fn recycle(&mut self, mut b: Block) {
+        self.wake |= b.left(b.len());
+        b.tally = None;
         let cap = b.bytes.capacity();
         if self.pool.len() < POOL_BLOCKS
             && cap <= POOL_MAX_BYTES
@@ -157,14 +220,37 @@ impl BlockQueue {
 
     /// Queues as many datagrams of `b` as fit under `max` in all; returns the rest (or
     /// `None` when all fit). The order of datagrams is kept.
-    pub(crate) fn push(&mut self, mut b: Block, max: usize) -> Option<Block> {
+    pub(crate) fn push(&mut self, b: Block, max: usize) -> Option<Block> {
         let room = max.saturating_sub(self.len);
+        self.push_room(b, room, None)
+    }
+
+    /// Like `push`, and besides at most `share` datagrams of the block's connection in
+    /// the queue at once, counted in `tally`.
+    pub(crate) fn push_shared(
+        &mut self,
+        b: Block,
+        max: usize,
+        share: usize,
+        tally: &Tally,
+    ) -> Option<Block> {
+        let mine = tally.get();
+        let room = max.saturating_sub(self.len).min(share.saturating_sub(mine));
+        self.push_room(b, room, Some(tally))
+    }
+
+    fn push_room(&mut self, mut b: Block, room: usize, tally: Option<&Tally>) -> Option<Block> {
         let n = b.len();
         if n == 0 {
             self.recycle(b);
             return None;
         }
+        let taken = n.min(room);
+        if let Some(t) = tally {
+            t.add(taken);
+        }
         if n <= room {
+            b.tally = tally.cloned();
             self.len += n;
             self.blocks.push_back(b);
             return None;
@@ -172,6 +258,7 @@ impl BlockQueue {
         if room > 0 {
             let mut head = self.spare();
             b.split_front(room, &mut head);
+            head.tally = tally.cloned();
             self.len += room;
             self.blocks.push_back(head);
         }
@@ -222,6 +309,7 @@ impl BlockQueue {
         let conn = b.conn;
         if b.next + 1 == b.spans.len() && b.spans.len() == 1 {
             let b = self.blocks.pop_front().expect("front exists");
+            self.wake |= b.left(1);
             self.len -= 1;
             return Some(Owned {
                 conn,
@@ -248,6 +336,8 @@ impl BlockQueue {
             return;
         };
         b.next += 1;
+        let wake = b.left(1);
+        self.wake |= wake;
         self.len -= 1;
         if b.is_empty() {
             let b = self.blocks.pop_front().expect("front exists");
@@ -270,6 +360,7 @@ impl BlockQueue {
                 break;
             };
             let conn = b.conn;
+            let before = n;
             while n < max && b.next < b.spans.len() {
                 let s = b.spans[b.next];
                 if !take(conn, s.from, &b.bytes[s.off..s.off + s.len]) {
@@ -279,6 +370,8 @@ impl BlockQueue {
                 b.next += 1;
                 n += 1;
             }
+            let wake = b.left(n - before);
+            self.wake |= wake;
             if b.is_empty() {
                 let b = self.blocks.pop_front().expect("front exists");
                 self.recycle(b);
@@ -343,6 +436,45 @@ mod tests {
         let mut spares = Vec::new();
         q.lend_spares(&mut spares, 8);
         assert!(!spares.is_empty());
+    }
+
+    #[test]
+    fn a_connection_holds_at_most_its_share_and_the_tally_follows() {
+        let mut q = BlockQueue::default();
+        let t: Tally = Arc::default();
+        let rest = q
+            .push_shared(block(1, &[b"a", b"b", b"c"]), 100, 2, &t)
+            .unwrap();
+        assert_eq!((q.len(), rest.len(), t.get()), (2, 1, 2));
+        assert!(!t.park(2), "full: it waits");
+        // Another connection is not held back by this one's share.
+        assert!(q.push(block(2, &[b"x"]), 100).is_none());
+        assert!(
+            q.push_shared(rest, 100, 2, &t).is_some(),
+            "share still full"
+        );
+        q.pop_front();
+        assert_eq!(t.get(), 1);
+        assert!(
+            q.take_wake(),
+            "fell below the mark: the parked connection is woken"
+        );
+        assert!(!q.take_wake());
+        let rest = q.push_shared(block(1, &[b"c"]), 100, 2, &t);
+        assert!(rest.is_none());
+        let mut seen = 0;
+        q.drain(2, |_, _, _| {
+            seen += 1;
+            true
+        });
+        assert_eq!((seen, t.get()), (2, 1));
+        assert!(!q.take_wake(), "nobody was parked");
+        assert!(q.pop_owned().is_some());
+        assert_eq!(t.get(), 0);
+        q.push_shared(block(1, &[b"d", b"e"]), 100, 5, &t);
+        q.clear();
+        assert_eq!(t.get(), 0);
+        assert!(t.park(1), "already below the mark: goes on at once");
     }
 
     #[test]

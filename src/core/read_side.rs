@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::connection::CloseReason;
 use super::error::{Error, ErrorKind, Result};
 use super::framing::Decoder;
-use super::queue::Block;
+use super::queue::{Block, Tally};
 
 /// One consumer that may claim connections: a kind and a process-wide serial number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,8 @@ pub(crate) struct ReadSide {
     /// Datagrams decoded and not yet queued (the queue was full).
     pub(crate) pending: VecDeque<Block>,
     pub(crate) closing: Option<PendingClose>,
+    /// This connection's datagrams waiting in a reader queue now (its share).
+    pub(crate) queued: Tally,
     /// Readiness reported the peer's end closed (or an error): read until the end, even
     /// after a short read.
     pub(crate) peer_gone: bool,

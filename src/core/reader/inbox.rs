@@ -9,10 +9,10 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::super::connection::Connection;
-use super::super::queue::{Block, BlockQueue};
+use super::super::queue::{Block, BlockQueue, Tally};
 use super::super::settings::DEFAULT_MAX_QUEUE;
 use super::super::stats::{self, DropReason};
-use super::ReaderStats;
+use super::{DEFAULT_MAX_QUEUE_PER_CONNECTION, ReaderStats};
 
 /// How long `poll` watches for a datagram before it sleeps, by default.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
@@ -20,6 +20,7 @@ const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 pub(super) struct Inbox {
     pub(super) recent: bool,
     pub(super) max_queue: AtomicUsize,
+    pub(super) max_per_conn: AtomicUsize,
     queue: Mutex<BlockQueue>,
     available: Condvar,
     waiters: AtomicUsize,
@@ -43,6 +44,7 @@ impl Inbox {
         Inbox {
             recent,
             max_queue: AtomicUsize::new(DEFAULT_MAX_QUEUE),
+            max_per_conn: AtomicUsize::new(DEFAULT_MAX_QUEUE_PER_CONNECTION),
             queue: Mutex::new(BlockQueue::default()),
             available: Condvar::new(),
             waiters: AtomicUsize::new(0),
@@ -68,26 +70,55 @@ impl Inbox {
         self.lock().len()
     }
 
-    /// Whether a parked TCP connection could queue something now.
-    pub(super) fn has_room(&self) -> bool {
-        self.recent || self.len() < self.max_queue.load(Ordering::Relaxed)
+    /// The share of one stream connection: its bound while `others` (more connections
+    /// are watched), else the whole queue.
+    pub(super) fn share(&self, others: bool) -> usize {
+        if others {
+            self.max_per_conn.load(Ordering::Relaxed)
+        } else {
+            usize::MAX
+        }
     }
 
-    /// Moves as many datagrams of `pending` into the queue as fit; the rest stay, in order.
-    /// Refills `spares` with emptied blocks while the lock is held.
-    pub(super) fn push_stream(&self, pending: &mut VecDeque<Block>, spares: &mut Vec<Block>) {
+    /// The count below which a connection parked over its share goes on (half its share,
+    /// so that each wake-up moves many datagrams).
+    pub(super) fn resume_mark(&self, others: bool) -> usize {
+        (self.share(others) / 2).max(1)
+    }
+
+    /// Whether the queue as a whole is full.
+    pub(super) fn is_full(&self) -> bool {
+        !self.recent && self.len() >= self.max_queue.load(Ordering::Relaxed)
+    }
+
+    /// Whether a parked stream connection holding `mine` datagrams should go on now.
+    pub(super) fn has_room(&self, mine: usize, others: bool) -> bool {
+        self.recent || (!self.is_full() && mine < self.resume_mark(others))
+    }
+
+    /// Moves as many datagrams of `pending` into the queue as fit (in all, and within the
+    /// connection's share, counted in `tally`, while `others` are watched); the rest stay,
+    /// in order. Refills `spares` with emptied blocks while the lock is held.
+    pub(super) fn push_stream(
+        &self,
+        pending: &mut VecDeque<Block>,
+        spares: &mut Vec<Block>,
+        tally: &Tally,
+        others: bool,
+    ) {
         if pending.is_empty() {
             return;
         }
         let mut q = self.lock();
         let max = self.max_queue.load(Ordering::Relaxed);
+        let share = self.share(others);
         while let Some(b) = pending.pop_front() {
             if self.recent {
                 let replaced = q.push_keep_latest(b);
                 stats::add(&self.replaced, replaced as u64);
                 continue;
             }
-            if let Some(rest) = q.push(b, max) {
+            if let Some(rest) = q.push_shared(b, max, share, tally) {
                 pending.push_front(rest);
                 break;
             }
@@ -152,10 +183,14 @@ impl Inbox {
         conn.count_drop(why, n);
     }
 
-    /// A loop paused reading a connection for lack of room.
-    pub(super) fn paused(&self) {
+    /// A loop paused reading a connection for lack of room; when the whole queue is full,
+    /// the engine's next take wakes the loops (a connection over its share is woken by its
+    /// own tally instead).
+    pub(super) fn paused(&self, queue_full: bool) {
         stats::add(&self.pauses, 1);
-        self.starved.store(true, Ordering::SeqCst);
+        if queue_full {
+            self.starved.store(true, Ordering::SeqCst);
+        }
     }
 
     /// Whether a loop waits for room (clears it).

@@ -72,7 +72,13 @@ pub(super) fn read_conn(
     }
     // Parked datagrams go first; nothing more is read until they are queued.
     if !rs.pending.is_empty() {
-        inner.inbox.push_stream(&mut rs.pending, &mut io.spares);
+        let others = inner.loops.count() > 1;
+        let ReadSide {
+            pending, queued, ..
+        } = &mut *rs;
+        inner
+            .inbox
+            .push_stream(pending, &mut io.spares, queued, others);
         if !rs.pending.is_empty() {
             return Outcome::Blocked;
         }
@@ -121,6 +127,14 @@ fn classify_read(rs: &mut ReadSide, read: io::Result<usize>) -> Result<usize, Ou
         },
     };
     Err(close_after_pending(&rs.pending, &mut rs.closing, pc))
+}
+
+/// Queues what the connection has decoded, within the queue and its share.
+fn push(inner: &Inner, rs: &mut ReadSide, spares: &mut Vec<Block>) {
+    let others = inner.loops.count() > 1;
+    inner
+        .inbox
+        .push_stream(&mut rs.pending, spares, &rs.queued, others);
 }
 
 fn ingest_stream(
@@ -172,7 +186,7 @@ fn stream_once(
             let block = Block::owning(conn.id(), bytes, off, conn.peer_address());
             inner.inbox.count_in(conn, 1, block.bytes_left());
             rs.pending.push_back(block);
-            inner.inbox.push_stream(&mut rs.pending, spares);
+            push(inner, rs, spares);
             if !rs.pending.is_empty() {
                 return Outcome::Blocked;
             }
@@ -192,7 +206,7 @@ fn stream_once(
     let fed = decoder.feed(&scratch[..n], |frame| block.push(frame, from));
     inner.inbox.count_in(conn, block.len(), block.bytes_left());
     rs.pending.push_back(block);
-    inner.inbox.push_stream(&mut rs.pending, spares);
+    push(inner, rs, spares);
     if let Err(e) = fed {
         let reason = if e.kind() == ErrorKind::TooLarge {
             CloseReason::TooLarge
@@ -261,9 +275,9 @@ fn ingest_datagrams(
         if conn.is_closed() {
             return Outcome::Gone;
         }
-        if n == 0 {
-            continue; // Panda3D ignores empty packets too; they are not a reset.
-        }
+        // Every packet is delivered or counted as dropped with its reason. An empty packet
+        // is a valid raw datagram; with the checksum header it lacks the header, like a
+        // 1-byte packet, and counts as a bad checksum (Panda3D drops both unseen).
         let Some(payload) = framing.decode_udp(&scratch[..n]) else {
             inner.inbox.count_drop(conn, DropReason::Checksum, 1);
             continue;

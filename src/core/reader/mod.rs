@@ -43,6 +43,8 @@ use super::settings::{AtomicFraming, Lifecycle, check_queue_size, check_threads}
 use inbox::Inbox;
 use read_loop::{Ctl, ReadLoop};
 
+/// Default share of the queue one TCP connection may hold while others are watched.
+pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 256;
 /// Default largest datagram with a 2-byte header (all a 2-byte header can describe).
 pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 /// Default largest datagram with a 4-byte header.
@@ -238,8 +240,25 @@ impl Reader {
     pub fn set_max_queue_size(&self, n: usize) -> Result<()> {
         check_queue_size(n)?;
         self.inner.inbox.max_queue.store(n, Ordering::Relaxed);
-        self.wake_starved();
+        self.wake_starved(true);
         Ok(())
+    }
+
+    /// Bounds the datagrams one TCP connection may hold in the queue while the reader
+    /// watches other connections too (at least 1; default 256): a connection over its
+    /// share is not read until the engine has taken half of it, so a peer that floods
+    /// costs the others at most one share of waiting. A reader with a single connection
+    /// lets it use the whole queue. UDP sockets are not bounded by it.
+    pub fn set_max_queue_per_connection(&self, n: usize) -> Result<()> {
+        check_queue_size(n)?;
+        self.inner.inbox.max_per_conn.store(n, Ordering::Relaxed);
+        self.wake_starved(true);
+        Ok(())
+    }
+
+    /// The share of the queue one TCP connection may hold.
+    pub fn max_queue_per_connection(&self) -> usize {
+        self.inner.inbox.max_per_conn.load(Ordering::Relaxed)
     }
 
     /// The queue bound.
@@ -360,8 +379,10 @@ impl Reader {
         inner.inbox.wait(deadline, || inner.life.is_closed())
     }
 
-    fn wake_starved(&self) {
-        if self.inner.inbox.take_starved() {
+    /// Wakes the loops after the engine took datagrams, when a loop waits for room in the
+    /// queue or `share_wake` (a connection parked over its share fell below its mark).
+    fn wake_starved(&self, share_wake: bool) {
+        if self.inner.inbox.take_starved() | share_wake {
             self.inner.loops.broadcast(|| Ctl::Room);
         }
     }
@@ -392,8 +413,9 @@ impl Reader {
         };
         if take(conn, from, data) {
             q.pop_front();
+            let wake = q.take_wake();
             drop(q);
-            self.wake_starved();
+            self.wake_starved(wake);
         }
         true
     }
@@ -409,9 +431,13 @@ impl Reader {
         if self.current_queue_size() == 0 {
             self.pump(Some(Duration::ZERO));
         }
-        let n = self.inner.inbox.lock().drain(max, take);
+        let (n, wake) = {
+            let mut q = self.inner.inbox.lock();
+            let n = q.drain(max, take);
+            (n, q.take_wake())
+        };
         if n > 0 {
-            self.wake_starved();
+            self.wake_starved(wake);
         }
         n
     }
@@ -422,9 +448,13 @@ impl Reader {
         if self.current_queue_size() == 0 {
             self.pump(Some(Duration::ZERO));
         }
-        let item = self.inner.inbox.lock().pop_owned();
+        let (item, wake) = {
+            let mut q = self.inner.inbox.lock();
+            let item = q.pop_owned();
+            (item, q.take_wake())
+        };
         if item.is_some() {
-            self.wake_starved();
+            self.wake_starved(wake);
         }
         item
     }

@@ -153,7 +153,16 @@ impl ReadLoop {
                 Outcome::MoreToRead => self.mark_ready(id),
                 Outcome::Blocked => {
                     self.parked.push(id);
-                    inner.inbox.paused();
+                    let full = inner.inbox.is_full();
+                    inner.inbox.paused(full);
+                    if !full {
+                        // Over its share: the engine's takes wake it at the mark.
+                        let mark = inner.inbox.resume_mark(inner.loops.count() > 1);
+                        if conn.read_side().queued.park(mark) {
+                            self.parked.pop();
+                            self.mark_ready(id);
+                        }
+                    }
                 }
                 Outcome::Close(pc) => {
                     conn.close(pc.reason, pc.os_error, &pc.message);
@@ -166,10 +175,21 @@ impl ReadLoop {
                 Outcome::Drained => {}
             }
         }
-        // A wake-up for room may have come and gone while the connections were reading.
-        if !self.parked.is_empty() && inner.inbox.has_room() {
-            for id in std::mem::take(&mut self.parked) {
-                self.mark_ready(id);
+        // A wake-up for room may have come and gone while the connections were reading:
+        // look again at each parked connection that could queue something now.
+        if !self.parked.is_empty() {
+            let others = inner.loops.count() > 1;
+            let parked = std::mem::take(&mut self.parked);
+            for id in parked {
+                let room = self.conns.get(&id).is_none_or(|c| {
+                    let mine = c.read_side().queued.get();
+                    inner.inbox.has_room(mine, others)
+                });
+                if room {
+                    self.mark_ready(id);
+                } else {
+                    self.parked.push(id);
+                }
             }
         }
         true

@@ -40,6 +40,8 @@ mod shard;
 mod tcp;
 mod udp;
 
+/// Default share of the queue one connection may hold, in datagrams.
+pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16_384;
 /// Default bound of one connection's outbound buffer, in bytes.
 pub const DEFAULT_MAX_BUFFER_BYTES: usize = 8 << 20;
 /// Panda3D's rule for UDP datagrams: at most 1500 payload bytes.
@@ -67,6 +69,7 @@ struct Inner {
     threads: usize,
     framing: AtomicFraming,
     max_queue: AtomicUsize,
+    max_queue_per_conn: AtomicUsize,
     max_buffer: AtomicUsize,
     udp_max: AtomicUsize,
     collect_us: AtomicU64,
@@ -113,6 +116,7 @@ impl Writer {
                 threads,
                 framing: AtomicFraming::new(Framing::default()),
                 max_queue: AtomicUsize::new(DEFAULT_MAX_QUEUE),
+                max_queue_per_conn: AtomicUsize::new(DEFAULT_MAX_QUEUE_PER_CONNECTION),
                 max_buffer: AtomicUsize::new(DEFAULT_MAX_BUFFER_BYTES),
                 udp_max: AtomicUsize::new(DEFAULT_UDP_MAX),
                 collect_us: AtomicU64::new(0),
@@ -170,6 +174,21 @@ impl Writer {
         self.inner.max_queue.load(Ordering::Relaxed)
     }
 
+    /// Bounds the datagrams one connection may hold in a threaded writer's queue (at least
+    /// 1; default 16384), so that peers that stop reading cannot fill the queue for the
+    /// others. Besides, every connection may queue up to 256 datagrams (or its share, if
+    /// smaller) even when the writer-wide queue is full.
+    pub fn set_max_queue_per_connection(&self, n: usize) -> Result<()> {
+        check_queue_size(n)?;
+        self.inner.max_queue_per_conn.store(n, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The share of the queue one connection may hold.
+    pub fn max_queue_per_connection(&self) -> usize {
+        self.inner.max_queue_per_conn.load(Ordering::Relaxed)
+    }
+
     /// Datagrams queued by this writer and not yet handed to the kernel.
     pub fn current_queue_size(&self) -> usize {
         self.inner.queued.load(Ordering::Acquire)
@@ -205,8 +224,11 @@ impl Writer {
     }
 
     /// Whether a payload of `len` bytes may be sent over UDP.
+    /// With the checksum header (unless raw) it must also fit an IPv4 UDP packet (65507
+    /// bytes): 65505 bytes of payload at most.
     pub fn is_valid_for_udp(&self, len: usize) -> bool {
-        len <= self.inner.udp_max.load(Ordering::Relaxed)
+        let head = self.framing().udp_header(&[]).map_or(0, |h| h.len());
+        len <= self.inner.udp_max.load(Ordering::Relaxed) && len + head <= 65_507
     }
 
     /// Collect-tcp: hold TCP datagrams for up to `interval` and send them together, on a
@@ -263,6 +285,17 @@ impl Writer {
             extra.join();
         }
         Ok(self.inner.timer.get().expect("timer shard set above"))
+    }
+
+    /// `Closed` once the writer was shut down, for a send that was waiting for room.
+    fn check_still_open(&self) -> Result<()> {
+        if self.inner.life.is_closed() {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "the writer was shut down while this send waited for room; it was not queued",
+            ));
+        }
+        Ok(())
     }
 
     fn deadline(&self) -> Option<Instant> {

@@ -19,6 +19,10 @@ use super::shard::{ShardMsg, flush_conn};
 /// connection has nothing queued (no copy into the outbound buffer).
 const DIRECT_MIN: usize = 64 * 1024;
 
+/// Datagrams every connection may queue on a threaded writer even when the writer-wide
+/// queue is full (see `queue_room`).
+pub(super) const RESERVE: usize = 256;
+
 /// What admission allows of a run of datagrams.
 struct Admitted {
     /// How many datagrams fit.
@@ -71,15 +75,28 @@ impl Writer {
         }
     }
 
+    /// How many more datagrams connection `c` may queue on a threaded writer: at most its
+    /// share, and within the writer-wide bound, except that a connection holding fewer
+    /// than `RESERVE` datagrams may always go up to that (so connections whose peers stall
+    /// cannot fill the writer's queue for the others).
+    fn queue_room(&self, c: &Connection) -> usize {
+        if self.inner.threads == 0 {
+            return usize::MAX;
+        }
+        let mine = c.pending_out_datagrams();
+        let share = self.max_queue_per_connection();
+        let share_room = share.saturating_sub(mine);
+        let global_room = self
+            .max_queue_size()
+            .saturating_sub(self.current_queue_size());
+        let reserve_room = RESERVE.min(share).saturating_sub(mine);
+        share_room.min(global_room.max(reserve_room))
+    }
+
     /// As many of `payloads` as the queue and the connection's buffer take, stopping
     /// before a datagram the header cannot describe.
     fn admit(&self, c: &Connection, framing: &Framing, payloads: &[&[u8]]) -> Admitted {
-        let q_room = if self.inner.threads == 0 {
-            usize::MAX
-        } else {
-            self.max_queue_size()
-                .saturating_sub(self.current_queue_size())
-        };
+        let q_room = self.queue_room(c);
         let limit = self.max_buffer_bytes();
         let pending = c.pending_out_bytes();
         let hl = framing.tcp_header_len();
@@ -209,7 +226,17 @@ impl Writer {
 
     fn full_error(&self, c: &Connection) -> Error {
         let q = self.current_queue_size();
-        if self.inner.threads > 0 && q >= self.max_queue_size() {
+        let mine = c.pending_out_datagrams();
+        if self.inner.threads > 0 && mine >= self.max_queue_per_connection() {
+            Error::new(
+                ErrorKind::WouldBlock,
+                format!(
+                    "connection {} holds its share of the writer queue ({mine} datagrams): \
+                     the peer is not reading fast enough; nothing was queued",
+                    c.id()
+                ),
+            )
+        } else if self.inner.threads > 0 && q >= self.max_queue_size() {
             Error::new(
                 ErrorKind::WouldBlock,
                 format!("writer queue is full ({q} datagrams); nothing was queued"),
@@ -229,9 +256,11 @@ impl Writer {
     }
 
     /// Waits for room after a full queue or buffer: `Timeout` when the deadline passed,
-    /// `UnknownConnection` when the connection closed.
+    /// `UnknownConnection` when the connection closed, `Closed` when the writer was shut
+    /// down (or freed) meanwhile.
     fn wait_for_room(&self, conn: &Connection, deadline: Option<Instant>) -> Result<()> {
         let now = Instant::now();
+        self.check_still_open()?;
         if conn.is_closed() {
             return Err(Error::unknown_connection(conn.id()));
         }

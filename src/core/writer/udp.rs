@@ -10,9 +10,18 @@ use std::time::{Duration, Instant};
 
 use super::super::connection::Connection;
 use super::super::error::{Error, ErrorKind, Result};
+use super::super::framing::Framing;
 use super::super::io::{Io, UdpIo};
 use super::super::stats;
 use super::Writer;
+
+/// The largest UDP packet (payload and gamenet's header) that can go to `to`.
+pub(super) fn udp_room(to: SocketAddr) -> usize {
+    match to {
+        SocketAddr::V6(v6) if v6.ip().to_ipv4_mapped().is_none() => 65_527,
+        _ => 65_507,
+    }
+}
 
 /// The datagram I/O of `c`, or `WrongKind`.
 fn udp_io(c: &Connection) -> Result<&UdpIo> {
@@ -33,12 +42,26 @@ impl Writer {
         Ok(c)
     }
 
-    fn check_udp_size(&self, len: usize) -> Result<()> {
+    /// Refuses a payload above the writer's UDP limit, or one that with the checksum
+    /// header (unless raw) does not fit a UDP packet to `to` (65507 bytes over IPv4, 65527
+    /// over IPv6).
+    fn check_udp_size(&self, len: usize, framing: &Framing, to: SocketAddr) -> Result<()> {
         let max = self.inner.udp_max.load(Ordering::Relaxed);
         if len > max {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 format!("UDP datagram of {len} bytes is above the limit of {max}"),
+            ));
+        }
+        let head = framing.udp_header(&[]).map_or(0, |h| h.len());
+        let room = udp_room(to);
+        if len + head > room {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "UDP datagram of {len} bytes with its {head}-byte header does not fit a \
+                     UDP packet to {to} (at most {room} bytes)"
+                ),
             ));
         }
         Ok(())
@@ -47,7 +70,7 @@ impl Writer {
     /// Waits for a UDP socket that would block; false when the caller must give up.
     fn udp_wait(&self, c: &Connection, block: bool, deadline: Option<Instant>) -> bool {
         let now = Instant::now();
-        if !block || deadline.is_some_and(|d| now >= d) {
+        if !block || deadline.is_some_and(|d| now >= d) || self.inner.life.is_closed() {
             stats::add(&self.inner.would_block, 1);
             return false;
         }
@@ -69,7 +92,7 @@ impl Writer {
     pub fn send_to(&self, conn: u64, to: SocketAddr, payload: &[u8], block: bool) -> Result<()> {
         let c = self.udp_conn(conn)?;
         let u = udp_io(&c)?;
-        self.check_udp_size(payload.len())?;
+        self.check_udp_size(payload.len(), &self.framing(), to)?;
         let to = u.target(to);
         let header = self.framing().udp_header(payload);
         let head: &[u8] = header.as_ref().map_or(&[], |h| &h[..]);
@@ -109,8 +132,8 @@ impl Writer {
         let framing = self.framing();
         let mut valid = items.len();
         let mut size_error = None;
-        for (i, (_, p)) in items.iter().enumerate() {
-            if let Err(e) = self.check_udp_size(p.len()) {
+        for (i, (to, p)) in items.iter().enumerate() {
+            if let Err(e) = self.check_udp_size(p.len(), &framing, *to) {
                 valid = i;
                 size_error = Some(e);
                 break;
