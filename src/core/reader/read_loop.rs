@@ -30,6 +30,8 @@ pub(super) struct ReadLoop {
     in_ready: HashSet<u64>,
     /// Connections whose decoded datagrams wait for room.
     parked: Vec<u64>,
+    /// The engine made room: the parked connections go on this turn.
+    room: bool,
     pub(super) io: LoopIo,
 }
 
@@ -43,6 +45,7 @@ impl ReadLoop {
             ready: VecDeque::new(),
             in_ready: HashSet::new(),
             parked: Vec::new(),
+            room: false,
             io: LoopIo::new(),
         }
     }
@@ -89,11 +92,8 @@ impl ReadLoop {
                 Ctl::Remove(id) => {
                     self.conns.remove(&id);
                 }
-                Ctl::Room => {
-                    for id in std::mem::take(&mut self.parked) {
-                        self.mark_ready(id);
-                    }
-                }
+                // Parked connections go on after the fresh ones of this turn (see `turn`).
+                Ctl::Room => self.room = true,
                 Ctl::Stop => {
                     self.release_all();
                     return false;
@@ -133,6 +133,14 @@ impl ReadLoop {
             self.mark_ready(id);
             if gone && let Some(c) = self.conns.get(&id) {
                 c.read_side().peer_gone = true;
+            }
+        }
+        // Connections that waited for room are read after those that just became ready:
+        // a datagram of a quiet peer never waits behind a share the flooder refills in the
+        // same turn.
+        if std::mem::take(&mut self.room) {
+            for id in std::mem::take(&mut self.parked) {
+                self.mark_ready(id);
             }
         }
         let Some(inner) = self.inner.upgrade() else {

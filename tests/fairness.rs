@@ -1,0 +1,279 @@
+//! No peer can starve the others and no shutdown can hang: a stalled peer cannot fill a
+//! writer's queue for the others, a flooding peer holds at most its share of a reader's
+//! queue, a blocking send ends when its writer shuts down, a handle can be shut down from
+//! its own thread's callback, and the answers to odd input are exact.
+
+mod common;
+
+use std::io::Write;
+use std::net::{TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{connected_pair, rendezvous, stalled_peer, take, wait_until, within};
+use gamenet::{ErrorKind, Framing, Listener, LogLevel, Manager, Reader, Writer};
+
+const LONG: Duration = Duration::from_secs(20);
+
+#[test]
+fn stalled_peers_cannot_fill_the_writer_queue_for_the_others() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 1).unwrap();
+    let writer = Writer::new(&m, 1).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    // Four clients that never read, sent 64-byte datagrams until the writer refuses.
+    let small = [5u8; 64];
+    let mut stalled = Vec::new();
+    for _ in 0..4 {
+        let (peer, conn) = stalled_peer(&m, &listener, at);
+        let e = loop {
+            if let Err(e) = writer.send(conn, &small, false) {
+                break e;
+            }
+        };
+        assert_eq!(e.kind(), ErrorKind::WouldBlock);
+        assert!(e.message().contains("share"), "{e}");
+        stalled.push(peer);
+    }
+    // Each holds its share: together they (nearly) fill the writer-wide queue.
+    assert!(
+        writer.current_queue_size() + 256 > writer.max_queue_size(),
+        "the stalled peers fill the writer-wide queue ({})",
+        writer.current_queue_size()
+    );
+    // An honest client still gets every datagram, without a timeout.
+    let (client, to_client) = connected_pair(&m, &listener, at);
+    reader.add_connection(client).unwrap();
+    for i in 0..2000u32 {
+        writer.send(to_client, &i.to_le_bytes(), true).unwrap();
+    }
+    let got = take(&reader, 2000, LONG);
+    assert_eq!(got[1999].data, 1999u32.to_le_bytes());
+    drop(stalled);
+}
+
+#[test]
+fn a_flooding_peer_holds_at_most_its_share_of_the_reader_queue() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 0).unwrap();
+    let share = reader.max_queue_per_connection();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let mut flood = TcpStream::connect(at).unwrap();
+    assert!(listener.poll(Some(LONG)));
+    let flood_conn = listener.get_new_connection().unwrap().conn;
+    let mut honest = TcpStream::connect(at).unwrap();
+    assert!(listener.poll(Some(LONG)));
+    let honest_conn = listener.get_new_connection().unwrap().conn;
+    reader.add_connection(flood_conn).unwrap();
+    reader.add_connection(honest_conn).unwrap();
+    let mut wire = Vec::new();
+    for i in 0..10_000u32 {
+        Framing::default()
+            .encode_tcp(&i.to_le_bytes(), &mut wire)
+            .unwrap();
+    }
+    let writer = std::thread::spawn(move || {
+        flood.write_all(&wire).unwrap();
+        flood
+    });
+    wait_until(LONG, "the flood to reach the queue", || {
+        reader.data_available();
+        reader.current_queue_size() >= share
+    });
+    honest.write_all(&[2, 0, b'h', b'i']).unwrap();
+    let mut before = 0;
+    loop {
+        wait_until(LONG, "a datagram", || reader.data_available());
+        let d = reader.get_data().unwrap();
+        if d.conn == honest_conn {
+            assert_eq!(d.data, b"hi");
+            break;
+        }
+        before += 1;
+    }
+    assert!(
+        before <= share,
+        "the honest datagram waited behind {before} flooded ones (share {share})"
+    );
+    // The flood itself loses nothing.
+    let mut flooded = before;
+    while flooded < 10_000 {
+        wait_until(LONG, "the rest of the flood", || reader.data_available());
+        flooded += reader.get_batch(usize::MAX).len();
+    }
+    assert_eq!(flooded, 10_000);
+    drop(writer.join().unwrap());
+}
+
+#[test]
+fn a_blocking_send_ends_when_its_writer_shuts_down() {
+    for threads in [0, 1] {
+        let m = Manager::new();
+        let listener = Listener::new(&m, 0).unwrap();
+        let writer = Writer::new(&m, threads).unwrap();
+        writer.set_max_buffer_bytes(64 * 1024).unwrap();
+        let (r, at) = rendezvous(&m);
+        listener.add_connection(r).unwrap();
+        let (_slow, conn) = stalled_peer(&m, &listener, at);
+        let chunk = vec![1u8; 1024];
+        while writer.send(conn, &chunk, false).is_ok() {}
+        // The kernel's buffers settle; then nothing moves any more.
+        std::thread::sleep(Duration::from_millis(100));
+        while writer.send(conn, &chunk, false).is_ok() {}
+        let w = writer.clone();
+        let sender = std::thread::spawn(move || w.send(conn, &vec![2u8; 60_000], true));
+        // Give the send a moment to start waiting (either way it must end with Closed).
+        std::thread::sleep(Duration::from_millis(50));
+        let w = writer.clone();
+        within(LONG, move || w.shutdown(Duration::from_millis(50)));
+        let r = within(LONG, move || sender.join().unwrap());
+        assert_eq!(
+            r.unwrap_err().kind(),
+            ErrorKind::Closed,
+            "{threads} threads"
+        );
+    }
+}
+
+/// A log sink that shuts a handle down when a message arrives on one of its threads.
+fn shut_down_from_callback(
+    m: &Manager,
+    thread_prefix: &'static str,
+    shut: impl Fn() + Send + Sync + 'static,
+) -> Arc<AtomicBool> {
+    let done = Arc::new(AtomicBool::new(false));
+    let d2 = done.clone();
+    let once = Mutex::new(Some(shut));
+    m.set_logger(Some((
+        Arc::new(move |_level, _msg: &str| {
+            let on_own_thread = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with(thread_prefix));
+            if on_own_thread && let Some(f) = once.lock().unwrap().take() {
+                f();
+                d2.store(true, Ordering::SeqCst);
+            }
+        }),
+        LogLevel::Debug,
+    )));
+    done
+}
+
+#[test]
+fn a_reader_can_be_shut_down_from_its_own_thread() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 1).unwrap();
+    let r2 = reader.clone();
+    let done = shut_down_from_callback(&m, "gamenet-reader", move || r2.shutdown());
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let peer = TcpStream::connect(at).unwrap();
+    assert!(listener.poll(Some(LONG)));
+    reader
+        .add_connection(listener.get_new_connection().unwrap().conn)
+        .unwrap();
+    // The peer closes: the reader thread closes the connection and logs it.
+    drop(peer);
+    wait_until(LONG, "the callback's shutdown to return", || {
+        done.load(Ordering::SeqCst)
+    });
+    assert_eq!(
+        reader.add_connection(r).unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+    m.set_logger(None);
+}
+
+#[test]
+fn a_listener_can_be_shut_down_from_its_own_thread() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 1).unwrap();
+    // Its auto-add reader is shut down, so each accept logs a warning on the accept thread.
+    let reader = Reader::new(&m, 0).unwrap();
+    reader.shutdown();
+    listener.set_reader(Some(reader));
+    let l2 = listener.clone();
+    let done = shut_down_from_callback(&m, "gamenet-listener", move || l2.shutdown());
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let _peer = TcpStream::connect(at).unwrap();
+    wait_until(LONG, "the callback's shutdown to return", || {
+        done.load(Ordering::SeqCst)
+    });
+    m.set_logger(None);
+}
+
+#[test]
+fn closed_connections_are_unknown_to_remove() {
+    for threads in [0, 1] {
+        let m = Manager::new();
+        let listener = Listener::new(&m, threads).unwrap();
+        let reader = Reader::new(&m, threads).unwrap();
+        let (r, at) = rendezvous(&m);
+        listener.add_connection(r).unwrap();
+        let (_client, server) = connected_pair(&m, &listener, at);
+        reader.add_connection(server).unwrap();
+        m.close_connection(server).unwrap();
+        m.close_connection(r).unwrap();
+        let e = reader.remove_connection(server).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnknownConnection, "{threads} threads");
+        let e = listener.remove_connection(r).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnknownConnection, "{threads} threads");
+        assert_eq!(reader.stats().connections, 0);
+    }
+}
+
+#[test]
+fn udp_limits_count_the_header_and_raw_empty_packets_arrive() {
+    let m = Manager::new();
+    let writer = Writer::new(&m, 0).unwrap();
+    let a = m.open_udp(Some("127.0.0.1"), 0, false).unwrap();
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = sink.local_addr().unwrap();
+    writer.set_udp_max_size(65_507).unwrap();
+    assert!(!writer.is_valid_for_udp(65_507));
+    assert!(writer.is_valid_for_udp(65_505));
+    let e = writer.send_to(a, to, &vec![0; 65_506], false).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooLarge, "{e}");
+    writer.send_to(a, to, &vec![0; 65_505], false).unwrap();
+    writer.set_raw_mode(true);
+    assert!(writer.is_valid_for_udp(65_507));
+    writer.send_to(a, to, &vec![0; 65_507], false).unwrap();
+    // A raw reader delivers an empty packet as an empty datagram.
+    let reader = Reader::new(&m, 0).unwrap();
+    reader.set_raw_mode(true);
+    let b = m.open_udp(Some("127.0.0.1"), 0, false).unwrap();
+    reader.add_connection(b).unwrap();
+    let b_addr = m.connection(b).unwrap().local_address();
+    sink.send_to(&[], b_addr).unwrap();
+    let got = take(&reader, 1, LONG);
+    assert!(got[0].data.is_empty());
+}
+
+#[test]
+fn closing_a_stalled_peer_always_returns_the_queue() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let writer = Writer::new(&m, 1).unwrap();
+    writer.set_max_buffer_bytes(128 * 1024).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    for round in 0..20 {
+        let (_slow, conn) = stalled_peer(&m, &listener, at);
+        while writer.send(conn, &[3u8; 100], false).is_ok() {}
+        m.close_connection(conn).unwrap();
+        wait_until(LONG, "the queue to return to 0", || {
+            writer.current_queue_size() == 0
+        });
+        let (_c, s) = connected_pair(&m, &listener, at);
+        writer
+            .send(s, b"after", false)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+    }
+}
