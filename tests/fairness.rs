@@ -277,3 +277,32 @@ fn closing_a_stalled_peer_always_returns_the_queue() {
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
     }
 }
+
+#[test]
+fn a_peer_that_closes_mid_datagram_is_reported_with_the_loss() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 1).unwrap();
+    reader.set_tcp_header_size(4).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let mut peer = TcpStream::connect(at).unwrap();
+    assert!(listener.poll(Some(LONG)));
+    let conn = listener.get_new_connection().unwrap().conn;
+    let c = m.connection(conn).unwrap();
+    reader.add_connection(conn).unwrap();
+    let mut wire = 1000u32.to_le_bytes().to_vec();
+    wire.extend_from_slice(&[9u8; 500]);
+    peer.write_all(&wire).unwrap();
+    drop(peer);
+    wait_until(LONG, "the close", || m.reset_connection_available());
+    let ev = m.get_reset_connection().unwrap();
+    assert_eq!(ev.conn, conn);
+    assert!(
+        ev.message.contains("middle of a datagram") && ev.message.contains("500 bytes of 1000"),
+        "{}",
+        ev.message
+    );
+    assert_eq!(c.stats().dropped_truncated, 1);
+    assert_eq!(reader.current_queue_size(), 0);
+}

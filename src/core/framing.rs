@@ -197,6 +197,15 @@ impl Decoder {
         Ok(len)
     }
 
+    /// Of the datagram being assembled: the payload bytes received and its announced
+    /// length, once its header is complete.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        let h = self.framing.tcp_header_len();
+        let missing = self.missing()?;
+        let have = self.partial.len() - h;
+        Some((have, have + missing))
+    }
+
     /// The bytes still missing from the frame being assembled, once its header is known.
     pub fn missing(&self) -> Option<usize> {
         let h = self.framing.tcp_header_len();

@@ -12,6 +12,7 @@ pub struct ConnStats {
     dropped_checksum: AtomicU64,
     dropped_overflow: AtomicU64,
     dropped_too_large: AtomicU64,
+    dropped_truncated: AtomicU64,
 }
 
 /// Why a received datagram was dropped.
@@ -23,6 +24,8 @@ pub(crate) enum DropReason {
     Overflow,
     /// Above the maximum datagram size.
     TooLarge,
+    /// Cut short by the end of the stream.
+    Truncated,
 }
 
 /// A copy of a connection's counters.
@@ -42,6 +45,8 @@ pub struct ConnStatsSnapshot {
     pub dropped_overflow: u64,
     /// UDP datagrams dropped for exceeding the maximum datagram size.
     pub dropped_too_large: u64,
+    /// Partial datagrams lost because the peer closed the stream in their middle.
+    pub dropped_truncated: u64,
 }
 
 pub(crate) fn add(counter: &AtomicU64, n: u64) {
@@ -73,6 +78,7 @@ impl ConnStats {
             DropReason::Checksum => &self.dropped_checksum,
             DropReason::Overflow => &self.dropped_overflow,
             DropReason::TooLarge => &self.dropped_too_large,
+            DropReason::Truncated => &self.dropped_truncated,
         };
         add(c, n as u64);
     }
@@ -87,6 +93,7 @@ impl ConnStats {
             dropped_checksum: get(&self.dropped_checksum),
             dropped_overflow: get(&self.dropped_overflow),
             dropped_too_large: get(&self.dropped_too_large),
+            dropped_truncated: get(&self.dropped_truncated),
         }
     }
 }

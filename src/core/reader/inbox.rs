@@ -178,6 +178,11 @@ impl Inbox {
             DropReason::Checksum => &self.dropped_checksum,
             DropReason::Overflow => &self.dropped_overflow,
             DropReason::TooLarge => &self.dropped_too_large,
+            // Counted on the connection only (the reader's stats have no such field).
+            DropReason::Truncated => {
+                conn.count_drop(why, n);
+                return;
+            }
         };
         stats::add(c, n as u64);
         conn.count_drop(why, n);

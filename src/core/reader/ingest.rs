@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::super::address;
 use super::super::connection::{CloseReason, Connection};
 use super::super::error::ErrorKind;
+use super::super::framing::Decoder;
 use super::super::io::{ByteStream, Io, UdpIo, close_reason};
 use super::super::queue::Block;
 use super::super::read_side::{PendingClose, ReadOwner, ReadSide};
@@ -110,8 +111,29 @@ fn close_after_pending(
 
 /// The bytes a stream read returned, or what the loop does next: an end of stream or an
 /// error closes the connection, WouldBlock means drained, an interrupt means try again.
-fn classify_read(rs: &mut ReadSide, read: io::Result<usize>) -> Result<usize, Outcome> {
+fn classify_read(
+    conn: &Connection,
+    rs: &mut ReadSide,
+    decoder: &Decoder,
+    read: io::Result<usize>,
+) -> Result<usize, Outcome> {
     let pc = match read {
+        Ok(0) if decoder.buffered() > 0 => {
+            // The end of the stream cut a datagram short: say so, and count it lost.
+            conn.count_drop(DropReason::Truncated, 1);
+            let got = match decoder.progress() {
+                Some((have, len)) => format!("{have} bytes of {len} received"),
+                None => format!("{} bytes of its length header received", decoder.buffered()),
+            };
+            PendingClose {
+                reason: CloseReason::PeerClosed,
+                os_error: 0,
+                message: format!(
+                    "the peer closed the connection in the middle of a datagram ({got}; the \
+                     partial datagram is lost)"
+                ),
+            }
+        }
         Ok(0) => PendingClose {
             reason: CloseReason::PeerClosed,
             os_error: 0,
@@ -171,7 +193,7 @@ fn stream_once(
     conn: &Connection,
     s: &dyn ByteStream,
     rs: &mut ReadSide,
-    decoder: &mut super::super::framing::Decoder,
+    decoder: &mut Decoder,
     scratch: &mut [u8],
     spares: &mut Vec<Block>,
 ) -> Outcome {
@@ -179,7 +201,7 @@ fn stream_once(
     // queued datagram: no copy through the scratch buffer and none into a block.
     if decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
         let read = decoder.read_into(|buf| s.read(buf));
-        if let Err(outcome) = classify_read(rs, read) {
+        if let Err(outcome) = classify_read(conn, rs, decoder, read) {
             return outcome;
         }
         if let Some((bytes, off)) = decoder.take_frame() {
@@ -193,7 +215,8 @@ fn stream_once(
         }
         return Outcome::MoreToRead;
     }
-    let n = match classify_read(rs, s.read(scratch)) {
+    let read = s.read(scratch);
+    let n = match classify_read(conn, rs, decoder, read) {
         Ok(n) => n,
         Err(outcome) => return outcome,
     };
