@@ -20,7 +20,7 @@ static int cmp_d(const void *a, const void *b) {
 }
 
 /* Prints "median_us=... p99_us=..." for n round trips (seconds). */
-static void print_rtt(double *v, size_t n) {
+static inline void print_rtt(double *v, size_t n) {
     qsort(v, n, sizeof *v, cmp_d);
     printf("median_us=%.2f p99_us=%.2f\n", v[n / 2] * 1e6, v[n * 99 / 100] * 1e6);
 }

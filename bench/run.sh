@@ -17,4 +17,6 @@ cc -O2 -o target/bench/raw bench/raw.c -lpthread
 cc -O2 -o target/bench/enet_bench bench/enet_bench.c -lenet -lpthread
 cc -O2 -Iinclude -o target/bench/gamenet_bench bench/gamenet_bench.c \
    target/release/libgamenet.a -lpthread -ldl -lm
+cc -O2 -Iinclude -o target/bench/fair_bench bench/fair_bench.c \
+   target/release/libgamenet.a -lpthread -ldl -lm
 exec python3 bench/run.py "${RUNS:-5}"

@@ -44,7 +44,7 @@ use inbox::Inbox;
 use read_loop::{Ctl, ReadLoop};
 
 /// Default share of the queue one TCP connection may hold while others are watched.
-pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 256;
+pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 32;
 /// Default largest datagram with a 2-byte header (all a 2-byte header can describe).
 pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 /// Default largest datagram with a 4-byte header.
