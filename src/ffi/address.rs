@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use super::boundary::{call, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
 use super::handle::{in_ref, in_str, out_ref, write_text};
 use crate::core::address;
@@ -223,5 +223,5 @@ pub extern "C" fn gamenet_address_ip_to_string(
 /// family (and the last error is set).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_address_is_any(addr: *const gamenet_address) -> bool {
-    call_value(false, || Ok(in_addr(addr, "addr")?.ip().is_unspecified()))
+    call(|| Ok(in_addr(addr, "addr")?.ip().is_unspecified()))
 }

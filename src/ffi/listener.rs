@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::address::gamenet_address;
-use super::boundary::{call, call_status, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
 use super::handle::{Handles, out_ref};
 use super::manager::{gamenet_conn, gamenet_manager, manager};
@@ -130,7 +130,7 @@ pub extern "C" fn gamenet_listener_set_reader(
 /// invalid listener.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_listener_new_connection_available(l: *mut gamenet_listener) -> bool {
-    call_value(false, || Ok(LISTENERS.get(l)?.new_connection_available()))
+    call(|| Ok(LISTENERS.get(l)?.new_connection_available()))
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for an accepted connection:
@@ -140,7 +140,7 @@ pub extern "C" fn gamenet_listener_poll(
     l: *mut gamenet_listener,
     timeout_ms: i32,
 ) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let li = LISTENERS.get(l)?;
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
         Ok(if li.poll(t) {
@@ -157,7 +157,7 @@ pub extern "C" fn gamenet_listener_get_new_connection(
     l: *mut gamenet_listener,
     out: *mut gamenet_new_connection,
 ) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let li = LISTENERS.get(l)?;
         let out = out_ref(out, "out")?;
         Ok(match li.get_new_connection() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::address::{gamenet_address, in_addr};
-use super::boundary::{call, call_status, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
 use super::handle::{Handles, copy_to_array, in_str, opt_str, out_ref, write_text};
 use crate::core::connection::CloseReason;
@@ -332,7 +332,7 @@ pub extern "C" fn gamenet_manager_get_num_connections(
 /// manager (the last error is then set).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_reset_connection_available(m: *mut gamenet_manager) -> bool {
-    call_value(false, || Ok(manager(m)?.reset_connection_available()))
+    call(|| Ok(manager(m)?.reset_connection_available()))
 }
 
 /// Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or
@@ -343,7 +343,7 @@ pub extern "C" fn gamenet_manager_get_reset_connection(
     m: *mut gamenet_manager,
     out: *mut gamenet_reset_info,
 ) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let mgr = manager(m)?;
         let out = out_ref(out, "out")?;
         let Some(ev) = mgr.get_reset_connection() else {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::address::gamenet_address;
-use super::boundary::{call, call_status, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
 use super::handle::{Handles, check_buf, out_ref};
 use super::manager::{gamenet_conn, gamenet_manager, manager};
@@ -186,7 +186,7 @@ pub extern "C" fn gamenet_reader_is_connection_ok(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> bool {
-    call_value(false, || Ok(READERS.get(r)?.reader.is_connection_ok(conn)))
+    call(|| Ok(READERS.get(r)?.reader.is_connection_ok(conn)))
 }
 
 /// Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
@@ -273,14 +273,14 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
 /// for an invalid reader.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_data_available(r: *mut gamenet_reader) -> bool {
-    call_value(false, || Ok(READERS.get(r)?.reader.data_available()))
+    call(|| Ok(READERS.get(r)?.reader.data_available()))
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
 /// waiting, `GAMENET_EMPTY` when the time ran out.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let h = READERS.get(r)?;
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
         Ok(if h.reader.poll(t) {
@@ -303,7 +303,7 @@ pub extern "C" fn gamenet_reader_get_data(
     cap: usize,
     out_len: *mut usize,
 ) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let h = READERS.get(r)?;
         let info = out_ref(info, "info")?;
         let out_len = out_ref(out_len, "out_len")?;
@@ -347,7 +347,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
     max_infos: usize,
     out_count: *mut usize,
 ) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let h = READERS.get(r)?;
         let out_count = out_ref(out_count, "out_count")?;
         *out_count = 0;
@@ -426,7 +426,7 @@ pub extern "C" fn gamenet_reader_get_data_view(
     info: *mut gamenet_datagram_info,
     out_data: *mut *const u8,
 ) -> gamenet_result {
-    call_status(|| {
+    call(|| {
         let h = READERS.get(r)?;
         let info = out_ref(info, "info")?;
         let out_data = out_ref(out_data, "out_data")?;
@@ -450,7 +450,7 @@ pub extern "C" fn gamenet_reader_get_data_view(
 /// the flag). False for an invalid reader.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_take_overflow(r: *mut gamenet_reader) -> bool {
-    call_value(false, || Ok(READERS.get(r)?.reader.take_overflow()))
+    call(|| Ok(READERS.get(r)?.reader.take_overflow()))
 }
 
 /// The reader's counters.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::address::in_addr;
-use super::boundary::{call, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
 use super::handle::{Handles, in_bytes, out_ref};
 use super::manager::{gamenet_conn, gamenet_manager, manager};
@@ -357,7 +357,7 @@ pub extern "C" fn gamenet_writer_set_udp_max_size(
 /// False also for an invalid writer (the last error is then set).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_is_valid_for_udp(w: *mut gamenet_writer, len: usize) -> bool {
-    call_value(false, || Ok(writer(w)?.is_valid_for_udp(len)))
+    call(|| Ok(writer(w)?.is_valid_for_udp(len)))
 }
 
 /// Collect-tcp: with `on`, TCP datagrams are held for up to `interval_ms` (at least 1)
