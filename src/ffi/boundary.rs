@@ -1,5 +1,5 @@
 //! The panic boundary and the per-thread last error. Every exported function runs its body
-//! through [`call`]: an error becomes the
+//! through [`call`] (or [`with`], which looks a handle up first): an error becomes the
 //! thread's last error and the value its C return type gives for an error, a panic becomes
 //! `GAMENET_ERR_PANIC` (or that type's default), and unwinding never crosses into C.
 
@@ -7,9 +7,10 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
 
 use super::error::gamenet_result::{self, *};
-use super::handle::{out_ref, write_text};
+use super::handle::{Castable, get, lock, out_ref, write_text};
 use crate::core::error::{Error, Result};
 
 thread_local! {
@@ -125,6 +126,25 @@ pub(crate) fn call<T: IntoC>(f: impl FnOnce() -> Result<T>) -> T::C {
             T::C::panicked()
         }
     }
+}
+
+/// [`call`] with the object behind handle `h` looked up first: the shape of most exported
+/// functions. `h`'s C type decides, at compile time, which table and Rust type it is.
+pub(crate) fn with<H: Castable, T: IntoC>(
+    h: *const H,
+    f: impl FnOnce(&H::Rust) -> Result<T>,
+) -> T::C {
+    call(|| f(&*get(h)?))
+}
+
+/// [`with`] for handle types whose object sits behind a `Mutex` (datagrams, iterators):
+/// `f` gets it locked.
+pub(crate) fn with_mut<H, U, T>(h: *const H, f: impl FnOnce(&mut U) -> Result<T>) -> T::C
+where
+    H: Castable<Rust = Mutex<U>>,
+    T: IntoC,
+{
+    with(h, |m| f(&mut lock(m)))
 }
 
 /// Copies the message of the last failing gamenet call on this thread into `buf`, with a

@@ -6,9 +6,12 @@ use std::borrow::Cow;
 use std::ffi::c_char;
 use std::sync::{Arc, Mutex};
 
-use super::boundary::call;
+use super::boundary::{call, with_mut};
 use super::error::gamenet_result;
-use super::handle::{Handles, check_buf, in_bytes, in_cstr_bytes, in_str, out_ref, write_text};
+use super::handle::{
+    Castable, Handles, check_buf, free_handle, get, in_bytes, in_cstr_bytes, in_str, lock,
+    new_handle, out_ref, write_text,
+};
 use crate::core::datagram::{Datagram, DatagramIterator};
 use crate::core::error::Result;
 
@@ -22,23 +25,29 @@ pub struct gamenet_datagram_iterator {
     _private: [u8; 0],
 }
 
-struct OwnedIter {
+impl Castable for gamenet_datagram {
+    type Rust = Mutex<Datagram>;
+    const NAME: &'static str = "gamenet_datagram";
+    fn handles() -> &'static Handles<Self> {
+        static DATAGRAMS: Handles<gamenet_datagram> = Handles::new();
+        &DATAGRAMS
+    }
+}
+
+/// What an iterator handle holds: its own copy of the bytes and the read position.
+#[doc(hidden)]
+pub struct OwnedIter {
     data: Arc<[u8]>,
     pos: usize,
 }
 
-static DATAGRAMS: Handles<Mutex<Datagram>> = Handles::new("gamenet_datagram");
-static ITERATORS: Handles<Mutex<OwnedIter>> = Handles::new("gamenet_datagram_iterator");
-
-fn with_datagram(
-    d: *const gamenet_datagram,
-    f: impl FnOnce(&mut Datagram) -> Result<()>,
-) -> gamenet_result {
-    call(|| {
-        let dg = DATAGRAMS.get(d)?;
-        let mut guard = dg.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    })
+impl Castable for gamenet_datagram_iterator {
+    type Rust = Mutex<OwnedIter>;
+    const NAME: &'static str = "gamenet_datagram_iterator";
+    fn handles() -> &'static Handles<Self> {
+        static ITERATORS: Handles<gamenet_datagram_iterator> = Handles::new();
+        &ITERATORS
+    }
 }
 
 /// Runs `f` on the iterator; its position moves only when `f` succeeds.
@@ -46,8 +55,8 @@ fn with_iter<T>(
     it: *const gamenet_datagram_iterator,
     f: impl FnOnce(&mut DatagramIterator<'_>) -> Result<T>,
 ) -> Result<T> {
-    let owned = ITERATORS.get(it)?;
-    let mut guard = owned.lock().unwrap_or_else(|p| p.into_inner());
+    let owned = get(it)?;
+    let mut guard = lock(&owned);
     let data = guard.data.clone();
     let mut di = DatagramIterator::at(&data, guard.pos);
     let v = f(&mut di)?;
@@ -78,7 +87,7 @@ fn read_bytes(
     f: impl for<'a> FnOnce(&mut DatagramIterator<'a>) -> Result<Cow<'a, [u8]>>,
 ) -> gamenet_result {
     call(|| {
-        ITERATORS.get(it)?;
+        get(it)?;
         check_buf(buf, cap)?;
         let out_len = out_ref(out_len, "out_len")?;
         with_iter(it, |i| {
@@ -93,7 +102,7 @@ fn read_bytes(
 pub extern "C" fn gamenet_datagram_new(out: *mut *mut gamenet_datagram) -> gamenet_result {
     call(|| {
         let out = out_ref(out, "out")?;
-        *out = DATAGRAMS.insert(Mutex::new(Datagram::new()))?;
+        *out = new_handle(Mutex::new(Datagram::new()))?;
         Ok(())
     })
 }
@@ -102,13 +111,13 @@ pub extern "C" fn gamenet_datagram_new(out: *mut *mut gamenet_datagram) -> gamen
 /// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_free(d: *mut gamenet_datagram) -> gamenet_result {
-    call(|| DATAGRAMS.remove(d).map(drop))
+    call(|| free_handle(d).map(drop))
 }
 
 /// Empties the datagram.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_clear(d: *mut gamenet_datagram) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.clear();
         Ok(())
     })
@@ -120,7 +129,7 @@ pub extern "C" fn gamenet_datagram_get_length(
     d: *const gamenet_datagram,
     out_len: *mut usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         *out_len_ref(out_len)? = dg.len();
         Ok(())
     })
@@ -139,7 +148,7 @@ pub extern "C" fn gamenet_datagram_get_data(
     cap: usize,
     out_len: *mut usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         write_text(dg.as_bytes(), buf, cap, out_len_ref(out_len)?, false)
     })
 }
@@ -151,7 +160,7 @@ pub extern "C" fn gamenet_datagram_append_data(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.append_data(in_bytes(data, len, "data")?);
         Ok(())
     })
@@ -161,7 +170,7 @@ pub extern "C" fn gamenet_datagram_append_data(
 /// appended.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_pad_bytes(d: *mut gamenet_datagram, n: usize) -> gamenet_result {
-    with_datagram(d, |dg| dg.pad_bytes(n))
+    with_mut(d, |dg| dg.pad_bytes(n))
 }
 
 /// Appends a uint16 length and `len` bytes (Panda3D's `add_string`; text should be UTF-8).
@@ -172,7 +181,7 @@ pub extern "C" fn gamenet_datagram_add_string(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_string(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_string(in_bytes(data, len, "data")?))
 }
 
 /// Appends a uint32 length and `len` bytes.
@@ -182,7 +191,7 @@ pub extern "C" fn gamenet_datagram_add_string32(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_string32(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_string32(in_bytes(data, len, "data")?))
 }
 
 /// Appends the bytes of the NUL-terminated `text` and its NUL (Panda3D's `add_z_string`;
@@ -192,7 +201,7 @@ pub extern "C" fn gamenet_datagram_add_z_string(
     d: *mut gamenet_datagram,
     text: *const c_char,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_z_string(in_cstr_bytes(text, "text")?))
+    with_mut(d, |dg| dg.add_z_string(in_cstr_bytes(text, "text")?))
 }
 
 /// Appends exactly `size` bytes: `len` bytes of `data` cut to `size`, or padded with zeros.
@@ -204,7 +213,7 @@ pub extern "C" fn gamenet_datagram_add_fixed_string(
     len: usize,
     size: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_fixed_string(in_bytes(data, len, "data")?, size)
     })
 }
@@ -216,7 +225,7 @@ pub extern "C" fn gamenet_datagram_add_wstring(
     d: *mut gamenet_datagram,
     text: *const c_char,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_wstring(in_str(text, "text")?))
+    with_mut(d, |dg| dg.add_wstring(in_str(text, "text")?))
 }
 
 /// Appends a uint16 length and `len` bytes (Panda3D's `add_blob`).
@@ -226,7 +235,7 @@ pub extern "C" fn gamenet_datagram_add_blob(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_blob(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_blob(in_bytes(data, len, "data")?))
 }
 
 /// Appends a uint32 length and `len` bytes (Panda3D's `add_blob32`).
@@ -236,12 +245,12 @@ pub extern "C" fn gamenet_datagram_add_blob32(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_blob32(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_blob32(in_bytes(data, len, "data")?))
 }
 
 fn new_iterator(data: Arc<[u8]>, out: *mut *mut gamenet_datagram_iterator) -> Result<()> {
     let out = out_ref(out, "out")?;
-    *out = ITERATORS.insert(Mutex::new(OwnedIter { data, pos: 0 }))?;
+    *out = new_handle(Mutex::new(OwnedIter { data, pos: 0 }))?;
     Ok(())
 }
 
@@ -263,12 +272,7 @@ pub extern "C" fn gamenet_datagram_iterator_new_from_datagram(
     out: *mut *mut gamenet_datagram_iterator,
 ) -> gamenet_result {
     call(|| {
-        let dg = DATAGRAMS.get(d)?;
-        let bytes: Arc<[u8]> = dg
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_bytes()
-            .into();
+        let bytes: Arc<[u8]> = lock(&*get(d)?).as_bytes().into();
         new_iterator(bytes, out)
     })
 }
@@ -279,7 +283,7 @@ pub extern "C" fn gamenet_datagram_iterator_new_from_datagram(
 pub extern "C" fn gamenet_datagram_iterator_free(
     it: *mut gamenet_datagram_iterator,
 ) -> gamenet_result {
-    call(|| ITERATORS.remove(it).map(drop))
+    call(|| free_handle(it).map(drop))
 }
 
 /// The offset of the next byte to read into `*out`.
@@ -432,7 +436,7 @@ pub extern "C" fn gamenet_datagram_add_bool(
     d: *mut gamenet_datagram,
     value: bool,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_bool(value);
         Ok(())
     })
@@ -441,7 +445,7 @@ pub extern "C" fn gamenet_datagram_add_bool(
 /// Appends an int8.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_add_int8(d: *mut gamenet_datagram, value: i8) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int8(value);
         Ok(())
     })
@@ -453,7 +457,7 @@ pub extern "C" fn gamenet_datagram_add_uint8(
     d: *mut gamenet_datagram,
     value: u8,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint8(value);
         Ok(())
     })
@@ -465,7 +469,7 @@ pub extern "C" fn gamenet_datagram_add_int16(
     d: *mut gamenet_datagram,
     value: i16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int16(value);
         Ok(())
     })
@@ -477,7 +481,7 @@ pub extern "C" fn gamenet_datagram_add_be_int16(
     d: *mut gamenet_datagram,
     value: i16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_int16(value);
         Ok(())
     })
@@ -489,7 +493,7 @@ pub extern "C" fn gamenet_datagram_add_int32(
     d: *mut gamenet_datagram,
     value: i32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int32(value);
         Ok(())
     })
@@ -501,7 +505,7 @@ pub extern "C" fn gamenet_datagram_add_be_int32(
     d: *mut gamenet_datagram,
     value: i32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_int32(value);
         Ok(())
     })
@@ -513,7 +517,7 @@ pub extern "C" fn gamenet_datagram_add_int64(
     d: *mut gamenet_datagram,
     value: i64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int64(value);
         Ok(())
     })
@@ -525,7 +529,7 @@ pub extern "C" fn gamenet_datagram_add_be_int64(
     d: *mut gamenet_datagram,
     value: i64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_int64(value);
         Ok(())
     })
@@ -537,7 +541,7 @@ pub extern "C" fn gamenet_datagram_add_uint16(
     d: *mut gamenet_datagram,
     value: u16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint16(value);
         Ok(())
     })
@@ -549,7 +553,7 @@ pub extern "C" fn gamenet_datagram_add_be_uint16(
     d: *mut gamenet_datagram,
     value: u16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_uint16(value);
         Ok(())
     })
@@ -561,7 +565,7 @@ pub extern "C" fn gamenet_datagram_add_uint32(
     d: *mut gamenet_datagram,
     value: u32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint32(value);
         Ok(())
     })
@@ -573,7 +577,7 @@ pub extern "C" fn gamenet_datagram_add_be_uint32(
     d: *mut gamenet_datagram,
     value: u32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_uint32(value);
         Ok(())
     })
@@ -585,7 +589,7 @@ pub extern "C" fn gamenet_datagram_add_uint64(
     d: *mut gamenet_datagram,
     value: u64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint64(value);
         Ok(())
     })
@@ -597,7 +601,7 @@ pub extern "C" fn gamenet_datagram_add_be_uint64(
     d: *mut gamenet_datagram,
     value: u64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_uint64(value);
         Ok(())
     })
@@ -609,7 +613,7 @@ pub extern "C" fn gamenet_datagram_add_float32(
     d: *mut gamenet_datagram,
     value: f32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_float32(value);
         Ok(())
     })
@@ -621,7 +625,7 @@ pub extern "C" fn gamenet_datagram_add_be_float32(
     d: *mut gamenet_datagram,
     value: f32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_float32(value);
         Ok(())
     })
@@ -633,7 +637,7 @@ pub extern "C" fn gamenet_datagram_add_float64(
     d: *mut gamenet_datagram,
     value: f64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_float64(value);
         Ok(())
     })
@@ -645,7 +649,7 @@ pub extern "C" fn gamenet_datagram_add_be_float64(
     d: *mut gamenet_datagram,
     value: f64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_float64(value);
         Ok(())
     })

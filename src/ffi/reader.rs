@@ -6,11 +6,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::address::gamenet_address;
-use super::boundary::call;
+use super::boundary::{call, with};
 use super::error::gamenet_result;
-use super::handle::{Handles, check_buf, out_ref};
-use super::manager::{gamenet_conn, gamenet_manager, manager};
-use crate::core::error::{Error, ErrorKind, Result};
+use super::handle::{Castable, Handles, check_buf, free_handle, get, new_handle, out_ref};
+use super::manager::{gamenet_conn, gamenet_manager};
+use crate::core::error::{Error, ErrorKind};
 use crate::core::reader::{Owned, Reader};
 
 /// Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
@@ -62,15 +62,19 @@ pub struct gamenet_reader_stats {
 /// Default reader queue bound, in datagrams.
 pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
 
-pub(crate) struct ReaderHandle {
+#[doc(hidden)]
+pub struct ReaderHandle {
     pub(crate) reader: Reader,
     view: Mutex<Option<Owned>>,
 }
 
-pub(crate) static READERS: Handles<ReaderHandle> = Handles::new("gamenet_reader");
-
-fn with_reader(r: *const gamenet_reader, f: impl FnOnce(&Reader) -> Result<()>) -> gamenet_result {
-    call(|| f(&READERS.get(r)?.reader))
+impl Castable for gamenet_reader {
+    type Rust = ReaderHandle;
+    const NAME: &'static str = "gamenet_reader";
+    fn handles() -> &'static Handles<Self> {
+        static READERS: Handles<gamenet_reader> = Handles::new();
+        &READERS
+    }
 }
 
 fn fill(
@@ -104,14 +108,14 @@ fn new_reader(
     out: *mut *mut gamenet_reader,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let out = out_ref(out, "out")?;
         let reader = if recent {
             Reader::new_recent(&mgr, num_threads as usize)?
         } else {
             Reader::new(&mgr, num_threads as usize)?
         };
-        *out = READERS.insert(ReaderHandle {
+        *out = new_handle(ReaderHandle {
             reader,
             view: Mutex::new(None),
         })?;
@@ -146,7 +150,7 @@ pub extern "C" fn gamenet_reader_new_recent(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result {
     call(|| {
-        if let Some(h) = READERS.remove(r)? {
+        if let Some(h) = free_handle(r)? {
             h.reader.shutdown();
         }
         Ok(())
@@ -156,8 +160,8 @@ pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result 
 /// Stops the reader's threads within a bounded time; its connections stay open.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_shutdown(r: *mut gamenet_reader) -> gamenet_result {
-    with_reader(r, |rd| {
-        rd.shutdown();
+    with(r, |h| {
+        h.reader.shutdown();
         Ok(())
     })
 }
@@ -168,7 +172,7 @@ pub extern "C" fn gamenet_reader_add_connection(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.add_connection(conn))
+    with(r, |h| h.reader.add_connection(conn))
 }
 
 /// Stops reading `conn`; it stays open, and what is queued stays queued.
@@ -177,7 +181,7 @@ pub extern "C" fn gamenet_reader_remove_connection(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.remove_connection(conn))
+    with(r, |h| h.reader.remove_connection(conn))
 }
 
 /// Whether `conn` is on this reader and open. False for an invalid reader.
@@ -186,15 +190,15 @@ pub extern "C" fn gamenet_reader_is_connection_ok(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> bool {
-    call(|| Ok(READERS.get(r)?.reader.is_connection_ok(conn)))
+    call(|| Ok(get(r)?.reader.is_connection_ok(conn)))
 }
 
 /// Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
 /// header (UDP).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_set_raw_mode(r: *mut gamenet_reader, raw: bool) -> gamenet_result {
-    with_reader(r, |rd| {
-        rd.set_raw_mode(raw);
+    with(r, |h| {
+        h.reader.set_raw_mode(raw);
         Ok(())
     })
 }
@@ -205,7 +209,7 @@ pub extern "C" fn gamenet_reader_set_tcp_header_size(
     r: *mut gamenet_reader,
     size: i32,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.set_tcp_header_size(size))
+    with(r, |h| h.reader.set_tcp_header_size(size))
 }
 
 /// The TCP header size in force.
@@ -214,8 +218,8 @@ pub extern "C" fn gamenet_reader_get_tcp_header_size(
     r: *mut gamenet_reader,
     out: *mut i32,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
-        *out_ref(out, "out")? = rd.framing().header_size as i32;
+    with(r, |h| {
+        *out_ref(out, "out")? = h.reader.framing().header_size as i32;
         Ok(())
     })
 }
@@ -228,8 +232,8 @@ pub extern "C" fn gamenet_reader_set_max_datagram_size(
     r: *mut gamenet_reader,
     n: usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
-        rd.set_max_datagram_size(n);
+    with(r, |h| {
+        h.reader.set_max_datagram_size(n);
         Ok(())
     })
 }
@@ -240,8 +244,8 @@ pub extern "C" fn gamenet_reader_get_max_datagram_size(
     r: *mut gamenet_reader,
     out: *mut usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
-        *out_ref(out, "out")? = rd.max_datagram_size();
+    with(r, |h| {
+        *out_ref(out, "out")? = h.reader.max_datagram_size();
         Ok(())
     })
 }
@@ -254,7 +258,7 @@ pub extern "C" fn gamenet_reader_set_max_queue_size(
     r: *mut gamenet_reader,
     n: usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.set_max_queue_size(n))
+    with(r, |h| h.reader.set_max_queue_size(n))
 }
 
 /// Datagrams waiting in the queue.
@@ -263,8 +267,8 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
     r: *mut gamenet_reader,
     out: *mut usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
-        *out_ref(out, "out")? = rd.current_queue_size();
+    with(r, |h| {
+        *out_ref(out, "out")? = h.reader.current_queue_size();
         Ok(())
     })
 }
@@ -273,7 +277,7 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
 /// for an invalid reader.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_data_available(r: *mut gamenet_reader) -> bool {
-    call(|| Ok(READERS.get(r)?.reader.data_available()))
+    call(|| Ok(get(r)?.reader.data_available()))
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
@@ -281,7 +285,7 @@ pub extern "C" fn gamenet_reader_data_available(r: *mut gamenet_reader) -> bool 
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
     call(|| {
-        let h = READERS.get(r)?;
+        let h = get(r)?;
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
         Ok(if h.reader.poll(t) {
             gamenet_result::GAMENET_OK
@@ -304,7 +308,7 @@ pub extern "C" fn gamenet_reader_get_data(
     out_len: *mut usize,
 ) -> gamenet_result {
     call(|| {
-        let h = READERS.get(r)?;
+        let h = get(r)?;
         let info = out_ref(info, "info")?;
         let out_len = out_ref(out_len, "out_len")?;
         check_buf(buf, cap)?;
@@ -348,7 +352,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
     out_count: *mut usize,
 ) -> gamenet_result {
     call(|| {
-        let h = READERS.get(r)?;
+        let h = get(r)?;
         let out_count = out_ref(out_count, "out_count")?;
         *out_count = 0;
         check_buf(buf, cap)?;
@@ -427,7 +431,7 @@ pub extern "C" fn gamenet_reader_get_data_view(
     out_data: *mut *const u8,
 ) -> gamenet_result {
     call(|| {
-        let h = READERS.get(r)?;
+        let h = get(r)?;
         let info = out_ref(info, "info")?;
         let out_data = out_ref(out_data, "out_data")?;
         let mut view = h.view.lock().unwrap_or_else(|p| p.into_inner());
@@ -450,7 +454,7 @@ pub extern "C" fn gamenet_reader_get_data_view(
 /// the flag). False for an invalid reader.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_take_overflow(r: *mut gamenet_reader) -> bool {
-    call(|| Ok(READERS.get(r)?.reader.take_overflow()))
+    call(|| Ok(get(r)?.reader.take_overflow()))
 }
 
 /// The reader's counters.
@@ -459,9 +463,9 @@ pub extern "C" fn gamenet_reader_get_stats(
     r: *mut gamenet_reader,
     out: *mut gamenet_reader_stats,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |h| {
         let out = out_ref(out, "out")?;
-        let s = rd.stats();
+        let s = h.reader.stats();
         *out = gamenet_reader_stats {
             datagrams: s.datagrams,
             bytes: s.bytes,
