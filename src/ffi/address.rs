@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 
 use super::boundary::call;
 use super::error::gamenet_result;
-use super::handle::{in_ref, in_str, out_ref, write_text};
+use super::handle::{in_ref, in_str, out_ref, out_slice, write_text};
 use crate::core::address;
 use crate::core::error::{Error, ErrorKind, Result};
 
@@ -130,11 +130,7 @@ pub extern "C" fn gamenet_address_resolve(
                 format!("room for {cap} addresses, {} resolved", all.len()),
             ));
         }
-        if out.is_null() {
-            return Err(Error::new(ErrorKind::NullPointer, "argument 'out' is NULL"));
-        }
-        // SAFETY: `out` is non-NULL and the caller guarantees room for `cap` entries.
-        let dst = unsafe { std::slice::from_raw_parts_mut(out, all.len()) };
+        let dst = out_slice(out, all.len(), "out")?;
         for (d, a) in dst.iter_mut().zip(all) {
             *d = a.into();
         }

@@ -136,10 +136,11 @@ pub(crate) fn in_bytes<'a>(data: *const u8, len: usize, name: &str) -> Result<&'
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
-/// `(p, count)` as a slice of `T`; NULL is allowed when `count` is 0.
-pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&'a [T]> {
+/// Checks an array argument `(p, count)`: NULL is allowed when `count` is 0; a count no
+/// memory could hold is an error. `Ok(false)` when it is empty.
+fn check_array<T>(p: *const T, count: usize, name: &str) -> Result<bool> {
     if count == 0 {
-        return Ok(&[]);
+        return Ok(false);
     }
     if p.is_null() {
         return Err(null(name));
@@ -153,8 +154,27 @@ pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&
             format!("count of '{name}' is impossibly large ({count})"),
         ));
     }
+    Ok(true)
+}
+
+/// `(p, count)` as a slice of `T` (an input array); NULL is allowed when `count` is 0.
+pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&'a [T]> {
+    if !check_array(p, count, name)? {
+        return Ok(&[]);
+    }
     // SAFETY: non-NULL, and the caller guarantees `count` readable elements.
     Ok(unsafe { std::slice::from_raw_parts(p, count) })
+}
+
+/// `(p, count)` as a mutable slice of `T`: an output array or buffer the caller provides,
+/// such as `(uint8_t *buf, size_t cap)`. NULL is allowed when `count` is 0.
+pub(crate) fn out_slice<'a, T>(p: *mut T, count: usize, name: &str) -> Result<&'a mut [T]> {
+    if !check_array(p, count, name)? {
+        return Ok(&mut []);
+    }
+    // SAFETY: non-NULL, and the caller guarantees `count` writable elements that nothing
+    // else uses during the call.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, count) })
 }
 
 /// A NUL-terminated UTF-8 string argument.
@@ -213,11 +233,7 @@ pub(crate) fn write_text(
             format!("buffer of {cap} bytes is too small: {need} needed"),
         ));
     }
-    if need == 0 {
-        return Ok(());
-    }
-    // SAFETY: `buf` is non-NULL and the caller guarantees `cap >= need` writable bytes.
-    let dst = unsafe { std::slice::from_raw_parts_mut(buf, need) };
+    let dst = out_slice(buf, need, "buf")?;
     dst[..src.len()].copy_from_slice(src);
     if nul {
         dst[src.len()] = 0;
@@ -237,5 +253,37 @@ pub(crate) fn copy_to_array(src: &str, dst: &mut [c_char]) {
     }
     for d in &mut dst[n..] {
         *d = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_slice_checks_null_and_size_before_making_a_slice() {
+        let empty: Result<&mut [u64]> = out_slice(std::ptr::null_mut(), 0, "out");
+        assert!(empty.unwrap().is_empty());
+        let e = out_slice::<u64>(std::ptr::null_mut(), 1, "out").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NullPointer);
+        assert_eq!(e.message(), "argument 'out' is NULL");
+        let mut one = [0u64; 1];
+        let e = out_slice(one.as_mut_ptr(), usize::MAX / 4, "out").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        let dst = out_slice(one.as_mut_ptr(), 1, "out").unwrap();
+        dst[0] = 7;
+        assert_eq!(one, [7]);
+    }
+
+    #[test]
+    fn write_text_writes_nothing_when_the_buffer_is_too_small() {
+        let mut buf = [9u8; 4];
+        let mut len = 0;
+        let e = write_text(b"abcd", buf.as_mut_ptr(), 4, &mut len, true).unwrap_err();
+        assert_eq!((e.kind(), len, buf), (ErrorKind::BufferTooSmall, 4, [9; 4]));
+        write_text(b"abc", buf.as_mut_ptr(), 4, &mut len, true).unwrap();
+        assert_eq!((len, &buf), (3, b"abc\0"));
+        write_text(b"", std::ptr::null_mut(), 0, &mut len, false).unwrap();
+        assert_eq!(len, 0);
     }
 }

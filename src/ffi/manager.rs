@@ -10,7 +10,7 @@ use super::boundary::call;
 use super::error::gamenet_result;
 use super::handle::{
     Castable, Handles, copy_to_array, free_handle, get, in_str, new_handle, opt_str, out_ref,
-    write_text,
+    out_slice, write_text,
 };
 use crate::core::connection::CloseReason;
 use crate::core::error::{Error, ErrorKind};
@@ -399,14 +399,7 @@ pub extern "C" fn gamenet_manager_get_interfaces(
                 format!("room for {cap} interfaces, {} found", all.len()),
             ));
         }
-        if all.is_empty() {
-            return Ok(());
-        }
-        if out.is_null() {
-            return Err(Error::new(ErrorKind::NullPointer, "argument 'out' is NULL"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees room for `cap` entries.
-        let dst = unsafe { std::slice::from_raw_parts_mut(out, all.len()) };
+        let dst = out_slice(out, all.len(), "out")?;
         let addr = |ip: Option<std::net::IpAddr>| ip.map(gamenet_address::from).unwrap_or_default();
         for (d, i) in dst.iter_mut().zip(all) {
             copy_to_array(&i.name, &mut d.name);

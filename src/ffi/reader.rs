@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::address::gamenet_address;
 use super::boundary::{call, with};
 use super::error::gamenet_result;
-use super::handle::{Castable, Handles, check_buf, free_handle, get, new_handle, out_ref};
+use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref, out_slice};
 use super::manager::{gamenet_conn, gamenet_manager};
 use crate::core::error::{Error, ErrorKind};
 use crate::core::reader::{Owned, Reader};
@@ -88,17 +88,6 @@ fn fill(
     info.from = from.map(gamenet_address::from).unwrap_or_default();
     info.offset = offset;
     info.len = len;
-}
-
-/// Copies `data` to `buf + at`. The caller checked that `at + data.len()` fits the
-/// caller's capacity, and `buf` is non-NULL whenever that capacity is not 0.
-fn copy_out(buf: *mut u8, at: usize, data: &[u8]) {
-    if data.is_empty() {
-        return;
-    }
-    // SAFETY: see above; the ranges of successive calls do not overlap.
-    let dst = unsafe { std::slice::from_raw_parts_mut(buf.add(at), data.len()) };
-    dst.copy_from_slice(data);
 }
 
 fn new_reader(
@@ -311,7 +300,7 @@ pub extern "C" fn gamenet_reader_get_data(
         let h = get(r)?;
         let info = out_ref(info, "info")?;
         let out_len = out_ref(out_len, "out_len")?;
-        check_buf(buf, cap)?;
+        let dst = out_slice(buf, cap, "buf")?;
         let mut need = None;
         let found = h.reader.take_one(|conn, from, data| {
             if data.len() > cap {
@@ -320,7 +309,7 @@ pub extern "C" fn gamenet_reader_get_data(
             }
             fill(info, conn, from, 0, data.len());
             *out_len = data.len();
-            copy_out(buf, 0, data);
+            dst[..data.len()].copy_from_slice(data);
             true
         });
         match (found, need) {
@@ -355,23 +344,14 @@ pub extern "C" fn gamenet_reader_get_data_batch(
         let h = get(r)?;
         let out_count = out_ref(out_count, "out_count")?;
         *out_count = 0;
-        check_buf(buf, cap)?;
-        if infos.is_null() {
-            return Err(Error::new(
-                ErrorKind::NullPointer,
-                "argument 'infos' is NULL",
-            ));
-        }
-        if max_infos == 0
-            || max_infos > isize::MAX as usize / std::mem::size_of::<gamenet_datagram_info>()
-        {
+        let dst = out_slice(buf, cap, "buf")?;
+        let infos = out_slice(infos, max_infos, "infos")?;
+        if infos.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
-                format!("max_infos {max_infos} is 0 or impossibly large"),
+                "max_infos is 0: there is no room for a datagram's info",
             ));
         }
-        // SAFETY: non-NULL, and the caller guarantees room for `max_infos` entries.
-        let infos = unsafe { std::slice::from_raw_parts_mut(infos, max_infos) };
         let mut used = 0usize;
         let mut first_len = None;
         let mut k = 0usize;
@@ -396,7 +376,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
                 offset: used,
                 len: data.len(),
             };
-            copy_out(buf, used, data);
+            dst[used..used + data.len()].copy_from_slice(data);
             used += data.len();
             k += 1;
             true
