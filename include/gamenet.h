@@ -559,56 +559,6 @@ gamenet_result gamenet_datagram_add_blob(struct gamenet_datagram *d, const uint8
 // Appends a uint32 length and `len` bytes (Panda3D's `add_blob32`).
 gamenet_result gamenet_datagram_add_blob32(struct gamenet_datagram *d, const uint8_t *data, size_t len);
 
-// Creates an iterator over a copy of `len` bytes at `data`. Free it with
-// `gamenet_datagram_iterator_free`.
-gamenet_result gamenet_datagram_iterator_new(const uint8_t *data, size_t len, struct gamenet_datagram_iterator **out);
-
-// Creates an iterator over a copy of the datagram's current bytes.
-gamenet_result gamenet_datagram_iterator_new_from_datagram(const struct gamenet_datagram *d, struct gamenet_datagram_iterator **out);
-
-// Frees an iterator. NULL is a no-op; a handle freed already returns
-// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
-gamenet_result gamenet_datagram_iterator_free(struct gamenet_datagram_iterator *it);
-
-// The offset of the next byte to read into `*out`.
-gamenet_result gamenet_datagram_iterator_get_current_index(const struct gamenet_datagram_iterator *it, size_t *out);
-
-// The number of bytes left into `*out`.
-gamenet_result gamenet_datagram_iterator_get_remaining_size(const struct gamenet_datagram_iterator *it, size_t *out);
-
-// Skips `n` bytes; fewer left: `GAMENET_ERR_OVERREAD`, nothing consumed.
-gamenet_result gamenet_datagram_iterator_skip_bytes(struct gamenet_datagram_iterator *it, size_t n);
-
-// Copies the bytes left into `buf` and consumes them (Panda3D's `get_remaining_bytes`).
-gamenet_result gamenet_datagram_iterator_get_remaining_bytes(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads `n` raw bytes into `buf` (Panda3D's `extract_bytes`).
-gamenet_result gamenet_datagram_iterator_extract_bytes(struct gamenet_datagram_iterator *it, size_t n, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a uint16-prefixed string into `buf`, its length into `*out_len`; no NUL is added
-// (the bytes may hold zeros). A length beyond the data: `GAMENET_ERR_OVERREAD`.
-gamenet_result gamenet_datagram_iterator_get_string(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a uint32-prefixed string, as `gamenet_datagram_iterator_get_string`.
-gamenet_result gamenet_datagram_iterator_get_string32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a zero-terminated string into `buf` with its NUL, its length without the NUL into
-// `*out_len` (so `cap` must be at least `*out_len + 1`).
-gamenet_result gamenet_datagram_iterator_get_z_string(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
-
-// Reads a fixed string of `size` bytes; `buf` receives the bytes up to the first zero.
-gamenet_result gamenet_datagram_iterator_get_fixed_string(struct gamenet_datagram_iterator *it, size_t size, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a wstring and writes it as UTF-8 with a NUL into `buf`, the UTF-8 length without
-// the NUL into `*out_len`. An unpaired surrogate: `GAMENET_ERR_INVALID_ARGUMENT`.
-gamenet_result gamenet_datagram_iterator_get_wstring(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
-
-// Reads a uint16-prefixed blob.
-gamenet_result gamenet_datagram_iterator_get_blob(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a uint32-prefixed blob.
-gamenet_result gamenet_datagram_iterator_get_blob32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
 // Appends a bool (one byte, 0 or 1).
 gamenet_result gamenet_datagram_add_bool(struct gamenet_datagram *d, bool value);
 
@@ -665,6 +615,56 @@ gamenet_result gamenet_datagram_add_float64(struct gamenet_datagram *d, double v
 
 // Appends a big-endian float64.
 gamenet_result gamenet_datagram_add_be_float64(struct gamenet_datagram *d, double value);
+
+// Creates an iterator over a copy of `len` bytes at `data`. Free it with
+// `gamenet_datagram_iterator_free`.
+gamenet_result gamenet_datagram_iterator_new(const uint8_t *data, size_t len, struct gamenet_datagram_iterator **out);
+
+// Creates an iterator over a copy of the datagram's current bytes.
+gamenet_result gamenet_datagram_iterator_new_from_datagram(const struct gamenet_datagram *d, struct gamenet_datagram_iterator **out);
+
+// Frees an iterator. NULL is a no-op; a handle freed already returns
+// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
+gamenet_result gamenet_datagram_iterator_free(struct gamenet_datagram_iterator *it);
+
+// The offset of the next byte to read into `*out`.
+gamenet_result gamenet_datagram_iterator_get_current_index(const struct gamenet_datagram_iterator *it, size_t *out);
+
+// The number of bytes left into `*out`.
+gamenet_result gamenet_datagram_iterator_get_remaining_size(const struct gamenet_datagram_iterator *it, size_t *out);
+
+// Skips `n` bytes; fewer left: `GAMENET_ERR_OVERREAD`, nothing consumed.
+gamenet_result gamenet_datagram_iterator_skip_bytes(struct gamenet_datagram_iterator *it, size_t n);
+
+// Copies the bytes left into `buf` and consumes them (Panda3D's `get_remaining_bytes`).
+gamenet_result gamenet_datagram_iterator_get_remaining_bytes(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads `n` raw bytes into `buf` (Panda3D's `extract_bytes`).
+gamenet_result gamenet_datagram_iterator_extract_bytes(struct gamenet_datagram_iterator *it, size_t n, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a uint16-prefixed string into `buf`, its length into `*out_len`; no NUL is added
+// (the bytes may hold zeros). A length beyond the data: `GAMENET_ERR_OVERREAD`.
+gamenet_result gamenet_datagram_iterator_get_string(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a uint32-prefixed string, as `gamenet_datagram_iterator_get_string`.
+gamenet_result gamenet_datagram_iterator_get_string32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a zero-terminated string into `buf` with its NUL, its length without the NUL into
+// `*out_len` (so `cap` must be at least `*out_len + 1`).
+gamenet_result gamenet_datagram_iterator_get_z_string(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
+
+// Reads a fixed string of `size` bytes; `buf` receives the bytes up to the first zero.
+gamenet_result gamenet_datagram_iterator_get_fixed_string(struct gamenet_datagram_iterator *it, size_t size, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a wstring and writes it as UTF-8 with a NUL into `buf`, the UTF-8 length without
+// the NUL into `*out_len`. An unpaired surrogate: `GAMENET_ERR_INVALID_ARGUMENT`.
+gamenet_result gamenet_datagram_iterator_get_wstring(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
+
+// Reads a uint16-prefixed blob.
+gamenet_result gamenet_datagram_iterator_get_blob(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a uint32-prefixed blob.
+gamenet_result gamenet_datagram_iterator_get_blob32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
 
 // Reads a bool (any nonzero byte is true) into `*out`.
 gamenet_result gamenet_datagram_iterator_get_bool(struct gamenet_datagram_iterator *it, bool *out);

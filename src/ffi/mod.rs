@@ -12,6 +12,7 @@ pub mod address;
 pub mod boundary;
 pub mod conn;
 pub mod datagram;
+pub mod datagram_iterator;
 pub mod error;
 pub mod handle;
 pub mod listener;
