@@ -10,7 +10,9 @@ import traceback
 from collections import namedtuple
 from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 
-from . import _ffi
+from . import _bindings as _b, _ffi
+from ._bindings import (GAMENET_AF_IPV4, GAMENET_AF_NONE, GAMENET_ERR_BUFFER_TOO_SMALL,
+                        GAMENET_ERR_CLOSED, GAMENET_IF_HAS_MAC, GAMENET_OK)
 from .errors import Closed, GamenetError, check, EMPTY, error
 
 lib = _ffi.lib
@@ -19,13 +21,21 @@ Received = namedtuple("Received", "conn address data")
 NewConnection = namedtuple("NewConnection", "rendezvous conn peer")
 ResetEvent = namedtuple("ResetEvent", "conn reason message os_error")
 
-# Close reasons (gamenet_close_reason).
-CLOSE_LOCAL, CLOSE_PEER_CLOSED, CLOSE_RESET, CLOSE_ERROR = 1, 2, 3, 4
-CLOSE_PROTOCOL_VIOLATION, CLOSE_TOO_LARGE, CLOSE_MANAGER_SHUTDOWN = 5, 6, 7
-# Log levels.
-LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG = 1, 2, 3, 4
-# Connection kinds.
-KIND_TCP_RENDEZVOUS, KIND_TCP, KIND_UDP = 1, 2, 3
+# Close reasons (gamenet_close_reason), log levels and connection kinds (gamenet_conn_kind).
+CLOSE_LOCAL = _b.GAMENET_CLOSE_LOCAL
+CLOSE_PEER_CLOSED = _b.GAMENET_CLOSE_PEER_CLOSED
+CLOSE_RESET = _b.GAMENET_CLOSE_RESET
+CLOSE_ERROR = _b.GAMENET_CLOSE_ERROR
+CLOSE_PROTOCOL_VIOLATION = _b.GAMENET_CLOSE_PROTOCOL_VIOLATION
+CLOSE_TOO_LARGE = _b.GAMENET_CLOSE_TOO_LARGE
+CLOSE_MANAGER_SHUTDOWN = _b.GAMENET_CLOSE_MANAGER_SHUTDOWN
+LOG_ERROR = _b.GAMENET_LOG_ERROR
+LOG_WARN = _b.GAMENET_LOG_WARN
+LOG_INFO = _b.GAMENET_LOG_INFO
+LOG_DEBUG = _b.GAMENET_LOG_DEBUG
+KIND_TCP_RENDEZVOUS = _b.GAMENET_CONN_TCP_RENDEZVOUS
+KIND_TCP = _b.GAMENET_CONN_TCP
+KIND_UDP = _b.GAMENET_CONN_UDP
 
 
 _LIVE = {}
@@ -73,7 +83,7 @@ class NetAddress:
         """Every address `host` resolves to, with `port`."""
         n = c_size_t(0)
         rc = lib.gamenet_address_resolve(host.encode(), port, None, 0, byref(n))
-        if rc not in (0, 6):
+        if rc not in (GAMENET_OK, GAMENET_ERR_BUFFER_TOO_SMALL):
             raise error(rc)
         arr = (_ffi.Address * max(1, n.value))()
         check(lib.gamenet_address_resolve(host.encode(), port, arr, len(arr), byref(n)))
@@ -114,7 +124,7 @@ class NetAddress:
         return self._a.family
 
     def _text(self, fn):
-        if self._a.family == 0:
+        if self._a.family == GAMENET_AF_NONE:
             return ""
         buf = ctypes.create_string_buffer(64)
         n = c_size_t(0)
@@ -129,11 +139,11 @@ class NetAddress:
         return self.get_ip_string()
 
     def is_any(self):
-        return self._a.family != 0 and bool(lib.gamenet_address_is_any(byref(self._a)))
+        return self._a.family != GAMENET_AF_NONE and bool(lib.gamenet_address_is_any(byref(self._a)))
 
     def get_ip(self):
         """The IPv4 address as a 32-bit number (0 for IPv6)."""
-        if self._a.family != 4:
+        if self._a.family != GAMENET_AF_IPV4:
             return 0
         return int.from_bytes(bytes(self._a.ip[:4]), "big")
 
@@ -168,7 +178,7 @@ class _Handle:
     @property
     def _ptr(self):
         if not self._h:
-            raise Closed(16, f"this {self._kind} is closed")
+            raise Closed(GAMENET_ERR_CLOSED, f"this {self._kind} is closed")
         return self._h
 
     @property
@@ -387,7 +397,7 @@ class Manager(_Handle):
     def interfaces(self):
         n = c_size_t()
         rc = lib.gamenet_manager_get_interfaces(self._ptr, None, 0, byref(n))
-        if rc not in (0, 6):
+        if rc not in (GAMENET_OK, GAMENET_ERR_BUFFER_TOO_SMALL):
             raise error(rc)
         arr = (_ffi.Interface * max(1, n.value))()
         check(lib.gamenet_manager_get_interfaces(self._ptr, arr, len(arr), byref(n)))
@@ -399,7 +409,7 @@ class Manager(_Handle):
                 "address": NetAddress._wrap(it.address), "netmask": NetAddress._wrap(it.netmask),
                 "broadcast": NetAddress._wrap(it.broadcast),
                 "point_to_point": NetAddress._wrap(it.point_to_point),
-                "mac": bytes(it.mac) if it.flags & 4 else None,
+                "mac": bytes(it.mac) if it.flags & GAMENET_IF_HAS_MAC else None,
             })
         return out
 
@@ -425,7 +435,7 @@ class Manager(_Handle):
         key = next(_KEYS)
         _LIVE[key] = cb
         rc = lib.gamenet_manager_set_log_callback(self._ptr, cb, key, _release, level)
-        if rc != 0:
+        if rc != GAMENET_OK:
             del _LIVE[key]
             check(rc)
 
@@ -592,7 +602,7 @@ class Reader(_Handle):
         while True:
             rc = lib.gamenet_reader_get_data(self._ptr, byref(info), self._buf, len(self._buf),
                                              byref(n))
-            if rc == 6:  # the buffer is too small: grow it and ask again (nothing is lost)
+            if rc == GAMENET_ERR_BUFFER_TOO_SMALL:  # grow it and ask again (nothing is lost)
                 self._buf = ctypes.create_string_buffer(n.value)
                 continue
             if check(rc) == EMPTY:
@@ -609,7 +619,7 @@ class Reader(_Handle):
         while True:
             rc = lib.gamenet_reader_get_data_batch(self._ptr, self._buf, len(self._buf),
                                                    self._infos, max_count, byref(count))
-            if rc == 6:
+            if rc == GAMENET_ERR_BUFFER_TOO_SMALL:
                 self._buf = ctypes.create_string_buffer(self._infos[0].len)
                 continue
             if check(rc) == EMPTY:

@@ -12,6 +12,8 @@ import ctypes as _ctypes
 import time
 
 from . import _ffi, core
+from ._bindings import GAMENET_EMPTY as _EMPTY, GAMENET_OK as _OK
+from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL as _TOO_SMALL
 from .errors import check as _check
 
 _lib = _ffi.lib
@@ -329,7 +331,7 @@ class ConnectionWriter:
         else:
             rc = _lib.gamenet_writer_send(self._h, conn, data, len(data),
                                           True if self._threads == 0 else block)
-        return rc == 0
+        return rc == _OK
 
     def is_valid_for_udp(self, datagram):
         return self._w.is_valid_for_udp(len(datagram))
@@ -415,12 +417,12 @@ class QueuedConnectionReader:
         while True:
             rc = _lib.gamenet_reader_get_data(self._h, self._info_ref, self._buf,
                                               len(self._buf), self._n_ref)
-            if rc == 6:  # grow the buffer; the datagram stays queued
+            if rc == _TOO_SMALL:  # grow the buffer; the datagram stays queued
                 self._buf = _ctypes.create_string_buffer(n.value)
                 continue
             break
-        if rc != 0:
-            if rc != 1:
+        if rc != _OK:
+            if rc != _EMPTY:
                 _check(rc)
             return False
         datagram._data[:] = _ctypes.string_at(self._buf, n.value)

@@ -92,7 +92,8 @@ def test_errors_are_exceptions_with_code_and_message():
     with Manager() as m:
         with pytest.raises(UnknownConnection) as e:
             m.close_connection(12345)
-        assert e.value.code == 5 and "never existed" in e.value.message
+        assert e.value.code == gamenet._ffi.GAMENET_ERR_UNKNOWN_CONNECTION
+        assert "never existed" in e.value.message
         with pytest.raises(GamenetError) as e:
             m.open_tcp_client("127.0.0.1", 1, 1000)
         assert e.value.name == "CONNECTION_REFUSED"
