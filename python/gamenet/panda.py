@@ -11,7 +11,7 @@ return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
 import ctypes as _ctypes
 import time
 
-from . import _ffi, core
+from . import _ffi, core, io
 from ._bindings import GAMENET_EMPTY as _EMPTY, GAMENET_OK as _OK
 from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL as _TOO_SMALL
 from .errors import check as _check
@@ -316,7 +316,7 @@ class ConnectionWriter:
 
     def __init__(self, manager, num_threads, thread_name=""):
         self._manager = manager
-        self._w = core.Writer(manager._m, num_threads)
+        self._w = io.Writer(manager._m, num_threads)
         self._h = self._w._ptr
         self._threads = num_threads
         manager._writers.append(self)
@@ -379,7 +379,7 @@ class QueuedConnectionReader:
     def __init__(self, manager, num_threads):
         self._manager = manager
         self._threads = num_threads
-        self._r = core.Reader(manager._m, num_threads, recent=self._recent)
+        self._r = io.Reader(manager._m, num_threads, recent=self._recent)
         if num_threads == 0:
             manager._pollers.append(self)
         self._info = _ffi.DatagramInfo()
@@ -474,7 +474,7 @@ class QueuedConnectionListener:
 
     def __init__(self, manager, num_threads):
         self._manager = manager
-        self._l = core.Listener(manager._m, num_threads)
+        self._l = io.Listener(manager._m, num_threads)
         if num_threads == 0:
             manager._pollers.append(self)
 
