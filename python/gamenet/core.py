@@ -7,6 +7,7 @@ import itertools
 import sys
 
 import traceback
+import weakref
 from collections import namedtuple
 from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 
@@ -36,13 +37,38 @@ KIND_TCP = _b.GAMENET_CONN_TCP
 KIND_UDP = _b.GAMENET_CONN_UDP
 
 
-_LIVE = {}
+# Log callbacks, after wasmtime-py's _func.py: gamenet gets one module-level trampoline and a
+# slab key as userdata, never a Python object, so nothing gamenet holds refers to a Manager
+# (a closure over the Manager, kept alive for gamenet, would keep the Manager alive for
+# ever). A slot holds (fn, a weak reference to the manager, for its callback_errors) until
+# gamenet calls userdata_free for its key: when the callback is replaced or removed, or the
+# manager is freed, after any call in progress has returned. The reference is weak because
+# a kept exception's traceback reaches the frames that called into gamenet, and so the
+# Manager itself.
+_CALLBACKS = {}
 _KEYS = itertools.count(1)
+
+
+@_ffi.LOG_FN
+def _log_trampoline(userdata, level, msg, _length):
+    entry = _CALLBACKS.get(userdata)
+    if entry is None:
+        return
+    fn, manager_ref = entry
+    try:
+        fn(level, msg.decode("utf-8", "replace"))
+    except BaseException:
+        # Never let an exception unwind into C: print it, and keep it on the manager
+        # unless the manager is being collected.
+        traceback.print_exc()
+        manager = manager_ref()
+        if manager is not None:
+            manager.callback_errors.append(sys.exc_info()[1])
 
 
 @_ffi.FREE_FN
 def _release(userdata):
-    _LIVE.pop(userdata, None)
+    _CALLBACKS.pop(userdata, None)
 
 
 def version():
@@ -414,27 +440,20 @@ class Manager(_Handle):
     def set_log_callback(self, fn, level=LOG_INFO):
         """Calls fn(level, message) for log messages up to `level`, from whatever thread
         logs (library threads included; the GIL is taken for the call). An exception in fn
-        is printed and kept in `callback_errors`, never lost. fn=None removes it."""
+        is printed and kept in `callback_errors`, never lost. fn=None removes it. gamenet
+        holds `fn` (not the manager) until the callback is replaced, removed, or the manager
+        is freed; the manager itself is collected as usual, unless `fn` refers to it."""
         if fn is None:
             check(lib.gamenet_manager_set_log_callback(self._ptr, _ffi.LOG_FN(), None,
                                                        _ffi.FREE_FN(), 0))
             return
 
-        def trampoline(_userdata, lvl, msg, _n):
-            try:
-                fn(lvl, msg.decode("utf-8", "replace"))
-            except BaseException:
-                self.callback_errors.append(sys.exc_info()[1])
-                traceback.print_exc()
-
-        cb = _ffi.LOG_FN(trampoline)
-        # The C callback must outlive every call gamenet may still be making on another
-        # thread: it stays in _LIVE until gamenet calls userdata_free for it.
+        ptr = self._ptr
         key = next(_KEYS)
-        _LIVE[key] = cb
-        rc = lib.gamenet_manager_set_log_callback(self._ptr, cb, key, _release, level)
+        _CALLBACKS[key] = (fn, weakref.ref(self))  # before: gamenet may call it at once
+        rc = lib.gamenet_manager_set_log_callback(ptr, _log_trampoline, key, _release, level)
         if rc != GAMENET_OK:
-            del _LIVE[key]
+            del _CALLBACKS[key]  # refused: gamenet did not take the key
             check(rc)
 
 

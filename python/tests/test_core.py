@@ -1,7 +1,9 @@
 """The Pythonic classes: round trips, batches, errors as exceptions, close and `with`,
 use after close, threads and callbacks."""
+import gc
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -189,10 +191,42 @@ def test_interfaces_and_host_name():
 
 def test_callbacks_are_released_by_gamenet():
     from gamenet import core
-    before = len(core._LIVE)
+    before = len(core._CALLBACKS)
     m = Manager()
     m.set_log_callback(lambda level, msg: None)
     m.set_log_callback(lambda level, msg: None)  # replaces: the first is released
-    assert len(core._LIVE) == before + 1
+    assert len(core._CALLBACKS) == before + 1
     m.close()  # frees the manager: the second is released
-    assert len(core._LIVE) == before
+    assert len(core._CALLBACKS) == before
+
+
+def test_a_manager_with_a_log_callback_is_collected():
+    from gamenet import core
+    before = len(core._CALLBACKS)
+    seen = []
+    m = Manager()
+    m.set_log_callback(lambda level, msg: seen.append((level, msg)), gamenet.LOG_INFO)
+    m.open_udp(0, "127.0.0.1")  # logs "opened" on this thread
+    assert any(level == gamenet.LOG_INFO and "opened" in msg for level, msg in seen)
+    assert len(core._CALLBACKS) == before + 1
+    r = weakref.ref(m)
+    del m
+    gc.collect()
+    assert r() is None
+    assert len(core._CALLBACKS) == before  # freed by gamenet, through userdata_free
+
+
+def test_an_exception_in_a_log_callback_is_kept_not_raised(capsys):
+    def bad(level, msg):
+        raise RuntimeError("from the log callback")
+
+    m = Manager()
+    m.set_log_callback(bad, gamenet.LOG_INFO)
+    conn = m.open_udp(0, "127.0.0.1")  # the callback raises; the call still succeeds
+    assert conn.local_address.port
+    assert [str(e) for e in m.callback_errors] == ["from the log callback"]
+    assert "RuntimeError: from the log callback" in capsys.readouterr().err
+    r = weakref.ref(m)
+    del m, conn
+    gc.collect()
+    assert r() is None
