@@ -16,6 +16,8 @@
  * - Buffers in: (const uint8_t *data, size_t len), borrowed for the call only. Buffers out:
  *   (buf, cap, *out_len); when cap is too small the call returns
  *   GAMENET_ERR_BUFFER_TOO_SMALL, sets *out_len to the needed length, and loses nothing.
+ * - Yes/no questions (gamenet_reader_data_available, gamenet_address_is_any, ...) return
+ *   gamenet_result too and answer in a bool *out (last), so an error is never a "no".
  * - A panic inside gamenet is caught at the boundary and returns GAMENET_ERR_PANIC.
  *
  * Thread safety
@@ -428,9 +430,10 @@ gamenet_result gamenet_address_to_string(const struct gamenet_address *addr, cha
 // `get_ip_string`).
 gamenet_result gamenet_address_ip_to_string(const struct gamenet_address *addr, char *buf, size_t cap, size_t *out_len);
 
-// Whether the address is a wildcard ("0.0.0.0" or "::"). False for NULL or an invalid
-// family (and the last error is set).
-bool gamenet_address_is_any(const struct gamenet_address *addr);
+// Writes to `*out` whether the address is a wildcard ("0.0.0.0" or "::").
+// `GAMENET_AF_NONE` and unknown families are `GAMENET_ERR_INVALID_ARGUMENT`, never a false
+// answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_address_is_any(const struct gamenet_address *addr, bool *out);
 
 // Copies the message of the last failing gamenet call on this thread into `buf`, with a
 // terminating NUL, and its length (without the NUL) into `*out_len`. The message stays
@@ -748,9 +751,10 @@ gamenet_result gamenet_listener_remove_connection(struct gamenet_listener *l, ga
 // freed reader's handle is simply no longer used.
 gamenet_result gamenet_listener_set_reader(struct gamenet_listener *l, struct gamenet_reader *r);
 
-// Whether an accepted connection is waiting (polling mode accepts first). False for an
-// invalid listener.
-bool gamenet_listener_new_connection_available(struct gamenet_listener *l);
+// Writes to `*out` whether an accepted connection is waiting (in polling mode, accepts
+// first). A freed or foreign listener is `GAMENET_ERR_INVALID_HANDLE`, never a false
+// answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_listener_new_connection_available(struct gamenet_listener *l, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for an accepted connection:
 // `GAMENET_OK` when one is waiting, `GAMENET_EMPTY` when the time ran out.
@@ -805,9 +809,10 @@ gamenet_result gamenet_manager_close_connection(struct gamenet_manager *m, gamen
 // The number of open connections into `*out`.
 gamenet_result gamenet_manager_get_num_connections(struct gamenet_manager *m, size_t *out);
 
-// Whether a closed connection waits on the reset queue. False also for an invalid
-// manager (the last error is then set).
-bool gamenet_manager_reset_connection_available(struct gamenet_manager *m);
+// Writes to `*out` whether a closed connection waits on the reset queue. A freed or
+// foreign manager is `GAMENET_ERR_INVALID_HANDLE`, never a false answer; `*out` is
+// written only on `GAMENET_OK`.
+gamenet_result gamenet_manager_reset_connection_available(struct gamenet_manager *m, bool *out);
 
 // Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or
 // `GAMENET_EMPTY` (not an error) when there is none. Every connection that closes, for any
@@ -843,8 +848,10 @@ gamenet_result gamenet_reader_add_connection(struct gamenet_reader *r, gamenet_c
 // Stops reading `conn`; it stays open, and what is queued stays queued.
 gamenet_result gamenet_reader_remove_connection(struct gamenet_reader *r, gamenet_conn conn);
 
-// Whether `conn` is on this reader and open. False for an invalid reader.
-bool gamenet_reader_is_connection_ok(struct gamenet_reader *r, gamenet_conn conn);
+// Writes to `*out` whether `conn` is on this reader and open (false for a closed, removed
+// or unknown id). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a
+// false answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_reader_is_connection_ok(struct gamenet_reader *r, gamenet_conn conn, bool *out);
 
 // Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
 // header (UDP).
@@ -872,9 +879,10 @@ gamenet_result gamenet_reader_set_max_queue_size(struct gamenet_reader *r, size_
 // Datagrams waiting in the queue.
 gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, size_t *out);
 
-// Whether a datagram is waiting (in polling mode, reads the ready sockets first). False
-// for an invalid reader.
-bool gamenet_reader_data_available(struct gamenet_reader *r);
+// Writes to `*out` whether a datagram is waiting (in polling mode, reads the ready
+// sockets first). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a false
+// answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_reader_data_available(struct gamenet_reader *r, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
 // waiting, `GAMENET_EMPTY` when the time ran out.
@@ -898,9 +906,10 @@ gamenet_result gamenet_reader_get_data_batch(struct gamenet_reader *r, uint8_t *
 // `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
 gamenet_result gamenet_reader_get_data_view(struct gamenet_reader *r, struct gamenet_datagram_info *info, const uint8_t **out_data);
 
-// Whether UDP datagrams were dropped for a full queue since the last call (and clears
-// the flag). False for an invalid reader.
-bool gamenet_reader_take_overflow(struct gamenet_reader *r);
+// Writes to `*out` whether UDP datagrams were dropped for a full queue since the last
+// call, and clears the flag. A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`;
+// on any error the flag stays as it was and `*out` is not written.
+gamenet_result gamenet_reader_take_overflow(struct gamenet_reader *r, bool *out);
 
 // The reader's counters.
 gamenet_result gamenet_reader_get_stats(struct gamenet_reader *r, struct gamenet_reader_stats *out);
@@ -983,9 +992,10 @@ gamenet_result gamenet_writer_get_tcp_header_size(struct gamenet_writer *w, int3
 // The largest UDP payload `gamenet_writer_send_to` accepts (default 1500; at most 65507).
 gamenet_result gamenet_writer_set_udp_max_size(struct gamenet_writer *w, size_t n);
 
-// Whether a payload of `len` bytes may be sent over UDP (Panda3D's `is_valid_for_udp`).
-// False also for an invalid writer (the last error is then set).
-bool gamenet_writer_is_valid_for_udp(struct gamenet_writer *w, size_t len);
+// Writes to `*out` whether a payload of `len` bytes may be sent over UDP (Panda3D's
+// `is_valid_for_udp`). A freed or foreign writer is `GAMENET_ERR_INVALID_HANDLE`, never a
+// false answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_writer_is_valid_for_udp(struct gamenet_writer *w, size_t len, bool *out);
 
 // Collect-tcp: with `on`, TCP datagrams are held for up to `interval_ms` (at least 1)
 // and sent together on a timer; off, each leaves at once. `gamenet_writer_flush` sends

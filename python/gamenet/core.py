@@ -75,6 +75,14 @@ def version():
     return lib.gamenet_version().decode()
 
 
+def _answer(fn, *args):
+    """Calls a yes/no function of gamenet (the answer in its last argument, bool *out) and
+    returns the answer; an error raises, it is never a "no"."""
+    out = c_bool()
+    check(fn(*args, byref(out)))
+    return out.value
+
+
 def _struct_dict(s):
     return {name: getattr(s, name) for name, _ in s._fields_}
 
@@ -163,7 +171,8 @@ class NetAddress:
         return self.get_ip_string()
 
     def is_any(self):
-        return self._a.family != GAMENET_AF_NONE and bool(lib.gamenet_address_is_any(byref(self._a)))
+        return (self._a.family != GAMENET_AF_NONE
+                and _answer(lib.gamenet_address_is_any, byref(self._a)))
 
     def get_ip(self):
         """The IPv4 address as a 32-bit number (0 for IPv6)."""
@@ -394,7 +403,7 @@ class Manager(_Handle):
         return n.value
 
     def reset_connection_available(self):
-        return bool(lib.gamenet_manager_reset_connection_available(self._ptr))
+        return _answer(lib.gamenet_manager_reset_connection_available, self._ptr)
 
     def get_reset_connection(self):
         """The oldest closed connection as a ResetEvent, or None."""

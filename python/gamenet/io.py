@@ -7,7 +7,7 @@ from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64
 
 from . import _ffi
 from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL
-from .core import Connection, NetAddress, _Handle, _new, _struct_dict
+from .core import Connection, NetAddress, _Handle, _answer, _new, _struct_dict
 from .errors import EMPTY, check
 
 lib = _ffi.lib
@@ -96,7 +96,7 @@ class Writer(_Handle):
     def is_valid_for_udp(self, length):
         if not isinstance(length, int):
             length = len(length)
-        return bool(lib.gamenet_writer_is_valid_for_udp(self._ptr, length))
+        return _answer(lib.gamenet_writer_is_valid_for_udp, self._ptr, length)
 
     def set_collect_tcp(self, interval_ms):
         """Holds TCP datagrams up to interval_ms (None: off) and sends them on a timer."""
@@ -140,7 +140,7 @@ class Reader(_Handle):
         return True
 
     def is_connection_ok(self, conn):
-        return bool(lib.gamenet_reader_is_connection_ok(self._ptr, int(conn)))
+        return _answer(lib.gamenet_reader_is_connection_ok, self._ptr, int(conn))
 
     def _get(self, fn, ctype):
         v = ctype()
@@ -163,7 +163,7 @@ class Reader(_Handle):
         check(lib.gamenet_reader_set_max_queue_size(self._ptr, n))
 
     def data_available(self):
-        return bool(lib.gamenet_reader_data_available(self._ptr))
+        return _answer(lib.gamenet_reader_data_available, self._ptr)
 
     def poll(self, timeout_ms=-1):
         """Waits up to timeout_ms (-1: no limit) for a datagram; True when one waits. The
@@ -214,7 +214,7 @@ class Reader(_Handle):
         return out
 
     def take_overflow(self):
-        return bool(lib.gamenet_reader_take_overflow(self._ptr))
+        return _answer(lib.gamenet_reader_take_overflow, self._ptr)
 
     def stats(self):
         s = _ffi.ReaderStats()
@@ -250,7 +250,7 @@ class Listener(_Handle):
         self._reader = reader
 
     def new_connection_available(self):
-        return bool(lib.gamenet_listener_new_connection_available(self._ptr))
+        return _answer(lib.gamenet_listener_new_connection_available, self._ptr)
 
     def poll(self, timeout_ms=-1):
         return check(lib.gamenet_listener_poll(self._ptr, timeout_ms)) != EMPTY

@@ -387,6 +387,8 @@ class QueuedConnectionReader:
         # References made once: building them on every call costs more than the call.
         self._info_ref = _byref(self._info)
         self._n_ref = _byref(self._n)
+        self._yes = _ctypes.c_bool()
+        self._yes_ref = _byref(self._yes)
         self._buf = _ctypes.create_string_buffer(65536)
         self._h = self._r._ptr
 
@@ -406,7 +408,11 @@ class QueuedConnectionReader:
         return self._r.is_connection_ok(int(connection))
 
     def data_available(self):
-        return _lib.gamenet_reader_data_available(self._h)
+        # The hot path too: one ctypes call, the answer in a c_bool kept between calls.
+        rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
+        if rc != _OK:
+            _check(rc)
+        return self._yes.value
 
     def poll(self):
         self._r.data_available()

@@ -230,3 +230,25 @@ def test_an_exception_in_a_log_callback_is_kept_not_raised(capsys):
     del m, conn
     gc.collect()
     assert r() is None
+
+
+def test_yes_no_answers_are_never_errors_in_disguise():
+    from ctypes import byref, c_bool
+    from gamenet import _ffi, panda
+    with Manager() as m:
+        r = Reader(m, 0)
+        h = r._ptr
+        assert r.data_available() is False and r.take_overflow() is False
+        r.close()
+        out = c_bool(True)
+        rc = _ffi.lib.gamenet_reader_data_available(h, byref(out))
+        assert rc == _ffi.GAMENET_ERR_INVALID_HANDLE and out.value is True
+        # The drop-in's hot path raises too, where it used to answer False.
+        qm = panda.QueuedConnectionManager()
+        qr = panda.QueuedConnectionReader(qm, 0)
+        assert qr.data_available() is False
+        qr._r.close()
+        with pytest.raises(GamenetError) as e:
+            qr.data_available()
+        assert e.value.name == "INVALID_HANDLE"
+        assert NetAddress.parse("0.0.0.0:1").is_any() and not NetAddress.parse("[::1]:1").is_any()

@@ -215,9 +215,17 @@ pub extern "C" fn gamenet_address_ip_to_string(
     })
 }
 
-/// Whether the address is a wildcard ("0.0.0.0" or "::"). False for NULL or an invalid
-/// family (and the last error is set).
+/// Writes to `*out` whether the address is a wildcard ("0.0.0.0" or "::").
+/// `GAMENET_AF_NONE` and unknown families are `GAMENET_ERR_INVALID_ARGUMENT`, never a false
+/// answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_address_is_any(addr: *const gamenet_address) -> bool {
-    call(|| Ok(in_addr(addr, "addr")?.ip().is_unspecified()))
+pub extern "C" fn gamenet_address_is_any(
+    addr: *const gamenet_address,
+    out: *mut bool,
+) -> gamenet_result {
+    call(|| {
+        let a = in_addr(addr, "addr")?;
+        *out_ref(out, "out")? = a.ip().is_unspecified();
+        Ok(())
+    })
 }

@@ -125,11 +125,19 @@ pub extern "C" fn gamenet_listener_set_reader(
     })
 }
 
-/// Whether an accepted connection is waiting (polling mode accepts first). False for an
-/// invalid listener.
+/// Writes to `*out` whether an accepted connection is waiting (in polling mode, accepts
+/// first). A freed or foreign listener is `GAMENET_ERR_INVALID_HANDLE`, never a false
+/// answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_listener_new_connection_available(l: *mut gamenet_listener) -> bool {
-    with(l, |li| Ok(li.new_connection_available()))
+pub extern "C" fn gamenet_listener_new_connection_available(
+    l: *mut gamenet_listener,
+    out: *mut bool,
+) -> gamenet_result {
+    with(l, |li| {
+        let out = out_ref(out, "out")?;
+        *out = li.new_connection_available();
+        Ok(())
+    })
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for an accepted connection:

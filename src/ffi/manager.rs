@@ -334,11 +334,19 @@ pub extern "C" fn gamenet_manager_get_num_connections(
     })
 }
 
-/// Whether a closed connection waits on the reset queue. False also for an invalid
-/// manager (the last error is then set).
+/// Writes to `*out` whether a closed connection waits on the reset queue. A freed or
+/// foreign manager is `GAMENET_ERR_INVALID_HANDLE`, never a false answer; `*out` is
+/// written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_manager_reset_connection_available(m: *mut gamenet_manager) -> bool {
-    call(|| Ok(get(m)?.reset_connection_available()))
+pub extern "C" fn gamenet_manager_reset_connection_available(
+    m: *mut gamenet_manager,
+    out: *mut bool,
+) -> gamenet_result {
+    call(|| {
+        let mgr = get(m)?;
+        *out_ref(out, "out")? = mgr.reset_connection_available();
+        Ok(())
+    })
 }
 
 /// Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or

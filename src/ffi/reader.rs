@@ -173,13 +173,20 @@ pub extern "C" fn gamenet_reader_remove_connection(
     with(r, |h| h.reader.remove_connection(conn))
 }
 
-/// Whether `conn` is on this reader and open. False for an invalid reader.
+/// Writes to `*out` whether `conn` is on this reader and open (false for a closed, removed
+/// or unknown id). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a
+/// false answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_is_connection_ok(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
-) -> bool {
-    call(|| Ok(get(r)?.reader.is_connection_ok(conn)))
+    out: *mut bool,
+) -> gamenet_result {
+    with(r, |h| {
+        let out = out_ref(out, "out")?;
+        *out = h.reader.is_connection_ok(conn);
+        Ok(())
+    })
 }
 
 /// Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
@@ -262,11 +269,19 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
     })
 }
 
-/// Whether a datagram is waiting (in polling mode, reads the ready sockets first). False
-/// for an invalid reader.
+/// Writes to `*out` whether a datagram is waiting (in polling mode, reads the ready
+/// sockets first). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a false
+/// answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_reader_data_available(r: *mut gamenet_reader) -> bool {
-    call(|| Ok(get(r)?.reader.data_available()))
+pub extern "C" fn gamenet_reader_data_available(
+    r: *mut gamenet_reader,
+    out: *mut bool,
+) -> gamenet_result {
+    with(r, |h| {
+        let out = out_ref(out, "out")?;
+        *out = h.reader.data_available();
+        Ok(())
+    })
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
@@ -430,11 +445,19 @@ pub extern "C" fn gamenet_reader_get_data_view(
     })
 }
 
-/// Whether UDP datagrams were dropped for a full queue since the last call (and clears
-/// the flag). False for an invalid reader.
+/// Writes to `*out` whether UDP datagrams were dropped for a full queue since the last
+/// call, and clears the flag. A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`;
+/// on any error the flag stays as it was and `*out` is not written.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_reader_take_overflow(r: *mut gamenet_reader) -> bool {
-    call(|| Ok(get(r)?.reader.take_overflow()))
+pub extern "C" fn gamenet_reader_take_overflow(
+    r: *mut gamenet_reader,
+    out: *mut bool,
+) -> gamenet_result {
+    with(r, |h| {
+        let out = out_ref(out, "out")?;
+        *out = h.reader.take_overflow();
+        Ok(())
+    })
 }
 
 /// The reader's counters.

@@ -352,11 +352,19 @@ pub extern "C" fn gamenet_writer_set_udp_max_size(
     with(w, |wr| wr.set_udp_max_size(n))
 }
 
-/// Whether a payload of `len` bytes may be sent over UDP (Panda3D's `is_valid_for_udp`).
-/// False also for an invalid writer (the last error is then set).
+/// Writes to `*out` whether a payload of `len` bytes may be sent over UDP (Panda3D's
+/// `is_valid_for_udp`). A freed or foreign writer is `GAMENET_ERR_INVALID_HANDLE`, never a
+/// false answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_writer_is_valid_for_udp(w: *mut gamenet_writer, len: usize) -> bool {
-    with(w, |wr| Ok(wr.is_valid_for_udp(len)))
+pub extern "C" fn gamenet_writer_is_valid_for_udp(
+    w: *mut gamenet_writer,
+    len: usize,
+    out: *mut bool,
+) -> gamenet_result {
+    with(w, |wr| {
+        *out_ref(out, "out")? = wr.is_valid_for_udp(len);
+        Ok(())
+    })
 }
 
 /// Collect-tcp: with `on`, TCP datagrams are held for up to `interval_ms` (at least 1)

@@ -7,6 +7,7 @@ static void address_functions(void) {
     gamenet_address a;
     char buf[64];
     size_t n;
+    bool yes;
     CHECK_NULL(gamenet_address_parse(NULL, &a));
     CHECK_NULL(gamenet_address_parse("127.0.0.1:1", NULL));
     CHECK_NULL(gamenet_address_resolve(NULL, 1, &a, 1, &n));
@@ -22,8 +23,10 @@ static void address_functions(void) {
     CHECK_NULL(gamenet_address_ip_to_string(NULL, buf, sizeof buf, &n));
     CHECK_NULL(gamenet_address_ip_to_string(&a, NULL, sizeof buf, &n));
     CHECK_NULL(gamenet_address_ip_to_string(&a, buf, sizeof buf, NULL));
-    CHECK(!gamenet_address_is_any(NULL));
+    CHECK_NULL(gamenet_address_is_any(NULL, &yes));
     CHECK(strstr(last_error(), "'addr' is NULL") != NULL);
+    CHECK_NULL(gamenet_address_is_any(&a, NULL));
+    CHECK(strstr(last_error(), "'out' is NULL") != NULL);
 }
 
 static void contract_functions(void) {
@@ -179,7 +182,8 @@ static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
     CHECK_NULL(gamenet_manager_close_connection(NULL, tcp));
     CHECK_NULL(gamenet_manager_get_num_connections(NULL, &n));
     CHECK_NULL(gamenet_manager_get_num_connections(m, NULL));
-    CHECK(!gamenet_manager_reset_connection_available(NULL));
+    CHECK_NULL(gamenet_manager_reset_connection_available(NULL, &on));
+    CHECK_NULL(gamenet_manager_reset_connection_available(m, NULL));
     CHECK_NULL(gamenet_manager_get_reset_connection(NULL, &info));
     CHECK_NULL(gamenet_manager_get_reset_connection(m, NULL));
     CHECK_NULL(gamenet_manager_get_host_name(NULL, buf, sizeof buf, &n));
@@ -291,7 +295,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_writer_get_tcp_header_size(NULL, &i32));
     CHECK_NULL(gamenet_writer_get_tcp_header_size(w, NULL));
     CHECK_NULL(gamenet_writer_set_udp_max_size(NULL, 1));
-    CHECK(!gamenet_writer_is_valid_for_udp(NULL, 1));
+    CHECK_NULL(gamenet_writer_is_valid_for_udp(NULL, 1, &on));
+    CHECK_NULL(gamenet_writer_is_valid_for_udp(w, 1, NULL));
     CHECK_NULL(gamenet_writer_set_collect_tcp(NULL, true, 1));
     CHECK_NULL(gamenet_writer_get_collect_tcp(NULL, &on, &u32));
     CHECK_NULL(gamenet_writer_get_collect_tcp(w, NULL, &u32));
@@ -310,7 +315,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_shutdown(NULL));
     CHECK_NULL(gamenet_reader_add_connection(NULL, tcp));
     CHECK_NULL(gamenet_reader_remove_connection(NULL, tcp));
-    CHECK(!gamenet_reader_is_connection_ok(NULL, tcp));
+    CHECK_NULL(gamenet_reader_is_connection_ok(NULL, tcp, &on));
+    CHECK_NULL(gamenet_reader_is_connection_ok(r, tcp, NULL));
     CHECK_NULL(gamenet_reader_set_raw_mode(NULL, true));
     CHECK_NULL(gamenet_reader_set_tcp_header_size(NULL, 2));
     CHECK_NULL(gamenet_reader_get_tcp_header_size(NULL, &i32));
@@ -321,7 +327,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_set_max_queue_size(NULL, 1));
     CHECK_NULL(gamenet_reader_get_current_queue_size(NULL, &n));
     CHECK_NULL(gamenet_reader_get_current_queue_size(r, NULL));
-    CHECK(!gamenet_reader_data_available(NULL));
+    CHECK_NULL(gamenet_reader_data_available(NULL, &on));
+    CHECK_NULL(gamenet_reader_data_available(r, NULL));
     CHECK_NULL(gamenet_reader_poll(NULL, 0));
     CHECK_NULL(gamenet_reader_get_data(NULL, info, buf, sizeof buf, &n));
     CHECK_NULL(gamenet_reader_get_data(r, NULL, buf, sizeof buf, &n));
@@ -334,7 +341,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_get_data_view(NULL, info, &view));
     CHECK_NULL(gamenet_reader_get_data_view(r, NULL, &view));
     CHECK_NULL(gamenet_reader_get_data_view(r, info, NULL));
-    CHECK(!gamenet_reader_take_overflow(NULL));
+    CHECK_NULL(gamenet_reader_take_overflow(NULL, &on));
+    CHECK_NULL(gamenet_reader_take_overflow(r, NULL));
     CHECK_NULL(gamenet_reader_get_stats(NULL, &rs));
     CHECK_NULL(gamenet_reader_get_stats(r, NULL));
 
@@ -347,7 +355,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_listener_remove_connection(NULL, tcp));
     CHECK_NULL(gamenet_listener_set_reader(NULL, r));
     CHECK_OK(gamenet_listener_set_reader(l, NULL)); /* NULL reader: stop adding */
-    CHECK(!gamenet_listener_new_connection_available(NULL));
+    CHECK_NULL(gamenet_listener_new_connection_available(NULL, &on));
+    CHECK_NULL(gamenet_listener_new_connection_available(l, NULL));
     CHECK_NULL(gamenet_listener_poll(NULL, 0));
     CHECK_NULL(gamenet_listener_get_new_connection(NULL, &nc));
     CHECK_NULL(gamenet_listener_get_new_connection(l, NULL));
