@@ -230,6 +230,13 @@ typedef struct gamenet_manager gamenet_manager;
 // from any thread.
 typedef struct gamenet_reader gamenet_reader;
 
+// One received datagram taken from a reader without a copy, with the buffer that holds
+// it. Its bytes (`gamenet_view_bytes`) stay valid and unchanged until
+// `gamenet_view_free`, whatever happens meanwhile: other views, other calls on the reader
+// from any thread, the reader's free. Like every handle it is a token: a freed view
+// returns `GAMENET_ERR_INVALID_HANDLE`.
+typedef struct gamenet_view gamenet_view;
+
 // Sends datagrams (Panda3D's `ConnectionWriter`). With 0 threads it writes in the caller's
 // thread; with N threads, on N shard threads. Every function may be called from any
 // thread.
@@ -901,11 +908,6 @@ gamenet_result gamenet_reader_get_data(struct gamenet_reader *r, struct gamenet_
 // `len` is the size needed); it stays queued.
 gamenet_result gamenet_reader_get_data_batch(struct gamenet_reader *r, uint8_t *buf, size_t cap, struct gamenet_datagram_info *infos, size_t max_infos, size_t *out_count);
 
-// Zero-copy: takes the oldest datagram and points `*out_data` at its bytes, which stay
-// valid until the next `gamenet_reader_get_data_view` on this reader or its free.
-// `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
-gamenet_result gamenet_reader_get_data_view(struct gamenet_reader *r, struct gamenet_datagram_info *info, const uint8_t **out_data);
-
 // Writes to `*out` whether UDP datagrams were dropped for a full queue since the last
 // call, and clears the flag. A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`;
 // on any error the flag stays as it was and `*out` is not written.
@@ -917,6 +919,25 @@ gamenet_result gamenet_reader_get_stats(struct gamenet_reader *r, struct gamenet
 // The version of the linked library as static NUL-terminated text ("0.1.0"). Compare with
 // the `GAMENET_VERSION_*` macros to detect a header/library mismatch. Never NULL.
 const char *gamenet_version(void);
+
+// Zero-copy: takes the oldest datagram out of the queue into a new view in `*out`, and
+// describes it in `*info` (`len` its length, `offset` 0). Read its bytes with
+// `gamenet_view_bytes`; free it with `gamenet_view_free`. Each view owns its datagram: any
+// number may be held at once, from any thread, and a view outlives its reader.
+// `GAMENET_EMPTY` when none is waiting. `*out` is NULL unless the call returns
+// `GAMENET_OK`; a NULL `info` or `out` takes nothing from the queue.
+gamenet_result gamenet_reader_get_data_view(struct gamenet_reader *r, struct gamenet_datagram_info *info, struct gamenet_view **out);
+
+// Points `*out_data` at the view's bytes and writes their number to `*out_len`. The
+// pointer stays valid, and the bytes unchanged, until `gamenet_view_free(view)`; call
+// this as often as you like, from any thread. For an empty datagram `*out_len` is 0 and
+// `*out_data` must not be read. A freed view: `GAMENET_ERR_INVALID_HANDLE`, nothing
+// written.
+gamenet_result gamenet_view_bytes(const struct gamenet_view *view, const uint8_t **out_data, size_t *out_len);
+
+// Frees a view and its bytes. NULL is a no-op; a view freed already (or any other value)
+// returns `GAMENET_ERR_INVALID_HANDLE` and does nothing.
+gamenet_result gamenet_view_free(struct gamenet_view *view);
 
 // Creates a writer for `m` with `num_threads` threads (0: immediate mode, at most 256).
 gamenet_result gamenet_writer_new(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_writer **out);

@@ -103,7 +103,7 @@ ENUMS = {
 }
 
 # Opaque handle types (passed as c_void_p).
-HANDLES = ('gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_reader', 'gamenet_writer')
+HANDLES = ('gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_reader', 'gamenet_view', 'gamenet_writer')
 
 # Structs.
 
@@ -378,10 +378,12 @@ DECLARATIONS = {
     'gamenet_reader_poll': (c_int32, [c_void_p, c_int32]),
     'gamenet_reader_get_data': (c_int32, [c_void_p, POINTER(DatagramInfo), c_void_p, c_size_t, POINTER(c_size_t)]),
     'gamenet_reader_get_data_batch': (c_int32, [c_void_p, c_void_p, c_size_t, POINTER(DatagramInfo), c_size_t, POINTER(c_size_t)]),
-    'gamenet_reader_get_data_view': (c_int32, [c_void_p, POINTER(DatagramInfo), POINTER(c_void_p)]),
     'gamenet_reader_take_overflow': (c_int32, [c_void_p, POINTER(c_bool)]),
     'gamenet_reader_get_stats': (c_int32, [c_void_p, POINTER(ReaderStats)]),
     'gamenet_version': (c_char_p, []),
+    'gamenet_reader_get_data_view': (c_int32, [c_void_p, POINTER(DatagramInfo), POINTER(c_void_p)]),
+    'gamenet_view_bytes': (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_size_t)]),
+    'gamenet_view_free': (c_int32, [c_void_p]),
     'gamenet_writer_new': (c_int32, [c_void_p, c_uint32, POINTER(c_void_p)]),
     'gamenet_writer_free': (c_int32, [c_void_p]),
     'gamenet_writer_send': (c_int32, [c_void_p, c_uint64, c_void_p, c_size_t, c_bool]),
@@ -548,10 +550,12 @@ PARAMETERS = {
     'gamenet_reader_poll': ['r', 'timeout_ms'],
     'gamenet_reader_get_data': ['r', 'info', 'buf', 'cap', 'out_len'],
     'gamenet_reader_get_data_batch': ['r', 'buf', 'cap', 'infos', 'max_infos', 'out_count'],
-    'gamenet_reader_get_data_view': ['r', 'info', 'out_data'],
     'gamenet_reader_take_overflow': ['r', 'out'],
     'gamenet_reader_get_stats': ['r', 'out'],
     'gamenet_version': [],
+    'gamenet_reader_get_data_view': ['r', 'info', 'out'],
+    'gamenet_view_bytes': ['view', 'out_data', 'out_len'],
+    'gamenet_view_free': ['view'],
     'gamenet_writer_new': ['m', 'num_threads', 'out'],
     'gamenet_writer_free': ['w'],
     'gamenet_writer_send': ['w', 'conn', 'data', 'len', 'block'],

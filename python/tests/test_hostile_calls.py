@@ -19,7 +19,7 @@ handles_conn = [0]
 
 def argument(rng, name, ctype, handles, keep):
     if ctype is ctypes.c_void_p:
-        if name in ("m", "w", "r", "l", "d", "it"):
+        if name in ("m", "w", "r", "l", "d", "it", "view"):
             return rng.choice(handles)
         buf = ctypes.create_string_buffer(1 << 16)
         keep.append(buf)

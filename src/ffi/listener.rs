@@ -9,6 +9,7 @@ use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref};
 use super::manager::{gamenet_conn, gamenet_manager};
 use super::reader::gamenet_reader;
 use crate::core::listener::Listener;
+use crate::core::reader::Reader;
 
 /// Accepts TCP connections on rendezvous sockets (Panda3D's `QueuedConnectionListener`).
 /// Every function may be called from any thread.
@@ -118,7 +119,7 @@ pub extern "C" fn gamenet_listener_set_reader(
         let reader = if r.is_null() {
             None
         } else {
-            Some(get(r)?.reader.clone())
+            Some(Reader::clone(&*get(r)?))
         };
         li.set_reader(reader);
         Ok(())

@@ -19,4 +19,5 @@ pub mod listener;
 pub mod manager;
 pub mod reader;
 pub mod version;
+pub mod view;
 pub mod writer;

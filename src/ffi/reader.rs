@@ -2,7 +2,6 @@
 //! `RecentConnectionReader`).
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::address::gamenet_address;
@@ -11,7 +10,7 @@ use super::error::gamenet_result;
 use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref, out_slice};
 use super::manager::{gamenet_conn, gamenet_manager};
 use crate::core::error::{Error, ErrorKind};
-use crate::core::reader::{Owned, Reader};
+use crate::core::reader::Reader;
 
 /// Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
 /// threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
@@ -62,14 +61,8 @@ pub struct gamenet_reader_stats {
 /// Default reader queue bound, in datagrams.
 pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
 
-#[doc(hidden)]
-pub struct ReaderHandle {
-    pub(crate) reader: Reader,
-    view: Mutex<Option<Owned>>,
-}
-
 impl Castable for gamenet_reader {
-    type Rust = ReaderHandle;
+    type Rust = Reader;
     const NAME: &'static str = "gamenet_reader";
     fn handles() -> &'static Handles<Self> {
         static READERS: Handles<gamenet_reader> = Handles::new();
@@ -77,7 +70,8 @@ impl Castable for gamenet_reader {
     }
 }
 
-fn fill(
+/// Describes a datagram taken from the queue in `*info`.
+pub(crate) fn fill(
     info: &mut gamenet_datagram_info,
     conn: u64,
     from: Option<SocketAddr>,
@@ -104,10 +98,7 @@ fn new_reader(
         } else {
             Reader::new(&mgr, num_threads as usize)?
         };
-        *out = new_handle(ReaderHandle {
-            reader,
-            view: Mutex::new(None),
-        })?;
+        *out = new_handle(reader)?;
         Ok(())
     })
 }
@@ -139,8 +130,8 @@ pub extern "C" fn gamenet_reader_new_recent(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result {
     call(|| {
-        if let Some(h) = free_handle(r)? {
-            h.reader.shutdown();
+        if let Some(rd) = free_handle(r)? {
+            rd.shutdown();
         }
         Ok(())
     })
@@ -149,8 +140,8 @@ pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result 
 /// Stops the reader's threads within a bounded time; its connections stay open.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_shutdown(r: *mut gamenet_reader) -> gamenet_result {
-    with(r, |h| {
-        h.reader.shutdown();
+    with(r, |rd| {
+        rd.shutdown();
         Ok(())
     })
 }
@@ -161,7 +152,7 @@ pub extern "C" fn gamenet_reader_add_connection(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    with(r, |h| h.reader.add_connection(conn))
+    with(r, |rd| rd.add_connection(conn))
 }
 
 /// Stops reading `conn`; it stays open, and what is queued stays queued.
@@ -170,7 +161,7 @@ pub extern "C" fn gamenet_reader_remove_connection(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    with(r, |h| h.reader.remove_connection(conn))
+    with(r, |rd| rd.remove_connection(conn))
 }
 
 /// Writes to `*out` whether `conn` is on this reader and open (false for a closed, removed
@@ -182,9 +173,9 @@ pub extern "C" fn gamenet_reader_is_connection_ok(
     conn: gamenet_conn,
     out: *mut bool,
 ) -> gamenet_result {
-    with(r, |h| {
+    with(r, |rd| {
         let out = out_ref(out, "out")?;
-        *out = h.reader.is_connection_ok(conn);
+        *out = rd.is_connection_ok(conn);
         Ok(())
     })
 }
@@ -193,8 +184,8 @@ pub extern "C" fn gamenet_reader_is_connection_ok(
 /// header (UDP).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_set_raw_mode(r: *mut gamenet_reader, raw: bool) -> gamenet_result {
-    with(r, |h| {
-        h.reader.set_raw_mode(raw);
+    with(r, |rd| {
+        rd.set_raw_mode(raw);
         Ok(())
     })
 }
@@ -205,7 +196,7 @@ pub extern "C" fn gamenet_reader_set_tcp_header_size(
     r: *mut gamenet_reader,
     size: i32,
 ) -> gamenet_result {
-    with(r, |h| h.reader.set_tcp_header_size(size))
+    with(r, |rd| rd.set_tcp_header_size(size))
 }
 
 /// The TCP header size in force.
@@ -214,8 +205,8 @@ pub extern "C" fn gamenet_reader_get_tcp_header_size(
     r: *mut gamenet_reader,
     out: *mut i32,
 ) -> gamenet_result {
-    with(r, |h| {
-        *out_ref(out, "out")? = h.reader.framing().header_size as i32;
+    with(r, |rd| {
+        *out_ref(out, "out")? = rd.framing().header_size as i32;
         Ok(())
     })
 }
@@ -228,8 +219,8 @@ pub extern "C" fn gamenet_reader_set_max_datagram_size(
     r: *mut gamenet_reader,
     n: usize,
 ) -> gamenet_result {
-    with(r, |h| {
-        h.reader.set_max_datagram_size(n);
+    with(r, |rd| {
+        rd.set_max_datagram_size(n);
         Ok(())
     })
 }
@@ -240,8 +231,8 @@ pub extern "C" fn gamenet_reader_get_max_datagram_size(
     r: *mut gamenet_reader,
     out: *mut usize,
 ) -> gamenet_result {
-    with(r, |h| {
-        *out_ref(out, "out")? = h.reader.max_datagram_size();
+    with(r, |rd| {
+        *out_ref(out, "out")? = rd.max_datagram_size();
         Ok(())
     })
 }
@@ -254,7 +245,7 @@ pub extern "C" fn gamenet_reader_set_max_queue_size(
     r: *mut gamenet_reader,
     n: usize,
 ) -> gamenet_result {
-    with(r, |h| h.reader.set_max_queue_size(n))
+    with(r, |rd| rd.set_max_queue_size(n))
 }
 
 /// Datagrams waiting in the queue.
@@ -263,8 +254,8 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
     r: *mut gamenet_reader,
     out: *mut usize,
 ) -> gamenet_result {
-    with(r, |h| {
-        *out_ref(out, "out")? = h.reader.current_queue_size();
+    with(r, |rd| {
+        *out_ref(out, "out")? = rd.current_queue_size();
         Ok(())
     })
 }
@@ -277,9 +268,9 @@ pub extern "C" fn gamenet_reader_data_available(
     r: *mut gamenet_reader,
     out: *mut bool,
 ) -> gamenet_result {
-    with(r, |h| {
+    with(r, |rd| {
         let out = out_ref(out, "out")?;
-        *out = h.reader.data_available();
+        *out = rd.data_available();
         Ok(())
     })
 }
@@ -288,10 +279,9 @@ pub extern "C" fn gamenet_reader_data_available(
 /// waiting, `GAMENET_EMPTY` when the time ran out.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
-    call(|| {
-        let h = get(r)?;
+    with(r, |rd| {
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
-        Ok(if h.reader.poll(t) {
+        Ok(if rd.poll(t) {
             gamenet_result::GAMENET_OK
         } else {
             gamenet_result::GAMENET_EMPTY
@@ -311,13 +301,12 @@ pub extern "C" fn gamenet_reader_get_data(
     cap: usize,
     out_len: *mut usize,
 ) -> gamenet_result {
-    call(|| {
-        let h = get(r)?;
+    with(r, |rd| {
         let info = out_ref(info, "info")?;
         let out_len = out_ref(out_len, "out_len")?;
         let dst = out_slice(buf, cap, "buf")?;
         let mut need = None;
-        let found = h.reader.take_one(|conn, from, data| {
+        let found = rd.take_one(|conn, from, data| {
             if data.len() > cap {
                 need = Some(data.len());
                 return false;
@@ -355,8 +344,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
     max_infos: usize,
     out_count: *mut usize,
 ) -> gamenet_result {
-    call(|| {
-        let h = get(r)?;
+    with(r, |rd| {
         let out_count = out_ref(out_count, "out_count")?;
         *out_count = 0;
         let dst = out_slice(buf, cap, "buf")?;
@@ -372,7 +360,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
         let mut k = 0usize;
         // Datagrams of one connection share their origin: convert it once.
         let mut last: Option<(Option<SocketAddr>, gamenet_address)> = None;
-        h.reader.drain_with(max_infos, |conn, from, data| {
+        rd.drain_with(max_infos, |conn, from, data| {
             first_len.get_or_insert(data.len());
             if used + data.len() > cap {
                 return false;
@@ -416,35 +404,6 @@ pub extern "C" fn gamenet_reader_get_data_batch(
     })
 }
 
-/// Zero-copy: takes the oldest datagram and points `*out_data` at its bytes, which stay
-/// valid until the next `gamenet_reader_get_data_view` on this reader or its free.
-/// `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_reader_get_data_view(
-    r: *mut gamenet_reader,
-    info: *mut gamenet_datagram_info,
-    out_data: *mut *const u8,
-) -> gamenet_result {
-    call(|| {
-        let h = get(r)?;
-        let info = out_ref(info, "info")?;
-        let out_data = out_ref(out_data, "out_data")?;
-        let mut view = h.view.lock().unwrap_or_else(|p| p.into_inner());
-        *view = h.reader.take_owned();
-        match view.as_ref() {
-            None => {
-                *out_data = std::ptr::null();
-                Ok(gamenet_result::GAMENET_EMPTY)
-            }
-            Some(d) => {
-                fill(info, d.conn, d.from, 0, d.len);
-                *out_data = d.data().as_ptr();
-                Ok(gamenet_result::GAMENET_OK)
-            }
-        }
-    })
-}
-
 /// Writes to `*out` whether UDP datagrams were dropped for a full queue since the last
 /// call, and clears the flag. A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`;
 /// on any error the flag stays as it was and `*out` is not written.
@@ -453,9 +412,9 @@ pub extern "C" fn gamenet_reader_take_overflow(
     r: *mut gamenet_reader,
     out: *mut bool,
 ) -> gamenet_result {
-    with(r, |h| {
+    with(r, |rd| {
         let out = out_ref(out, "out")?;
-        *out = h.reader.take_overflow();
+        *out = rd.take_overflow();
         Ok(())
     })
 }
@@ -466,9 +425,9 @@ pub extern "C" fn gamenet_reader_get_stats(
     r: *mut gamenet_reader,
     out: *mut gamenet_reader_stats,
 ) -> gamenet_result {
-    with(r, |h| {
+    with(r, |rd| {
         let out = out_ref(out, "out")?;
-        let s = h.reader.stats();
+        let s = rd.stats();
         *out = gamenet_reader_stats {
             datagrams: s.datagrams,
             bytes: s.bytes,

@@ -241,8 +241,9 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     gamenet_new_connection nc;
     gamenet_address to;
     gamenet_buffer bufs[1];
-    const uint8_t *view = NULL;
+    gamenet_view *view = NULL;
     static const uint8_t bytes[4] = {1, 2, 3, 4};
+    const uint8_t *bytes_out = NULL;
     size_t lens[1] = {4};
     uint8_t buf[16];
     size_t n;
@@ -341,6 +342,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_get_data_view(NULL, info, &view));
     CHECK_NULL(gamenet_reader_get_data_view(r, NULL, &view));
     CHECK_NULL(gamenet_reader_get_data_view(r, info, NULL));
+    CHECK_NULL(gamenet_view_bytes(NULL, &bytes_out, &n));
+    CHECK_OK(gamenet_view_free(NULL));
     CHECK_NULL(gamenet_reader_take_overflow(NULL, &on));
     CHECK_NULL(gamenet_reader_take_overflow(r, NULL));
     CHECK_NULL(gamenet_reader_get_stats(NULL, &rs));
@@ -364,6 +367,37 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_listener_get_stats(l, NULL));
     CHECK_OK(gamenet_listener_free(l));
     CHECK_OK(gamenet_reader_free(r));
+}
+
+/* A view's out-params, with a live view: NULL ones take nothing from the queue. */
+static void view_functions(gamenet_manager *m, gamenet_conn udp) {
+    gamenet_writer *w = NULL;
+    gamenet_reader *r = NULL;
+    gamenet_view *v = NULL;
+    gamenet_datagram_info info;
+    gamenet_address self;
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    CHECK_OK(gamenet_writer_new(m, 0, &w));
+    CHECK_OK(gamenet_reader_new(m, 0, &r));
+    CHECK_OK(gamenet_reader_add_connection(r, udp));
+    CHECK_OK(gamenet_conn_get_local_address(m, udp, &self));
+    CHECK_OK(gamenet_writer_send_to(w, udp, &self, (const uint8_t *)"v", 1, false));
+    CHECK_OK(gamenet_reader_poll(r, 5000));
+    CHECK_NULL(gamenet_reader_get_data_view(NULL, &info, &v));
+    CHECK_NULL(gamenet_reader_get_data_view(r, NULL, &v));
+    CHECK(v == NULL);
+    CHECK_NULL(gamenet_reader_get_data_view(r, &info, NULL));
+    CHECK_OK(gamenet_reader_get_data_view(r, &info, &v)); /* still queued */
+    CHECK_NULL(gamenet_view_bytes(NULL, &p, &n));
+    CHECK_NULL(gamenet_view_bytes(v, NULL, &n));
+    CHECK_NULL(gamenet_view_bytes(v, &p, NULL));
+    CHECK_OK(gamenet_view_bytes(v, &p, &n));
+    CHECK(n == 1 && p[0] == 'v');
+    CHECK_OK(gamenet_view_free(NULL));
+    CHECK_OK(gamenet_view_free(v));
+    CHECK_OK(gamenet_reader_free(r));
+    CHECK_OK(gamenet_writer_free(w));
 }
 
 int main(void) {
@@ -392,6 +426,7 @@ int main(void) {
         gamenet_conn udp = 0;
         CHECK_OK(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, &udp));
         io_functions(m, tcp, udp);
+        view_functions(m, udp);
     }
     CHECK_OK(gamenet_manager_free(m));
     DONE();
