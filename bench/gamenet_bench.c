@@ -118,15 +118,25 @@ static void tcp(int one_by_one, int header) {
     t0 = now_s();
     pthread_create(&t, NULL, batch_sender, &one_by_one);
     if (header == 4) {
-        /* Bulk: zero-copy views, as a program handling large datagrams would. */
+        /* Bulk: zero-copy views, as a program handling large datagrams would: each view
+           owns its datagram until it is freed. */
         long got = 0;
         gamenet_datagram_info info;
-        const uint8_t *view;
+        gamenet_view *view;
+        const uint8_t *bytes;
+        size_t len;
         while (got < n_msgs) {
             gamenet_result rc = gamenet_reader_get_data_view(rig.r, &info, &view);
-            if (rc == GAMENET_OK) got++;
-            else if (rc == GAMENET_EMPTY) gamenet_reader_poll(rig.r, 10);
-            else OK(rc);
+            if (rc == GAMENET_OK) {
+                OK(gamenet_view_bytes(view, &bytes, &len));
+                if (len != msg_size || bytes == NULL) die("view of the wrong size");
+                OK(gamenet_view_free(view));
+                got++;
+            } else if (rc == GAMENET_EMPTY) {
+                gamenet_reader_poll(rig.r, 10);
+            } else {
+                OK(rc);
+            }
         }
     } else {
         drain(rig.r, n_msgs);

@@ -16,6 +16,8 @@
  * - Buffers in: (const uint8_t *data, size_t len), borrowed for the call only. Buffers out:
  *   (buf, cap, *out_len); when cap is too small the call returns
  *   GAMENET_ERR_BUFFER_TOO_SMALL, sets *out_len to the needed length, and loses nothing.
+ * - Yes/no questions (gamenet_reader_data_available, gamenet_address_is_any, ...) return
+ *   gamenet_result too and answer in a bool *out (last), so an error is never a "no".
  * - A panic inside gamenet is caught at the boundary and returns GAMENET_ERR_PANIC.
  *
  * Thread safety
@@ -228,6 +230,13 @@ typedef struct gamenet_manager gamenet_manager;
 // from any thread.
 typedef struct gamenet_reader gamenet_reader;
 
+// One received datagram taken from a reader without a copy, with the buffer that holds
+// it. Its bytes (`gamenet_view_bytes`) stay valid and unchanged until
+// `gamenet_view_free`, whatever happens meanwhile: other views, other calls on the reader
+// from any thread, the reader's free. Like every handle it is a token: a freed view
+// returns `GAMENET_ERR_INVALID_HANDLE`.
+typedef struct gamenet_view gamenet_view;
+
 // Sends datagrams (Panda3D's `ConnectionWriter`). With 0 threads it writes in the caller's
 // thread; with N threads, on N shard threads. Every function may be called from any
 // thread.
@@ -428,9 +437,10 @@ gamenet_result gamenet_address_to_string(const struct gamenet_address *addr, cha
 // `get_ip_string`).
 gamenet_result gamenet_address_ip_to_string(const struct gamenet_address *addr, char *buf, size_t cap, size_t *out_len);
 
-// Whether the address is a wildcard ("0.0.0.0" or "::"). False for NULL or an invalid
-// family (and the last error is set).
-bool gamenet_address_is_any(const struct gamenet_address *addr);
+// Writes to `*out` whether the address is a wildcard ("0.0.0.0" or "::").
+// `GAMENET_AF_NONE` and unknown families are `GAMENET_ERR_INVALID_ARGUMENT`, never a false
+// answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_address_is_any(const struct gamenet_address *addr, bool *out);
 
 // Copies the message of the last failing gamenet call on this thread into `buf`, with a
 // terminating NUL, and its length (without the NUL) into `*out_len`. The message stays
@@ -559,56 +569,6 @@ gamenet_result gamenet_datagram_add_blob(struct gamenet_datagram *d, const uint8
 // Appends a uint32 length and `len` bytes (Panda3D's `add_blob32`).
 gamenet_result gamenet_datagram_add_blob32(struct gamenet_datagram *d, const uint8_t *data, size_t len);
 
-// Creates an iterator over a copy of `len` bytes at `data`. Free it with
-// `gamenet_datagram_iterator_free`.
-gamenet_result gamenet_datagram_iterator_new(const uint8_t *data, size_t len, struct gamenet_datagram_iterator **out);
-
-// Creates an iterator over a copy of the datagram's current bytes.
-gamenet_result gamenet_datagram_iterator_new_from_datagram(const struct gamenet_datagram *d, struct gamenet_datagram_iterator **out);
-
-// Frees an iterator. NULL is a no-op; a handle freed already returns
-// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
-gamenet_result gamenet_datagram_iterator_free(struct gamenet_datagram_iterator *it);
-
-// The offset of the next byte to read into `*out`.
-gamenet_result gamenet_datagram_iterator_get_current_index(const struct gamenet_datagram_iterator *it, size_t *out);
-
-// The number of bytes left into `*out`.
-gamenet_result gamenet_datagram_iterator_get_remaining_size(const struct gamenet_datagram_iterator *it, size_t *out);
-
-// Skips `n` bytes; fewer left: `GAMENET_ERR_OVERREAD`, nothing consumed.
-gamenet_result gamenet_datagram_iterator_skip_bytes(struct gamenet_datagram_iterator *it, size_t n);
-
-// Copies the bytes left into `buf` and consumes them (Panda3D's `get_remaining_bytes`).
-gamenet_result gamenet_datagram_iterator_get_remaining_bytes(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads `n` raw bytes into `buf` (Panda3D's `extract_bytes`).
-gamenet_result gamenet_datagram_iterator_extract_bytes(struct gamenet_datagram_iterator *it, size_t n, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a uint16-prefixed string into `buf`, its length into `*out_len`; no NUL is added
-// (the bytes may hold zeros). A length beyond the data: `GAMENET_ERR_OVERREAD`.
-gamenet_result gamenet_datagram_iterator_get_string(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a uint32-prefixed string, as `gamenet_datagram_iterator_get_string`.
-gamenet_result gamenet_datagram_iterator_get_string32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a zero-terminated string into `buf` with its NUL, its length without the NUL into
-// `*out_len` (so `cap` must be at least `*out_len + 1`).
-gamenet_result gamenet_datagram_iterator_get_z_string(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
-
-// Reads a fixed string of `size` bytes; `buf` receives the bytes up to the first zero.
-gamenet_result gamenet_datagram_iterator_get_fixed_string(struct gamenet_datagram_iterator *it, size_t size, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a wstring and writes it as UTF-8 with a NUL into `buf`, the UTF-8 length without
-// the NUL into `*out_len`. An unpaired surrogate: `GAMENET_ERR_INVALID_ARGUMENT`.
-gamenet_result gamenet_datagram_iterator_get_wstring(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
-
-// Reads a uint16-prefixed blob.
-gamenet_result gamenet_datagram_iterator_get_blob(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
-// Reads a uint32-prefixed blob.
-gamenet_result gamenet_datagram_iterator_get_blob32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
-
 // Appends a bool (one byte, 0 or 1).
 gamenet_result gamenet_datagram_add_bool(struct gamenet_datagram *d, bool value);
 
@@ -665,6 +625,56 @@ gamenet_result gamenet_datagram_add_float64(struct gamenet_datagram *d, double v
 
 // Appends a big-endian float64.
 gamenet_result gamenet_datagram_add_be_float64(struct gamenet_datagram *d, double value);
+
+// Creates an iterator over a copy of `len` bytes at `data`. Free it with
+// `gamenet_datagram_iterator_free`.
+gamenet_result gamenet_datagram_iterator_new(const uint8_t *data, size_t len, struct gamenet_datagram_iterator **out);
+
+// Creates an iterator over a copy of the datagram's current bytes.
+gamenet_result gamenet_datagram_iterator_new_from_datagram(const struct gamenet_datagram *d, struct gamenet_datagram_iterator **out);
+
+// Frees an iterator. NULL is a no-op; a handle freed already returns
+// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
+gamenet_result gamenet_datagram_iterator_free(struct gamenet_datagram_iterator *it);
+
+// The offset of the next byte to read into `*out`.
+gamenet_result gamenet_datagram_iterator_get_current_index(const struct gamenet_datagram_iterator *it, size_t *out);
+
+// The number of bytes left into `*out`.
+gamenet_result gamenet_datagram_iterator_get_remaining_size(const struct gamenet_datagram_iterator *it, size_t *out);
+
+// Skips `n` bytes; fewer left: `GAMENET_ERR_OVERREAD`, nothing consumed.
+gamenet_result gamenet_datagram_iterator_skip_bytes(struct gamenet_datagram_iterator *it, size_t n);
+
+// Copies the bytes left into `buf` and consumes them (Panda3D's `get_remaining_bytes`).
+gamenet_result gamenet_datagram_iterator_get_remaining_bytes(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads `n` raw bytes into `buf` (Panda3D's `extract_bytes`).
+gamenet_result gamenet_datagram_iterator_extract_bytes(struct gamenet_datagram_iterator *it, size_t n, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a uint16-prefixed string into `buf`, its length into `*out_len`; no NUL is added
+// (the bytes may hold zeros). A length beyond the data: `GAMENET_ERR_OVERREAD`.
+gamenet_result gamenet_datagram_iterator_get_string(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a uint32-prefixed string, as `gamenet_datagram_iterator_get_string`.
+gamenet_result gamenet_datagram_iterator_get_string32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a zero-terminated string into `buf` with its NUL, its length without the NUL into
+// `*out_len` (so `cap` must be at least `*out_len + 1`).
+gamenet_result gamenet_datagram_iterator_get_z_string(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
+
+// Reads a fixed string of `size` bytes; `buf` receives the bytes up to the first zero.
+gamenet_result gamenet_datagram_iterator_get_fixed_string(struct gamenet_datagram_iterator *it, size_t size, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a wstring and writes it as UTF-8 with a NUL into `buf`, the UTF-8 length without
+// the NUL into `*out_len`. An unpaired surrogate: `GAMENET_ERR_INVALID_ARGUMENT`.
+gamenet_result gamenet_datagram_iterator_get_wstring(struct gamenet_datagram_iterator *it, char *buf, size_t cap, size_t *out_len);
+
+// Reads a uint16-prefixed blob.
+gamenet_result gamenet_datagram_iterator_get_blob(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Reads a uint32-prefixed blob.
+gamenet_result gamenet_datagram_iterator_get_blob32(struct gamenet_datagram_iterator *it, uint8_t *buf, size_t cap, size_t *out_len);
 
 // Reads a bool (any nonzero byte is true) into `*out`.
 gamenet_result gamenet_datagram_iterator_get_bool(struct gamenet_datagram_iterator *it, bool *out);
@@ -748,9 +758,10 @@ gamenet_result gamenet_listener_remove_connection(struct gamenet_listener *l, ga
 // freed reader's handle is simply no longer used.
 gamenet_result gamenet_listener_set_reader(struct gamenet_listener *l, struct gamenet_reader *r);
 
-// Whether an accepted connection is waiting (polling mode accepts first). False for an
-// invalid listener.
-bool gamenet_listener_new_connection_available(struct gamenet_listener *l);
+// Writes to `*out` whether an accepted connection is waiting (in polling mode, accepts
+// first). A freed or foreign listener is `GAMENET_ERR_INVALID_HANDLE`, never a false
+// answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_listener_new_connection_available(struct gamenet_listener *l, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for an accepted connection:
 // `GAMENET_OK` when one is waiting, `GAMENET_EMPTY` when the time ran out.
@@ -805,9 +816,10 @@ gamenet_result gamenet_manager_close_connection(struct gamenet_manager *m, gamen
 // The number of open connections into `*out`.
 gamenet_result gamenet_manager_get_num_connections(struct gamenet_manager *m, size_t *out);
 
-// Whether a closed connection waits on the reset queue. False also for an invalid
-// manager (the last error is then set).
-bool gamenet_manager_reset_connection_available(struct gamenet_manager *m);
+// Writes to `*out` whether a closed connection waits on the reset queue. A freed or
+// foreign manager is `GAMENET_ERR_INVALID_HANDLE`, never a false answer; `*out` is
+// written only on `GAMENET_OK`.
+gamenet_result gamenet_manager_reset_connection_available(struct gamenet_manager *m, bool *out);
 
 // Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or
 // `GAMENET_EMPTY` (not an error) when there is none. Every connection that closes, for any
@@ -843,8 +855,10 @@ gamenet_result gamenet_reader_add_connection(struct gamenet_reader *r, gamenet_c
 // Stops reading `conn`; it stays open, and what is queued stays queued.
 gamenet_result gamenet_reader_remove_connection(struct gamenet_reader *r, gamenet_conn conn);
 
-// Whether `conn` is on this reader and open. False for an invalid reader.
-bool gamenet_reader_is_connection_ok(struct gamenet_reader *r, gamenet_conn conn);
+// Writes to `*out` whether `conn` is on this reader and open (false for a closed, removed
+// or unknown id). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a
+// false answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_reader_is_connection_ok(struct gamenet_reader *r, gamenet_conn conn, bool *out);
 
 // Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
 // header (UDP).
@@ -872,9 +886,10 @@ gamenet_result gamenet_reader_set_max_queue_size(struct gamenet_reader *r, size_
 // Datagrams waiting in the queue.
 gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, size_t *out);
 
-// Whether a datagram is waiting (in polling mode, reads the ready sockets first). False
-// for an invalid reader.
-bool gamenet_reader_data_available(struct gamenet_reader *r);
+// Writes to `*out` whether a datagram is waiting (in polling mode, reads the ready
+// sockets first). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a false
+// answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_reader_data_available(struct gamenet_reader *r, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
 // waiting, `GAMENET_EMPTY` when the time ran out.
@@ -893,14 +908,10 @@ gamenet_result gamenet_reader_get_data(struct gamenet_reader *r, struct gamenet_
 // `len` is the size needed); it stays queued.
 gamenet_result gamenet_reader_get_data_batch(struct gamenet_reader *r, uint8_t *buf, size_t cap, struct gamenet_datagram_info *infos, size_t max_infos, size_t *out_count);
 
-// Zero-copy: takes the oldest datagram and points `*out_data` at its bytes, which stay
-// valid until the next `gamenet_reader_get_data_view` on this reader or its free.
-// `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
-gamenet_result gamenet_reader_get_data_view(struct gamenet_reader *r, struct gamenet_datagram_info *info, const uint8_t **out_data);
-
-// Whether UDP datagrams were dropped for a full queue since the last call (and clears
-// the flag). False for an invalid reader.
-bool gamenet_reader_take_overflow(struct gamenet_reader *r);
+// Writes to `*out` whether UDP datagrams were dropped for a full queue since the last
+// call, and clears the flag. A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`;
+// on any error the flag stays as it was and `*out` is not written.
+gamenet_result gamenet_reader_take_overflow(struct gamenet_reader *r, bool *out);
 
 // The reader's counters.
 gamenet_result gamenet_reader_get_stats(struct gamenet_reader *r, struct gamenet_reader_stats *out);
@@ -908,6 +919,25 @@ gamenet_result gamenet_reader_get_stats(struct gamenet_reader *r, struct gamenet
 // The version of the linked library as static NUL-terminated text ("0.1.0"). Compare with
 // the `GAMENET_VERSION_*` macros to detect a header/library mismatch. Never NULL.
 const char *gamenet_version(void);
+
+// Zero-copy: takes the oldest datagram out of the queue into a new view in `*out`, and
+// describes it in `*info` (`len` its length, `offset` 0). Read its bytes with
+// `gamenet_view_bytes`; free it with `gamenet_view_free`. Each view owns its datagram: any
+// number may be held at once, from any thread, and a view outlives its reader.
+// `GAMENET_EMPTY` when none is waiting. `*out` is NULL unless the call returns
+// `GAMENET_OK`; a NULL `info` or `out` takes nothing from the queue.
+gamenet_result gamenet_reader_get_data_view(struct gamenet_reader *r, struct gamenet_datagram_info *info, struct gamenet_view **out);
+
+// Points `*out_data` at the view's bytes and writes their number to `*out_len`. The
+// pointer stays valid, and the bytes unchanged, until `gamenet_view_free(view)`; call
+// this as often as you like, from any thread. For an empty datagram `*out_len` is 0 and
+// `*out_data` must not be read. A freed view: `GAMENET_ERR_INVALID_HANDLE`, nothing
+// written.
+gamenet_result gamenet_view_bytes(const struct gamenet_view *view, const uint8_t **out_data, size_t *out_len);
+
+// Frees a view and its bytes. NULL is a no-op; a view freed already (or any other value)
+// returns `GAMENET_ERR_INVALID_HANDLE` and does nothing.
+gamenet_result gamenet_view_free(struct gamenet_view *view);
 
 // Creates a writer for `m` with `num_threads` threads (0: immediate mode, at most 256).
 gamenet_result gamenet_writer_new(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_writer **out);
@@ -983,9 +1013,10 @@ gamenet_result gamenet_writer_get_tcp_header_size(struct gamenet_writer *w, int3
 // The largest UDP payload `gamenet_writer_send_to` accepts (default 1500; at most 65507).
 gamenet_result gamenet_writer_set_udp_max_size(struct gamenet_writer *w, size_t n);
 
-// Whether a payload of `len` bytes may be sent over UDP (Panda3D's `is_valid_for_udp`).
-// False also for an invalid writer (the last error is then set).
-bool gamenet_writer_is_valid_for_udp(struct gamenet_writer *w, size_t len);
+// Writes to `*out` whether a payload of `len` bytes may be sent over UDP (Panda3D's
+// `is_valid_for_udp`). A freed or foreign writer is `GAMENET_ERR_INVALID_HANDLE`, never a
+// false answer; `*out` is written only on `GAMENET_OK`.
+gamenet_result gamenet_writer_is_valid_for_udp(struct gamenet_writer *w, size_t len, bool *out);
 
 // Collect-tcp: with `on`, TCP datagrams are held for up to `interval_ms` (at least 1)
 // and sent together on a timer; off, each leaves at once. `gamenet_writer_flush` sends

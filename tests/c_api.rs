@@ -124,6 +124,11 @@ fn c_manager() {
     c_test("test_manager");
 }
 
+#[test]
+fn c_view() {
+    c_test("test_view");
+}
+
 /// Every function of the header has its NULL tests in `tests/c/test_null.c`.
 #[test]
 fn every_function_has_a_null_test() {

@@ -8,8 +8,8 @@
 from .core import (CLOSE_ERROR, CLOSE_LOCAL, CLOSE_MANAGER_SHUTDOWN, CLOSE_PEER_CLOSED,
                    CLOSE_PROTOCOL_VIOLATION, CLOSE_RESET, CLOSE_TOO_LARGE, KIND_TCP,
                    KIND_TCP_RENDEZVOUS, KIND_UDP, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN,
-                   Connection, Listener, Manager, NetAddress, NewConnection, Reader, Received,
-                   ResetEvent, Writer, debug_panic, version)
+                   Connection, Manager, NetAddress, ResetEvent, debug_panic, version)
+from .io import Listener, NewConnection, Reader, Received, Writer
 from .datagram import Datagram, DatagramIterator
 from .errors import (Closed, DatagramError, GamenetError, Timeout, UnknownConnection,
                      WouldBlock, last_error)

@@ -1,5 +1,5 @@
-"""Pythonic classes over gamenet's C handles: Manager, Connection, Writer, Reader,
-Listener, NetAddress. Every class has close() (idempotent), `with` support, and raises
+"""Pythonic classes over gamenet's C handles: Manager, Connection, NetAddress (Writer, Reader
+and Listener are in io.py). Every class has close() (idempotent), `with` support, and raises
 Closed when used after close(). Failing calls raise GamenetError subclasses."""
 import ctypes
 import itertools
@@ -7,38 +7,80 @@ import itertools
 import sys
 
 import traceback
+import weakref
 from collections import namedtuple
 from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 
-from . import _ffi
+from . import _bindings as _b, _ffi
+from ._bindings import (GAMENET_AF_IPV4, GAMENET_AF_NONE, GAMENET_ERR_BUFFER_TOO_SMALL,
+                        GAMENET_ERR_CLOSED, GAMENET_IF_HAS_MAC, GAMENET_OK)
 from .errors import Closed, GamenetError, check, EMPTY, error
 
 lib = _ffi.lib
 
-Received = namedtuple("Received", "conn address data")
-NewConnection = namedtuple("NewConnection", "rendezvous conn peer")
 ResetEvent = namedtuple("ResetEvent", "conn reason message os_error")
 
-# Close reasons (gamenet_close_reason).
-CLOSE_LOCAL, CLOSE_PEER_CLOSED, CLOSE_RESET, CLOSE_ERROR = 1, 2, 3, 4
-CLOSE_PROTOCOL_VIOLATION, CLOSE_TOO_LARGE, CLOSE_MANAGER_SHUTDOWN = 5, 6, 7
-# Log levels.
-LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG = 1, 2, 3, 4
-# Connection kinds.
-KIND_TCP_RENDEZVOUS, KIND_TCP, KIND_UDP = 1, 2, 3
+# Close reasons (gamenet_close_reason), log levels and connection kinds (gamenet_conn_kind).
+CLOSE_LOCAL = _b.GAMENET_CLOSE_LOCAL
+CLOSE_PEER_CLOSED = _b.GAMENET_CLOSE_PEER_CLOSED
+CLOSE_RESET = _b.GAMENET_CLOSE_RESET
+CLOSE_ERROR = _b.GAMENET_CLOSE_ERROR
+CLOSE_PROTOCOL_VIOLATION = _b.GAMENET_CLOSE_PROTOCOL_VIOLATION
+CLOSE_TOO_LARGE = _b.GAMENET_CLOSE_TOO_LARGE
+CLOSE_MANAGER_SHUTDOWN = _b.GAMENET_CLOSE_MANAGER_SHUTDOWN
+LOG_ERROR = _b.GAMENET_LOG_ERROR
+LOG_WARN = _b.GAMENET_LOG_WARN
+LOG_INFO = _b.GAMENET_LOG_INFO
+LOG_DEBUG = _b.GAMENET_LOG_DEBUG
+KIND_TCP_RENDEZVOUS = _b.GAMENET_CONN_TCP_RENDEZVOUS
+KIND_TCP = _b.GAMENET_CONN_TCP
+KIND_UDP = _b.GAMENET_CONN_UDP
 
 
-_LIVE = {}
+# Log callbacks, after wasmtime-py's _func.py: gamenet gets one module-level trampoline and a
+# slab key as userdata, never a Python object, so nothing gamenet holds refers to a Manager
+# (a closure over the Manager, kept alive for gamenet, would keep the Manager alive for
+# ever). A slot holds (fn, a weak reference to the manager, for its callback_errors) until
+# gamenet calls userdata_free for its key: when the callback is replaced or removed, or the
+# manager is freed, after any call in progress has returned. The reference is weak because
+# a kept exception's traceback reaches the frames that called into gamenet, and so the
+# Manager itself.
+_CALLBACKS = {}
 _KEYS = itertools.count(1)
+
+
+@_ffi.LOG_FN
+def _log_trampoline(userdata, level, msg, _length):
+    entry = _CALLBACKS.get(userdata)
+    if entry is None:
+        return
+    fn, manager_ref = entry
+    try:
+        fn(level, msg.decode("utf-8", "replace"))
+    except BaseException:
+        # Never let an exception unwind into C: print it, and keep it on the manager
+        # unless the manager is being collected.
+        traceback.print_exc()
+        manager = manager_ref()
+        if manager is not None:
+            manager.callback_errors.append(sys.exc_info()[1])
 
 
 @_ffi.FREE_FN
 def _release(userdata):
-    _LIVE.pop(userdata, None)
+    _CALLBACKS.pop(userdata, None)
 
 
 def version():
     return lib.gamenet_version().decode()
+
+
+def _answer(fn, *args):
+    """Calls a yes/no function of gamenet (the answer in its last argument, bool *out) and
+    returns the answer; an error raises, it is never a "no"."""
+    out = c_bool()
+    check(fn(*args, byref(out)))
+    return out.value
 
 
 def _struct_dict(s):
@@ -73,7 +115,7 @@ class NetAddress:
         """Every address `host` resolves to, with `port`."""
         n = c_size_t(0)
         rc = lib.gamenet_address_resolve(host.encode(), port, None, 0, byref(n))
-        if rc not in (0, 6):
+        if rc not in (GAMENET_OK, GAMENET_ERR_BUFFER_TOO_SMALL):
             raise error(rc)
         arr = (_ffi.Address * max(1, n.value))()
         check(lib.gamenet_address_resolve(host.encode(), port, arr, len(arr), byref(n)))
@@ -114,7 +156,7 @@ class NetAddress:
         return self._a.family
 
     def _text(self, fn):
-        if self._a.family == 0:
+        if self._a.family == GAMENET_AF_NONE:
             return ""
         buf = ctypes.create_string_buffer(64)
         n = c_size_t(0)
@@ -129,11 +171,12 @@ class NetAddress:
         return self.get_ip_string()
 
     def is_any(self):
-        return self._a.family != 0 and bool(lib.gamenet_address_is_any(byref(self._a)))
+        return (self._a.family != GAMENET_AF_NONE
+                and _answer(lib.gamenet_address_is_any, byref(self._a)))
 
     def get_ip(self):
         """The IPv4 address as a 32-bit number (0 for IPv6)."""
-        if self._a.family != 4:
+        if self._a.family != GAMENET_AF_IPV4:
             return 0
         return int.from_bytes(bytes(self._a.ip[:4]), "big")
 
@@ -168,7 +211,7 @@ class _Handle:
     @property
     def _ptr(self):
         if not self._h:
-            raise Closed(16, f"this {self._kind} is closed")
+            raise Closed(GAMENET_ERR_CLOSED, f"this {self._kind} is closed")
         return self._h
 
     @property
@@ -360,7 +403,7 @@ class Manager(_Handle):
         return n.value
 
     def reset_connection_available(self):
-        return bool(lib.gamenet_manager_reset_connection_available(self._ptr))
+        return _answer(lib.gamenet_manager_reset_connection_available, self._ptr)
 
     def get_reset_connection(self):
         """The oldest closed connection as a ResetEvent, or None."""
@@ -387,7 +430,7 @@ class Manager(_Handle):
     def interfaces(self):
         n = c_size_t()
         rc = lib.gamenet_manager_get_interfaces(self._ptr, None, 0, byref(n))
-        if rc not in (0, 6):
+        if rc not in (GAMENET_OK, GAMENET_ERR_BUFFER_TOO_SMALL):
             raise error(rc)
         arr = (_ffi.Interface * max(1, n.value))()
         check(lib.gamenet_manager_get_interfaces(self._ptr, arr, len(arr), byref(n)))
@@ -399,291 +442,28 @@ class Manager(_Handle):
                 "address": NetAddress._wrap(it.address), "netmask": NetAddress._wrap(it.netmask),
                 "broadcast": NetAddress._wrap(it.broadcast),
                 "point_to_point": NetAddress._wrap(it.point_to_point),
-                "mac": bytes(it.mac) if it.flags & 4 else None,
+                "mac": bytes(it.mac) if it.flags & GAMENET_IF_HAS_MAC else None,
             })
         return out
 
     def set_log_callback(self, fn, level=LOG_INFO):
         """Calls fn(level, message) for log messages up to `level`, from whatever thread
         logs (library threads included; the GIL is taken for the call). An exception in fn
-        is printed and kept in `callback_errors`, never lost. fn=None removes it."""
+        is printed and kept in `callback_errors`, never lost. fn=None removes it. gamenet
+        holds `fn` (not the manager) until the callback is replaced, removed, or the manager
+        is freed; the manager itself is collected as usual, unless `fn` refers to it."""
         if fn is None:
             check(lib.gamenet_manager_set_log_callback(self._ptr, _ffi.LOG_FN(), None,
                                                        _ffi.FREE_FN(), 0))
             return
 
-        def trampoline(_userdata, lvl, msg, _n):
-            try:
-                fn(lvl, msg.decode("utf-8", "replace"))
-            except BaseException:
-                self.callback_errors.append(sys.exc_info()[1])
-                traceback.print_exc()
-
-        cb = _ffi.LOG_FN(trampoline)
-        # The C callback must outlive every call gamenet may still be making on another
-        # thread: it stays in _LIVE until gamenet calls userdata_free for it.
+        ptr = self._ptr
         key = next(_KEYS)
-        _LIVE[key] = cb
-        rc = lib.gamenet_manager_set_log_callback(self._ptr, cb, key, _release, level)
-        if rc != 0:
-            del _LIVE[key]
+        _CALLBACKS[key] = (fn, weakref.ref(self))  # before: gamenet may call it at once
+        rc = lib.gamenet_manager_set_log_callback(ptr, _log_trampoline, key, _release, level)
+        if rc != GAMENET_OK:
+            del _CALLBACKS[key]  # refused: gamenet did not take the key
             check(rc)
-
-
-
-class Writer(_Handle):
-    """Sends datagrams (Panda3D's ConnectionWriter); threads=0 writes in the caller's
-    thread. The GIL is released during every call."""
-
-    _free = staticmethod(lib.gamenet_writer_free)
-    _kind = "writer"
-
-    def __init__(self, manager, threads=0):
-        super().__init__(_new(lib.gamenet_writer_new, manager._ptr, threads))
-        self.manager = manager
-
-    def send(self, conn, data, block=False):
-        data = bytes(data)
-        check(lib.gamenet_writer_send(self._ptr, int(conn), data, len(data), block))
-
-    def send_to(self, conn, address, data, block=False):
-        data = bytes(data)
-        check(lib.gamenet_writer_send_to(self._ptr, int(conn), byref(address._a), data, len(data),
-                                         block))
-
-    def send_batch(self, conn, datagrams, block=False):
-        """Sends many datagrams in one call; returns how many were queued."""
-        datagrams = [bytes(d) for d in datagrams]
-        if not datagrams:
-            return 0
-        lens = (c_size_t * len(datagrams))(*map(len, datagrams))
-        packed = b"".join(datagrams)
-        sent = c_size_t()
-        check(lib.gamenet_writer_send_batch(self._ptr, int(conn), packed, lens, len(datagrams),
-                                            block, byref(sent)))
-        return sent.value
-
-    def send_to_batch(self, conn, datagrams, block=False):
-        """Sends [(address, data), ...] over UDP in as few system calls as possible;
-        returns how many were sent."""
-        datagrams = [(a, bytes(d)) for a, d in datagrams]
-        if not datagrams:
-            return 0
-        n = len(datagrams)
-        addrs = (_ffi.Address * n)(*(a._a for a, _ in datagrams))
-        lens = (c_size_t * n)(*(len(d) for _, d in datagrams))
-        packed = b"".join(d for _, d in datagrams)
-        sent = c_size_t()
-        check(lib.gamenet_writer_send_to_batch(self._ptr, int(conn), addrs, packed, lens, n,
-                                               block, byref(sent)))
-        return sent.value
-
-    def flush(self):
-        check(lib.gamenet_writer_flush(self._ptr))
-
-    def shutdown(self, flush_timeout_ms=1000):
-        unsent = c_uint64()
-        check(lib.gamenet_writer_shutdown(self._ptr, flush_timeout_ms, byref(unsent)))
-        return unsent.value
-
-    def _get(self, fn, ctype):
-        v = ctype()
-        check(fn(self._ptr, byref(v)))
-        return v.value
-
-    raw_mode = property(lambda s: s._get(lib.gamenet_writer_get_raw_mode, c_bool),
-                        lambda s, v: check(lib.gamenet_writer_set_raw_mode(s._ptr, bool(v))))
-    tcp_header_size = property(
-        lambda s: s._get(lib.gamenet_writer_get_tcp_header_size, c_int32),
-        lambda s, v: check(lib.gamenet_writer_set_tcp_header_size(s._ptr, v)))
-    max_queue_size = property(
-        lambda s: s._get(lib.gamenet_writer_get_max_queue_size, c_size_t),
-        lambda s, v: check(lib.gamenet_writer_set_max_queue_size(s._ptr, v)))
-    current_queue_size = property(
-        lambda s: s._get(lib.gamenet_writer_get_current_queue_size, c_size_t))
-
-    def set_max_buffer_bytes(self, n):
-        check(lib.gamenet_writer_set_max_buffer_bytes(self._ptr, n))
-
-    def set_udp_max_size(self, n):
-        check(lib.gamenet_writer_set_udp_max_size(self._ptr, n))
-
-    def is_valid_for_udp(self, length):
-        if not isinstance(length, int):
-            length = len(length)
-        return bool(lib.gamenet_writer_is_valid_for_udp(self._ptr, length))
-
-    def set_collect_tcp(self, interval_ms):
-        """Holds TCP datagrams up to interval_ms (None: off) and sends them on a timer."""
-        check(lib.gamenet_writer_set_collect_tcp(self._ptr, interval_ms is not None,
-                                                 interval_ms or 0))
-
-    def get_collect_tcp(self):
-        on, ms = c_bool(), c_uint32()
-        check(lib.gamenet_writer_get_collect_tcp(self._ptr, byref(on), byref(ms)))
-        return ms.value if on.value else None
-
-    def set_send_timeout(self, ms):
-        check(lib.gamenet_writer_set_send_timeout(self._ptr, ms))
-
-    def stats(self):
-        s = _ffi.WriterStats()
-        check(lib.gamenet_writer_get_stats(self._ptr, byref(s)))
-        return _struct_dict(s)
-
-
-class Reader(_Handle):
-    """Receives datagrams (Panda3D's QueuedConnectionReader, or RecentConnectionReader with
-    recent=True); threads=0 reads in the caller's thread during data_available/poll/get."""
-
-    _free = staticmethod(lib.gamenet_reader_free)
-    _kind = "reader"
-
-    def __init__(self, manager, threads=0, recent=False):
-        fn = lib.gamenet_reader_new_recent if recent else lib.gamenet_reader_new
-        super().__init__(_new(fn, manager._ptr, threads))
-        self.manager = manager
-        self._buf = ctypes.create_string_buffer(65536)
-        self._infos = None
-
-    def add_connection(self, conn):
-        check(lib.gamenet_reader_add_connection(self._ptr, int(conn)))
-        return True
-
-    def remove_connection(self, conn):
-        check(lib.gamenet_reader_remove_connection(self._ptr, int(conn)))
-        return True
-
-    def is_connection_ok(self, conn):
-        return bool(lib.gamenet_reader_is_connection_ok(self._ptr, int(conn)))
-
-    def _get(self, fn, ctype):
-        v = ctype()
-        check(fn(self._ptr, byref(v)))
-        return v.value
-
-    def set_raw_mode(self, raw):
-        check(lib.gamenet_reader_set_raw_mode(self._ptr, bool(raw)))
-
-    tcp_header_size = property(
-        lambda s: s._get(lib.gamenet_reader_get_tcp_header_size, c_int32),
-        lambda s, v: check(lib.gamenet_reader_set_tcp_header_size(s._ptr, v)))
-    max_datagram_size = property(
-        lambda s: s._get(lib.gamenet_reader_get_max_datagram_size, c_size_t),
-        lambda s, v: check(lib.gamenet_reader_set_max_datagram_size(s._ptr, v)))
-    current_queue_size = property(
-        lambda s: s._get(lib.gamenet_reader_get_current_queue_size, c_size_t))
-
-    def set_max_queue_size(self, n):
-        check(lib.gamenet_reader_set_max_queue_size(self._ptr, n))
-
-    def data_available(self):
-        return bool(lib.gamenet_reader_data_available(self._ptr))
-
-    def poll(self, timeout_ms=-1):
-        """Waits up to timeout_ms (-1: no limit) for a datagram; True when one waits. The
-        GIL is released while waiting."""
-        return check(lib.gamenet_reader_poll(self._ptr, timeout_ms)) != EMPTY
-
-    def get_data(self):
-        """The oldest datagram as Received(conn, address, data), or None."""
-        info = _ffi.DatagramInfo()
-        n = c_size_t()
-        while True:
-            rc = lib.gamenet_reader_get_data(self._ptr, byref(info), self._buf, len(self._buf),
-                                             byref(n))
-            if rc == 6:  # the buffer is too small: grow it and ask again (nothing is lost)
-                self._buf = ctypes.create_string_buffer(n.value)
-                continue
-            if check(rc) == EMPTY:
-                return None
-            return Received(info.conn, NetAddress._wrap(info.from_), self._buf.raw[:n.value])
-
-    def get_batch(self, max_count=4096, bufsize=1 << 20):
-        """Up to max_count waiting datagrams in one call, as a list of Received."""
-        if self._infos is None or len(self._infos) < max_count:
-            self._infos = (_ffi.DatagramInfo * max_count)()
-        if len(self._buf) < bufsize:
-            self._buf = ctypes.create_string_buffer(bufsize)
-        count = c_size_t()
-        while True:
-            rc = lib.gamenet_reader_get_data_batch(self._ptr, self._buf, len(self._buf),
-                                                   self._infos, max_count, byref(count))
-            if rc == 6:
-                self._buf = ctypes.create_string_buffer(self._infos[0].len)
-                continue
-            if check(rc) == EMPTY:
-                return []
-            break
-        last = self._infos[count.value - 1]
-        raw = ctypes.string_at(self._buf, last.offset + last.len)
-        out = []
-        addresses = {}  # one NetAddress per distinct origin in the batch
-        for i in range(count.value):
-            inf = self._infos[i]
-            key = bytes(inf.from_)
-            addr = addresses.get(key)
-            if addr is None:
-                addr = addresses[key] = NetAddress._wrap(_ffi.Address.from_buffer_copy(key))
-            out.append(Received(inf.conn, addr, raw[inf.offset:inf.offset + inf.len]))
-        return out
-
-    def take_overflow(self):
-        return bool(lib.gamenet_reader_take_overflow(self._ptr))
-
-    def stats(self):
-        s = _ffi.ReaderStats()
-        check(lib.gamenet_reader_get_stats(self._ptr, byref(s)))
-        return _struct_dict(s)
-
-    def shutdown(self):
-        check(lib.gamenet_reader_shutdown(self._ptr))
-
-
-class Listener(_Handle):
-    """Accepts TCP connections (Panda3D's QueuedConnectionListener)."""
-
-    _free = staticmethod(lib.gamenet_listener_free)
-    _kind = "listener"
-
-    def __init__(self, manager, threads=0):
-        super().__init__(_new(lib.gamenet_listener_new, manager._ptr, threads))
-        self.manager = manager
-        self._reader = None
-
-    def add_connection(self, rendezvous):
-        check(lib.gamenet_listener_add_connection(self._ptr, int(rendezvous)))
-        return True
-
-    def remove_connection(self, rendezvous):
-        check(lib.gamenet_listener_remove_connection(self._ptr, int(rendezvous)))
-        return True
-
-    def set_reader(self, reader):
-        """Adds every accepted connection to `reader` (None: stop)."""
-        check(lib.gamenet_listener_set_reader(self._ptr, reader._ptr if reader else None))
-        self._reader = reader
-
-    def new_connection_available(self):
-        return bool(lib.gamenet_listener_new_connection_available(self._ptr))
-
-    def poll(self, timeout_ms=-1):
-        return check(lib.gamenet_listener_poll(self._ptr, timeout_ms)) != EMPTY
-
-    def get_new_connection(self):
-        nc = _ffi.NewConnection()
-        if check(lib.gamenet_listener_get_new_connection(self._ptr, byref(nc))) == EMPTY:
-            return None
-        return NewConnection(Connection(self.manager, nc.rendezvous),
-                             Connection(self.manager, nc.conn), NetAddress._wrap(nc.peer))
-
-    def stats(self):
-        s = _ffi.ListenerStats()
-        check(lib.gamenet_listener_get_stats(self._ptr, byref(s)))
-        return _struct_dict(s)
-
-    def shutdown(self):
-        check(lib.gamenet_listener_shutdown(self._ptr))
 
 
 def debug_panic(message="from Python"):
@@ -691,5 +471,5 @@ def debug_panic(message="from Python"):
     check(lib.gamenet_debug_panic(message.encode()))
 
 
-__all__ = ["Manager", "Connection", "Writer", "Reader", "Listener", "NetAddress", "Received",
-           "NewConnection", "ResetEvent", "version", "debug_panic", "GamenetError"]
+__all__ = ["Manager", "Connection", "NetAddress", "ResetEvent", "version", "debug_panic",
+           "GamenetError"]

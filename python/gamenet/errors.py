@@ -3,17 +3,16 @@ carrying the code and gamenet_last_error's message."""
 import ctypes
 
 from . import _ffi
+from ._bindings import (ENUMS, GAMENET_EMPTY, GAMENET_ERR_CLOSED, GAMENET_ERR_OVERREAD,
+                        GAMENET_ERR_TIMEOUT, GAMENET_ERR_TOO_LARGE,
+                        GAMENET_ERR_UNKNOWN_CONNECTION, GAMENET_ERR_WOULD_BLOCK, GAMENET_OK)
 
-OK = 0
-EMPTY = 1
+OK = GAMENET_OK
+EMPTY = GAMENET_EMPTY
 
-CODES = {
-    2: "NULL_POINTER", 3: "INVALID_ARGUMENT", 4: "INVALID_HANDLE", 5: "UNKNOWN_CONNECTION",
-    6: "BUFFER_TOO_SMALL", 7: "WOULD_BLOCK", 8: "TIMEOUT", 9: "CONNECTION_REFUSED",
-    10: "ADDRESS_PARSE", 11: "RESOLVE", 12: "IO", 13: "OVERREAD", 14: "TOO_LARGE",
-    15: "WRONG_KIND", 16: "CLOSED", 17: "ADDRESS_IN_USE", 18: "PERMISSION_DENIED",
-    19: "UNSUPPORTED", 100: "PANIC",
-}
+# Every error code and its name without the prefix: {GAMENET_ERR_IO: "IO", ...}.
+CODES = {value: name[len("GAMENET_ERR_"):]
+         for name, value in ENUMS["gamenet_result"].items() if name.startswith("GAMENET_ERR_")}
 
 
 class GamenetError(Exception):
@@ -46,8 +45,9 @@ class DatagramError(GamenetError):
     """A datagram could not be read or written as asked (over-read, too long)."""
 
 
-_CLASSES = {7: WouldBlock, 8: Timeout, 5: UnknownConnection, 16: Closed, 13: DatagramError,
-            14: DatagramError}
+_CLASSES = {GAMENET_ERR_WOULD_BLOCK: WouldBlock, GAMENET_ERR_TIMEOUT: Timeout,
+            GAMENET_ERR_UNKNOWN_CONNECTION: UnknownConnection, GAMENET_ERR_CLOSED: Closed,
+            GAMENET_ERR_OVERREAD: DatagramError, GAMENET_ERR_TOO_LARGE: DatagramError}
 
 
 def last_error():

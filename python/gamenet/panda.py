@@ -11,104 +11,22 @@ return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
 import ctypes as _ctypes
 import time
 
-from . import _ffi, core
+from . import _ffi, core, io
+from ._bindings import GAMENET_EMPTY as _EMPTY, GAMENET_OK as _OK
+from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL as _TOO_SMALL
+from ._panda_values import (Datagram, DatagramIterator, NetAddress, NetDatagram, PyDatagram,
+                            PyDatagramIterator, _with_camel_case)
+from .datagram import Datagram as _Datagram
+from .errors import GamenetError
 from .errors import check as _check
 
 _lib = _ffi.lib
 _byref = _ctypes.byref
 
-from .datagram import Datagram as _Datagram, DatagramIterator as _DatagramIterator
-from .errors import GamenetError
-
 __all__ = ["QueuedConnectionManager", "ConnectionManager", "ConnectionWriter",
            "QueuedConnectionReader", "RecentConnectionReader", "QueuedConnectionListener",
            "Connection", "NetDatagram", "Datagram", "DatagramIterator", "PyDatagram",
            "PyDatagramIterator", "NetAddress", "PointerToConnection"]
-
-
-def _camel(name):
-    head, *rest = name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
-
-
-def _with_camel_case(cls):
-    """Adds Panda3D's camelCase spelling of every public snake_case method."""
-    for name in dir(cls):
-        if name.startswith("_") or "_" not in name or not callable(getattr(cls, name)):
-            continue
-        alias = _camel(name)
-        if alias != name and not hasattr(cls, alias):
-            setattr(cls, alias, getattr(cls, name))
-    return cls
-
-
-@_with_camel_case
-class NetAddress(core.NetAddress):
-    """Panda3D's NetAddress."""
-
-    def set_host(self, hostname, port):
-        try:
-            return super().set_host(hostname, port)
-        except GamenetError:
-            return False
-
-
-@_with_camel_case
-class Datagram(_Datagram):
-    """Panda3D's Datagram (bytes underneath)."""
-
-    pass
-
-
-@_with_camel_case
-class PyDatagram(Datagram):
-    """Panda3D's direct.distributed.PyDatagram."""
-
-
-@_with_camel_case
-class NetDatagram(Datagram):
-    """A Datagram that knows the connection and address it came from or goes to."""
-
-    def __init__(self, data=b""):
-        if isinstance(data, _Datagram):
-            data = data.get_message()
-        super().__init__(data)
-        self._connection = None
-        self._address = None
-        self._raw_address = None
-
-    def get_connection(self):
-        return self._connection
-
-    def set_connection(self, conn):
-        self._connection = conn
-
-    def get_address(self):
-        if self._raw_address is not None:
-            self._address = NetAddress._wrap(_ffi.Address.from_buffer_copy(self._raw_address))
-            self._raw_address = None
-        if self._address is None:
-            self._address = NetAddress()
-        return self._address
-
-    def set_address(self, address):
-        self._address = address
-        self._raw_address = None
-
-
-@_with_camel_case
-class DatagramIterator(_DatagramIterator):
-    """Panda3D's DatagramIterator / PyDatagramIterator."""
-
-    def __init__(self, datagram=b"", offset=0):
-        if isinstance(datagram, _Datagram):
-            datagram = datagram.get_message()
-        super().__init__(datagram, offset)
-
-    def get_remaining_size(self):
-        return super().get_remaining_size()
-
-PyDatagramIterator = DatagramIterator
 
 
 @_with_camel_case
@@ -314,7 +232,7 @@ class ConnectionWriter:
 
     def __init__(self, manager, num_threads, thread_name=""):
         self._manager = manager
-        self._w = core.Writer(manager._m, num_threads)
+        self._w = io.Writer(manager._m, num_threads)
         self._h = self._w._ptr
         self._threads = num_threads
         manager._writers.append(self)
@@ -329,7 +247,7 @@ class ConnectionWriter:
         else:
             rc = _lib.gamenet_writer_send(self._h, conn, data, len(data),
                                           True if self._threads == 0 else block)
-        return rc == 0
+        return rc == _OK
 
     def is_valid_for_udp(self, datagram):
         return self._w.is_valid_for_udp(len(datagram))
@@ -377,7 +295,7 @@ class QueuedConnectionReader:
     def __init__(self, manager, num_threads):
         self._manager = manager
         self._threads = num_threads
-        self._r = core.Reader(manager._m, num_threads, recent=self._recent)
+        self._r = io.Reader(manager._m, num_threads, recent=self._recent)
         if num_threads == 0:
             manager._pollers.append(self)
         self._info = _ffi.DatagramInfo()
@@ -385,6 +303,8 @@ class QueuedConnectionReader:
         # References made once: building them on every call costs more than the call.
         self._info_ref = _byref(self._info)
         self._n_ref = _byref(self._n)
+        self._yes = _ctypes.c_bool()
+        self._yes_ref = _byref(self._yes)
         self._buf = _ctypes.create_string_buffer(65536)
         self._h = self._r._ptr
 
@@ -404,7 +324,11 @@ class QueuedConnectionReader:
         return self._r.is_connection_ok(int(connection))
 
     def data_available(self):
-        return _lib.gamenet_reader_data_available(self._h)
+        # The hot path too: one ctypes call, the answer in a c_bool kept between calls.
+        rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
+        if rc != _OK:
+            _check(rc)
+        return self._yes.value
 
     def poll(self):
         self._r.data_available()
@@ -415,12 +339,12 @@ class QueuedConnectionReader:
         while True:
             rc = _lib.gamenet_reader_get_data(self._h, self._info_ref, self._buf,
                                               len(self._buf), self._n_ref)
-            if rc == 6:  # grow the buffer; the datagram stays queued
+            if rc == _TOO_SMALL:  # grow the buffer; the datagram stays queued
                 self._buf = _ctypes.create_string_buffer(n.value)
                 continue
             break
-        if rc != 0:
-            if rc != 1:
+        if rc != _OK:
+            if rc != _EMPTY:
                 _check(rc)
             return False
         datagram._data[:] = _ctypes.string_at(self._buf, n.value)
@@ -472,7 +396,7 @@ class QueuedConnectionListener:
 
     def __init__(self, manager, num_threads):
         self._manager = manager
-        self._l = core.Listener(manager._m, num_threads)
+        self._l = io.Listener(manager._m, num_threads)
         if num_threads == 0:
             manager._pollers.append(self)
 

@@ -1,7 +1,9 @@
 """The Pythonic classes: round trips, batches, errors as exceptions, close and `with`,
 use after close, threads and callbacks."""
+import gc
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -92,7 +94,8 @@ def test_errors_are_exceptions_with_code_and_message():
     with Manager() as m:
         with pytest.raises(UnknownConnection) as e:
             m.close_connection(12345)
-        assert e.value.code == 5 and "never existed" in e.value.message
+        assert e.value.code == gamenet._ffi.GAMENET_ERR_UNKNOWN_CONNECTION
+        assert "never existed" in e.value.message
         with pytest.raises(GamenetError) as e:
             m.open_tcp_client("127.0.0.1", 1, 1000)
         assert e.value.name == "CONNECTION_REFUSED"
@@ -188,10 +191,64 @@ def test_interfaces_and_host_name():
 
 def test_callbacks_are_released_by_gamenet():
     from gamenet import core
-    before = len(core._LIVE)
+    before = len(core._CALLBACKS)
     m = Manager()
     m.set_log_callback(lambda level, msg: None)
     m.set_log_callback(lambda level, msg: None)  # replaces: the first is released
-    assert len(core._LIVE) == before + 1
+    assert len(core._CALLBACKS) == before + 1
     m.close()  # frees the manager: the second is released
-    assert len(core._LIVE) == before
+    assert len(core._CALLBACKS) == before
+
+
+def test_a_manager_with_a_log_callback_is_collected():
+    from gamenet import core
+    before = len(core._CALLBACKS)
+    seen = []
+    m = Manager()
+    m.set_log_callback(lambda level, msg: seen.append((level, msg)), gamenet.LOG_INFO)
+    m.open_udp(0, "127.0.0.1")  # logs "opened" on this thread
+    assert any(level == gamenet.LOG_INFO and "opened" in msg for level, msg in seen)
+    assert len(core._CALLBACKS) == before + 1
+    r = weakref.ref(m)
+    del m
+    gc.collect()
+    assert r() is None
+    assert len(core._CALLBACKS) == before  # freed by gamenet, through userdata_free
+
+
+def test_an_exception_in_a_log_callback_is_kept_not_raised(capsys):
+    def bad(level, msg):
+        raise RuntimeError("from the log callback")
+
+    m = Manager()
+    m.set_log_callback(bad, gamenet.LOG_INFO)
+    conn = m.open_udp(0, "127.0.0.1")  # the callback raises; the call still succeeds
+    assert conn.local_address.port
+    assert [str(e) for e in m.callback_errors] == ["from the log callback"]
+    assert "RuntimeError: from the log callback" in capsys.readouterr().err
+    r = weakref.ref(m)
+    del m, conn
+    gc.collect()
+    assert r() is None
+
+
+def test_yes_no_answers_are_never_errors_in_disguise():
+    from ctypes import byref, c_bool
+    from gamenet import _ffi, panda
+    with Manager() as m:
+        r = Reader(m, 0)
+        h = r._ptr
+        assert r.data_available() is False and r.take_overflow() is False
+        r.close()
+        out = c_bool(True)
+        rc = _ffi.lib.gamenet_reader_data_available(h, byref(out))
+        assert rc == _ffi.GAMENET_ERR_INVALID_HANDLE and out.value is True
+        # The drop-in's hot path raises too, where it used to answer False.
+        qm = panda.QueuedConnectionManager()
+        qr = panda.QueuedConnectionReader(qm, 0)
+        assert qr.data_available() is False
+        qr._r.close()
+        with pytest.raises(GamenetError) as e:
+            qr.data_available()
+        assert e.value.name == "INVALID_HANDLE"
+        assert NetAddress.parse("0.0.0.0:1").is_any() and not NetAddress.parse("[::1]:1").is_any()

@@ -1,85 +1,85 @@
-"""Every function of include/gamenet.h has a ctypes declaration, and every declaration
-matches the header (types mapped independently of _ffi.py's table)."""
+"""The ctypes declarations are generated from include/gamenet.h (python/gen_ffi.py): the
+committed _bindings.py must be what the generator makes of the current header, the library
+gets every declaration, and the struct layouts and constants agree with what a C compiler
+makes of the header."""
 import ctypes
+import keyword
 import os
-import re
+import shutil
+import subprocess
 
-from gamenet import _ffi
+import pytest
 
-HEADER = os.path.join(os.path.dirname(__file__), "..", "..", "include", "gamenet.h")
+import gen_ffi
+from gamenet import _bindings, _ffi
 
-STRUCTS = {"gamenet_address": _ffi.Address, "gamenet_reset_info": _ffi.ResetInfo,
-           "gamenet_interface": _ffi.Interface, "gamenet_datagram_info": _ffi.DatagramInfo,
-           "gamenet_new_connection": _ffi.NewConnection,
-           "gamenet_writer_stats": _ffi.WriterStats, "gamenet_reader_stats": _ffi.ReaderStats,
-           "gamenet_listener_stats": _ffi.ListenerStats, "gamenet_conn_stats": _ffi.ConnStats,
-           "gamenet_buffer": _ffi.Buffer}
-HANDLES = {"gamenet_manager", "gamenet_writer", "gamenet_reader", "gamenet_listener",
-           "gamenet_datagram", "gamenet_datagram_iterator"}
-SCALARS = {"gamenet_result": ctypes.c_int32, "bool": ctypes.c_bool, "int8_t": ctypes.c_int8,
-           "uint8_t": ctypes.c_uint8, "int16_t": ctypes.c_int16, "uint16_t": ctypes.c_uint16,
-           "int32_t": ctypes.c_int32, "uint32_t": ctypes.c_uint32, "int64_t": ctypes.c_int64,
-           "uint64_t": ctypes.c_uint64, "size_t": ctypes.c_size_t, "float": ctypes.c_float,
-           "double": ctypes.c_double, "gamenet_conn": ctypes.c_uint64,
-           "gamenet_conn_kind": ctypes.c_int32, "gamenet_close_reason": ctypes.c_int32,
-           "void": None, "gamenet_log_fn": _ffi.LOG_FN,
-           "gamenet_userdata_free_fn": _ffi.FREE_FN}
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HEADER = os.path.join(ROOT, "include", "gamenet.h")
 
 
-def expected(ctype):
-    t = " ".join(ctype.replace("struct ", "").split())
-    stars = t.count("*")
-    base = t.replace("*", "").replace("const", "").strip()
-    if stars == 0:
-        return SCALARS[base]
-    if stars == 2:
-        return ctypes.POINTER(ctypes.c_void_p)
-    if base in HANDLES or base in ("uint8_t", "void"):
-        return ctypes.c_void_p
-    if base == "char":
-        return ctypes.c_char_p if "const" in t else ctypes.c_void_p
-    if base in STRUCTS:
-        return ctypes.POINTER(STRUCTS[base])
-    return ctypes.POINTER(SCALARS[base])
+def test_bindings_are_generated_from_the_current_header():
+    with open(HEADER) as f:
+        fresh = gen_ffi.generate(f.read())
+    with open(_bindings.__file__) as f:
+        committed = f.read()
+    assert committed == fresh, ("python/gamenet/_bindings.py is stale: run "
+                                "`python python/gen_ffi.py` and commit it")
 
 
-def header_functions():
-    text = open(HEADER).read()
-    out = {}
-    for ret, name, args in re.findall(r"^([a-z_][a-z0-9_ \*]*?)\s*\b(gamenet_[a-z0-9_]+)\((.*?)\);",
-                                      text, re.M | re.S):
-        args = " ".join(args.split())
-        params = [] if args in ("", "void") else [a.strip() for a in args.split(",")]
-        out[name] = (expected(ret), [expected(re.match(r"(.*?)(\w+)$", p).group(1))
-                                     for p in params])
-    return out
-
-
-def test_every_header_function_is_declared_and_matches():
-    funcs = header_functions()
-    assert len(funcs) > 150
-    missing = sorted(set(funcs) - set(_ffi.DECLARATIONS))
-    assert not missing, f"no ctypes declaration for {missing}"
-    extra = sorted(set(_ffi.DECLARATIONS) - set(funcs))
-    assert not extra, f"declared but not in the header: {extra}"
-    for name, (ret, args) in funcs.items():
-        dret, dargs = _ffi.DECLARATIONS[name]
-        assert dret == ret, f"{name}: restype {dret} != header {ret}"
-        assert dargs == args, f"{name}: argtypes {dargs} != header {args}"
+def test_every_function_is_declared_on_the_library():
+    assert len(_ffi.DECLARATIONS) > 150
+    assert set(_ffi.PARAMETERS) == set(_ffi.DECLARATIONS)
+    for name, (restype, argtypes) in _ffi.DECLARATIONS.items():
         f = getattr(_ffi.lib, name)
-        assert f.argtypes == args and f.restype == ret
+        assert f.restype == restype and f.argtypes == argtypes, name
+        assert len(_ffi.PARAMETERS[name]) == len(argtypes), name
 
 
-def test_struct_sizes_match_c():
-    # Offsets that C would give these layouts on a 64-bit platform.
-    assert ctypes.sizeof(_ffi.Address) == 28
-    assert ctypes.sizeof(_ffi.ResetInfo) == 8 + 4 + 4 + 256
-    assert _ffi.DatagramInfo.offset.offset == 40
+def test_the_generator_refuses_what_it_does_not_understand():
+    with open(HEADER) as f:
+        text = f.read()
+    with pytest.raises(gen_ffi.HeaderError):
+        gen_ffi.generate(text + "\nunion gamenet_odd { int32_t a; float b; };\n")
+    with pytest.raises(gen_ffi.HeaderError):
+        gen_ffi.generate(text.replace("size_t len);", "gamenet_mystery len);", 1))
+
+
+def c_field(name):
+    """The C name of a ctypes field (`from_` is `from`)."""
+    return name[:-1] if name.endswith("_") and keyword.iskeyword(name[:-1]) else name
+
+
+def test_layouts_and_constants_match_the_c_compiler(tmp_path):
+    """sizeof and offsetof of every struct field, every #define and every enum value, as a
+    C compiler sees the header, against the generated module."""
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    lines = ["#include <stddef.h>", "#include <stdio.h>", '#include "gamenet.h"',
+             "int main(void) {"]
+    expected = []
+    for c_name, cls in _ffi.STRUCTS.items():
+        lines.append(f'printf("{c_name} %zu\\n", sizeof({c_name}));')
+        expected.append(f"{c_name} {ctypes.sizeof(cls)}")
+        for field, _ in cls._fields_:
+            lines.append(f'printf("{c_name}.{field} %zu\\n", offsetof({c_name}, {c_field(field)}));')
+            expected.append(f"{c_name}.{field} {getattr(cls, field).offset}")
+    names = [n for n in dir(_bindings) if n.startswith("GAMENET_")]
+    for name in names:
+        lines.append(f'printf("{name} %lld\\n", (long long)({name}));')
+        expected.append(f"{name} {getattr(_bindings, name)}")
+    lines += ["return 0;", "}"]
+    src = tmp_path / "layout.c"
+    src.write_text("\n".join(lines) + "\n")
+    exe = tmp_path / "layout"
+    subprocess.run([cc, "-std=c11", "-I", os.path.join(ROOT, "include"), str(src), "-o",
+                    str(exe)], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:-1] == expected
+    assert len(names) > 40
 
 
 def test_a_missing_library_is_a_clear_error(tmp_path):
-    import shutil
-    import subprocess
     import sys
     pkg = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gamenet")
     shutil.copytree(pkg, tmp_path / "site" / "gamenet",

@@ -4,9 +4,9 @@
 use std::ffi::c_char;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use super::boundary::{call, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
-use super::handle::{in_ref, in_str, out_ref, write_text};
+use super::handle::{in_ref, in_str, out_ref, out_slice, write_text};
 use crate::core::address;
 use crate::core::error::{Error, ErrorKind, Result};
 
@@ -130,11 +130,7 @@ pub extern "C" fn gamenet_address_resolve(
                 format!("room for {cap} addresses, {} resolved", all.len()),
             ));
         }
-        if out.is_null() {
-            return Err(Error::new(ErrorKind::NullPointer, "argument 'out' is NULL"));
-        }
-        // SAFETY: `out` is non-NULL and the caller guarantees room for `cap` entries.
-        let dst = unsafe { std::slice::from_raw_parts_mut(out, all.len()) };
+        let dst = out_slice(out, all.len(), "out")?;
         for (d, a) in dst.iter_mut().zip(all) {
             *d = a.into();
         }
@@ -219,9 +215,17 @@ pub extern "C" fn gamenet_address_ip_to_string(
     })
 }
 
-/// Whether the address is a wildcard ("0.0.0.0" or "::"). False for NULL or an invalid
-/// family (and the last error is set).
+/// Writes to `*out` whether the address is a wildcard ("0.0.0.0" or "::").
+/// `GAMENET_AF_NONE` and unknown families are `GAMENET_ERR_INVALID_ARGUMENT`, never a false
+/// answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_address_is_any(addr: *const gamenet_address) -> bool {
-    call_value(false, || Ok(in_addr(addr, "addr")?.ip().is_unspecified()))
+pub extern "C" fn gamenet_address_is_any(
+    addr: *const gamenet_address,
+    out: *mut bool,
+) -> gamenet_result {
+    call(|| {
+        let a = in_addr(addr, "addr")?;
+        *out_ref(out, "out")? = a.ip().is_unspecified();
+        Ok(())
+    })
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::address::gamenet_address;
 use super::boundary::call;
 use super::error::gamenet_result;
-use super::handle::out_ref;
-use super::manager::{gamenet_conn, gamenet_manager, manager};
+use super::handle::{get, out_ref};
+use super::manager::{gamenet_conn, gamenet_manager};
 use crate::core::connection::{Connection, ConnectionKind};
 use crate::core::error::{Error, ErrorKind, Result};
 
@@ -25,12 +25,9 @@ pub enum gamenet_conn_kind {
     GAMENET_CONN_UDP = 3,
 }
 
-fn with_conn(
-    m: *const gamenet_manager,
-    conn: gamenet_conn,
-    f: impl FnOnce(&Arc<Connection>) -> Result<()>,
-) -> gamenet_result {
-    call(|| f(&manager(m)?.connection(conn)?))
+/// Connection `conn` of manager `m`.
+fn connection(m: *const gamenet_manager, conn: gamenet_conn) -> Result<Arc<Connection>> {
+    get(m)?.connection(conn)
 }
 
 /// The kind of connection into `*out`.
@@ -40,7 +37,8 @@ pub extern "C" fn gamenet_conn_get_kind(
     conn: gamenet_conn,
     out: *mut gamenet_conn_kind,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         *out_ref(out, "out")? = match c.kind() {
             ConnectionKind::TcpRendezvous => gamenet_conn_kind::GAMENET_CONN_TCP_RENDEZVOUS,
             ConnectionKind::Tcp => gamenet_conn_kind::GAMENET_CONN_TCP,
@@ -58,7 +56,8 @@ pub extern "C" fn gamenet_conn_get_local_address(
     conn: gamenet_conn,
     out: *mut gamenet_address,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         *out_ref(out, "out")? = c.local_address().into();
         Ok(())
     })
@@ -72,7 +71,8 @@ pub extern "C" fn gamenet_conn_get_peer_address(
     conn: gamenet_conn,
     out: *mut gamenet_address,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         let peer = c.peer_address().ok_or_else(|| {
             Error::new(
@@ -92,7 +92,7 @@ pub extern "C" fn gamenet_conn_set_no_delay(
     conn: gamenet_conn,
     on: bool,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| c.set_no_delay(on))
+    call(|| connection(m, conn)?.set_no_delay(on))
 }
 
 /// Reads TCP_NODELAY.
@@ -102,7 +102,8 @@ pub extern "C" fn gamenet_conn_get_no_delay(
     conn: gamenet_conn,
     out: *mut bool,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         *out = c.no_delay()?;
         Ok(())
@@ -118,7 +119,8 @@ pub extern "C" fn gamenet_conn_set_linger(
     on: bool,
     seconds: u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         c.set_linger(on.then(|| Duration::from_secs(seconds as u64)))
     })
 }
@@ -131,7 +133,8 @@ pub extern "C" fn gamenet_conn_get_linger(
     out_on: *mut bool,
     out_seconds: *mut u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let on = out_ref(out_on, "out_on")?;
         let secs = out_ref(out_seconds, "out_seconds")?;
         let l = c.linger()?;
@@ -153,7 +156,8 @@ pub extern "C" fn gamenet_conn_set_keep_alive(
     interval_ms: u32,
 ) -> gamenet_result {
     let ms = |v: u32| (v > 0).then(|| Duration::from_millis(v as u64));
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         c.set_keep_alive(on, ms(idle_ms), ms(interval_ms))
     })
 }
@@ -167,7 +171,8 @@ pub extern "C" fn gamenet_conn_get_keep_alive(
     out_idle_ms: *mut u32,
     out_interval_ms: *mut u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let on = out_ref(out_on, "out_on")?;
         let idle = out_ref(out_idle_ms, "out_idle_ms")?;
         let interval = out_ref(out_interval_ms, "out_interval_ms")?;
@@ -186,7 +191,7 @@ pub extern "C" fn gamenet_conn_set_send_buffer_size(
     conn: gamenet_conn,
     bytes: usize,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| c.set_send_buffer_size(bytes))
+    call(|| connection(m, conn)?.set_send_buffer_size(bytes))
 }
 
 /// Reads the effective SO_SNDBUF.
@@ -196,7 +201,8 @@ pub extern "C" fn gamenet_conn_get_send_buffer_size(
     conn: gamenet_conn,
     out: *mut usize,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         *out = c.send_buffer_size()?;
         Ok(())
@@ -210,7 +216,7 @@ pub extern "C" fn gamenet_conn_set_recv_buffer_size(
     conn: gamenet_conn,
     bytes: usize,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| c.set_recv_buffer_size(bytes))
+    call(|| connection(m, conn)?.set_recv_buffer_size(bytes))
 }
 
 /// Reads the effective SO_RCVBUF.
@@ -220,7 +226,8 @@ pub extern "C" fn gamenet_conn_get_recv_buffer_size(
     conn: gamenet_conn,
     out: *mut usize,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         *out = c.recv_buffer_size()?;
         Ok(())
@@ -234,7 +241,7 @@ pub extern "C" fn gamenet_conn_set_reuse_addr(
     conn: gamenet_conn,
     on: bool,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| c.set_reuse_addr(on))
+    call(|| connection(m, conn)?.set_reuse_addr(on))
 }
 
 /// Reads SO_REUSEADDR.
@@ -244,7 +251,8 @@ pub extern "C" fn gamenet_conn_get_reuse_addr(
     conn: gamenet_conn,
     out: *mut bool,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         *out = c.reuse_addr()?;
         Ok(())
@@ -258,7 +266,7 @@ pub extern "C" fn gamenet_conn_set_ttl(
     conn: gamenet_conn,
     ttl: u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| c.set_ttl(ttl))
+    call(|| connection(m, conn)?.set_ttl(ttl))
 }
 
 /// Reads the TTL or hop limit.
@@ -268,7 +276,8 @@ pub extern "C" fn gamenet_conn_get_ttl(
     conn: gamenet_conn,
     out: *mut u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         *out = c.ttl()?;
         Ok(())
@@ -282,7 +291,7 @@ pub extern "C" fn gamenet_conn_set_tos(
     conn: gamenet_conn,
     tos: u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| c.set_tos(tos))
+    call(|| connection(m, conn)?.set_tos(tos))
 }
 
 /// Reads the type-of-service byte.
@@ -292,7 +301,8 @@ pub extern "C" fn gamenet_conn_get_tos(
     conn: gamenet_conn,
     out: *mut u32,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         *out = c.tos()?;
         Ok(())
@@ -328,7 +338,8 @@ pub extern "C" fn gamenet_conn_get_stats(
     conn: gamenet_conn,
     out: *mut gamenet_conn_stats,
 ) -> gamenet_result {
-    with_conn(m, conn, |c| {
+    call(|| {
+        let c = connection(m, conn)?;
         let out = out_ref(out, "out")?;
         let s = c.stats();
         *out = gamenet_conn_stats {

@@ -1,15 +1,16 @@
-//! The C face of `Datagram` and `DatagramIterator`. Both are handles; an iterator holds its
-//! own copy of the bytes, so it stays valid whatever happens to the datagram or buffer it
-//! came from. A failing read returns an error and consumes nothing.
+//! The C face of `Datagram`: a handle over a growable buffer of Panda3D-encoded values.
+//! Reading one back is `datagram_iterator.rs`.
 
-use std::borrow::Cow;
 use std::ffi::c_char;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use super::boundary::call;
+use super::boundary::{call, with_mut};
 use super::error::gamenet_result;
-use super::handle::{Handles, check_buf, in_bytes, in_cstr_bytes, in_str, out_ref, write_text};
-use crate::core::datagram::{Datagram, DatagramIterator};
+use super::handle::{
+    Castable, Handles, free_handle, in_bytes, in_cstr_bytes, in_str, new_handle, out_ref,
+    write_text,
+};
+use crate::core::datagram::Datagram;
 use crate::core::error::Result;
 
 /// A growable buffer of Panda3D-encoded values (Panda3D's `Datagram`).
@@ -17,75 +18,13 @@ pub struct gamenet_datagram {
     _private: [u8; 0],
 }
 
-/// A read position over a copy of some bytes (Panda3D's `DatagramIterator`).
-pub struct gamenet_datagram_iterator {
-    _private: [u8; 0],
-}
-
-struct OwnedIter {
-    data: Arc<[u8]>,
-    pos: usize,
-}
-
-static DATAGRAMS: Handles<Mutex<Datagram>> = Handles::new("gamenet_datagram");
-static ITERATORS: Handles<Mutex<OwnedIter>> = Handles::new("gamenet_datagram_iterator");
-
-fn with_datagram(
-    d: *const gamenet_datagram,
-    f: impl FnOnce(&mut Datagram) -> Result<()>,
-) -> gamenet_result {
-    call(|| {
-        let dg = DATAGRAMS.get(d)?;
-        let mut guard = dg.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    })
-}
-
-/// Runs `f` on the iterator; its position moves only when `f` succeeds.
-fn with_iter<T>(
-    it: *const gamenet_datagram_iterator,
-    f: impl FnOnce(&mut DatagramIterator<'_>) -> Result<T>,
-) -> Result<T> {
-    let owned = ITERATORS.get(it)?;
-    let mut guard = owned.lock().unwrap_or_else(|p| p.into_inner());
-    let data = guard.data.clone();
-    let mut di = DatagramIterator::at(&data, guard.pos);
-    let v = f(&mut di)?;
-    guard.pos = di.current_index();
-    Ok(v)
-}
-
-fn read_value<T>(
-    it: *const gamenet_datagram_iterator,
-    out: *mut T,
-    f: impl FnOnce(&mut DatagramIterator<'_>) -> Result<T>,
-) -> gamenet_result {
-    call(|| {
-        let out = out_ref(out, "out")?;
-        *out = with_iter(it, f)?;
-        Ok(())
-    })
-}
-
-/// Reads a run of bytes with `f` and copies it out; when `(buf, cap)` is too small the
-/// iterator does not move, `*out_len` holds the needed size, and nothing is lost.
-fn read_bytes(
-    it: *const gamenet_datagram_iterator,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-    nul: bool,
-    f: impl for<'a> FnOnce(&mut DatagramIterator<'a>) -> Result<Cow<'a, [u8]>>,
-) -> gamenet_result {
-    call(|| {
-        ITERATORS.get(it)?;
-        check_buf(buf, cap)?;
-        let out_len = out_ref(out_len, "out_len")?;
-        with_iter(it, |i| {
-            let bytes = f(i)?;
-            write_text(&bytes, buf, cap, out_len, nul)
-        })
-    })
+impl Castable for gamenet_datagram {
+    type Rust = Mutex<Datagram>;
+    const NAME: &'static str = "gamenet_datagram";
+    fn handles() -> &'static Handles<Self> {
+        static DATAGRAMS: Handles<gamenet_datagram> = Handles::new();
+        &DATAGRAMS
+    }
 }
 
 /// Creates an empty datagram in `*out`. Free it with `gamenet_datagram_free`.
@@ -93,7 +32,7 @@ fn read_bytes(
 pub extern "C" fn gamenet_datagram_new(out: *mut *mut gamenet_datagram) -> gamenet_result {
     call(|| {
         let out = out_ref(out, "out")?;
-        *out = DATAGRAMS.insert(Mutex::new(Datagram::new()))?;
+        *out = new_handle(Mutex::new(Datagram::new()))?;
         Ok(())
     })
 }
@@ -102,13 +41,13 @@ pub extern "C" fn gamenet_datagram_new(out: *mut *mut gamenet_datagram) -> gamen
 /// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_free(d: *mut gamenet_datagram) -> gamenet_result {
-    call(|| DATAGRAMS.remove(d).map(drop))
+    call(|| free_handle(d).map(drop))
 }
 
 /// Empties the datagram.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_clear(d: *mut gamenet_datagram) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.clear();
         Ok(())
     })
@@ -120,7 +59,7 @@ pub extern "C" fn gamenet_datagram_get_length(
     d: *const gamenet_datagram,
     out_len: *mut usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         *out_len_ref(out_len)? = dg.len();
         Ok(())
     })
@@ -139,7 +78,7 @@ pub extern "C" fn gamenet_datagram_get_data(
     cap: usize,
     out_len: *mut usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         write_text(dg.as_bytes(), buf, cap, out_len_ref(out_len)?, false)
     })
 }
@@ -151,7 +90,7 @@ pub extern "C" fn gamenet_datagram_append_data(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.append_data(in_bytes(data, len, "data")?);
         Ok(())
     })
@@ -161,7 +100,7 @@ pub extern "C" fn gamenet_datagram_append_data(
 /// appended.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_pad_bytes(d: *mut gamenet_datagram, n: usize) -> gamenet_result {
-    with_datagram(d, |dg| dg.pad_bytes(n))
+    with_mut(d, |dg| dg.pad_bytes(n))
 }
 
 /// Appends a uint16 length and `len` bytes (Panda3D's `add_string`; text should be UTF-8).
@@ -172,7 +111,7 @@ pub extern "C" fn gamenet_datagram_add_string(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_string(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_string(in_bytes(data, len, "data")?))
 }
 
 /// Appends a uint32 length and `len` bytes.
@@ -182,7 +121,7 @@ pub extern "C" fn gamenet_datagram_add_string32(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_string32(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_string32(in_bytes(data, len, "data")?))
 }
 
 /// Appends the bytes of the NUL-terminated `text` and its NUL (Panda3D's `add_z_string`;
@@ -192,7 +131,7 @@ pub extern "C" fn gamenet_datagram_add_z_string(
     d: *mut gamenet_datagram,
     text: *const c_char,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_z_string(in_cstr_bytes(text, "text")?))
+    with_mut(d, |dg| dg.add_z_string(in_cstr_bytes(text, "text")?))
 }
 
 /// Appends exactly `size` bytes: `len` bytes of `data` cut to `size`, or padded with zeros.
@@ -204,7 +143,7 @@ pub extern "C" fn gamenet_datagram_add_fixed_string(
     len: usize,
     size: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_fixed_string(in_bytes(data, len, "data")?, size)
     })
 }
@@ -216,7 +155,7 @@ pub extern "C" fn gamenet_datagram_add_wstring(
     d: *mut gamenet_datagram,
     text: *const c_char,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_wstring(in_str(text, "text")?))
+    with_mut(d, |dg| dg.add_wstring(in_str(text, "text")?))
 }
 
 /// Appends a uint16 length and `len` bytes (Panda3D's `add_blob`).
@@ -226,7 +165,7 @@ pub extern "C" fn gamenet_datagram_add_blob(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_blob(in_bytes(data, len, "data")?))
+    with_mut(d, |dg| dg.add_blob(in_bytes(data, len, "data")?))
 }
 
 /// Appends a uint32 length and `len` bytes (Panda3D's `add_blob32`).
@@ -236,194 +175,7 @@ pub extern "C" fn gamenet_datagram_add_blob32(
     data: *const u8,
     len: usize,
 ) -> gamenet_result {
-    with_datagram(d, |dg| dg.add_blob32(in_bytes(data, len, "data")?))
-}
-
-fn new_iterator(data: Arc<[u8]>, out: *mut *mut gamenet_datagram_iterator) -> Result<()> {
-    let out = out_ref(out, "out")?;
-    *out = ITERATORS.insert(Mutex::new(OwnedIter { data, pos: 0 }))?;
-    Ok(())
-}
-
-/// Creates an iterator over a copy of `len` bytes at `data`. Free it with
-/// `gamenet_datagram_iterator_free`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_new(
-    data: *const u8,
-    len: usize,
-    out: *mut *mut gamenet_datagram_iterator,
-) -> gamenet_result {
-    call(|| new_iterator(in_bytes(data, len, "data")?.into(), out))
-}
-
-/// Creates an iterator over a copy of the datagram's current bytes.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_new_from_datagram(
-    d: *const gamenet_datagram,
-    out: *mut *mut gamenet_datagram_iterator,
-) -> gamenet_result {
-    call(|| {
-        let dg = DATAGRAMS.get(d)?;
-        let bytes: Arc<[u8]> = dg
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_bytes()
-            .into();
-        new_iterator(bytes, out)
-    })
-}
-
-/// Frees an iterator. NULL is a no-op; a handle freed already returns
-/// `GAMENET_ERR_INVALID_HANDLE` and does nothing.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_free(
-    it: *mut gamenet_datagram_iterator,
-) -> gamenet_result {
-    call(|| ITERATORS.remove(it).map(drop))
-}
-
-/// The offset of the next byte to read into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_current_index(
-    it: *const gamenet_datagram_iterator,
-    out: *mut usize,
-) -> gamenet_result {
-    read_value(it, out, |i| Ok(i.current_index()))
-}
-
-/// The number of bytes left into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_remaining_size(
-    it: *const gamenet_datagram_iterator,
-    out: *mut usize,
-) -> gamenet_result {
-    read_value(it, out, |i| Ok(i.remaining_size()))
-}
-
-/// Skips `n` bytes; fewer left: `GAMENET_ERR_OVERREAD`, nothing consumed.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_skip_bytes(
-    it: *mut gamenet_datagram_iterator,
-    n: usize,
-) -> gamenet_result {
-    call(|| with_iter(it, |i| i.skip_bytes(n)))
-}
-
-/// Copies the bytes left into `buf` and consumes them (Panda3D's `get_remaining_bytes`).
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_remaining_bytes(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| {
-        let n = i.remaining_size();
-        Ok(i.extract_bytes(n)?.into())
-    })
-}
-
-/// Reads `n` raw bytes into `buf` (Panda3D's `extract_bytes`).
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_extract_bytes(
-    it: *mut gamenet_datagram_iterator,
-    n: usize,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| {
-        Ok(i.extract_bytes(n)?.into())
-    })
-}
-
-/// Reads a uint16-prefixed string into `buf`, its length into `*out_len`; no NUL is added
-/// (the bytes may hold zeros). A length beyond the data: `GAMENET_ERR_OVERREAD`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_string(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| Ok(i.get_string()?.into()))
-}
-
-/// Reads a uint32-prefixed string, as `gamenet_datagram_iterator_get_string`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_string32(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| {
-        Ok(i.get_string32()?.into())
-    })
-}
-
-/// Reads a zero-terminated string into `buf` with its NUL, its length without the NUL into
-/// `*out_len` (so `cap` must be at least `*out_len + 1`).
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_z_string(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut c_char,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf.cast(), cap, out_len, true, |i| {
-        Ok(i.get_z_string()?.into())
-    })
-}
-
-/// Reads a fixed string of `size` bytes; `buf` receives the bytes up to the first zero.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_fixed_string(
-    it: *mut gamenet_datagram_iterator,
-    size: usize,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| {
-        Ok(i.get_fixed_string(size)?.into())
-    })
-}
-
-/// Reads a wstring and writes it as UTF-8 with a NUL into `buf`, the UTF-8 length without
-/// the NUL into `*out_len`. An unpaired surrogate: `GAMENET_ERR_INVALID_ARGUMENT`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_wstring(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut c_char,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf.cast(), cap, out_len, true, |i| {
-        Ok(i.get_wstring()?.into_bytes().into())
-    })
-}
-
-/// Reads a uint16-prefixed blob.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_blob(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| Ok(i.get_blob()?.into()))
-}
-
-/// Reads a uint32-prefixed blob.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_blob32(
-    it: *mut gamenet_datagram_iterator,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> gamenet_result {
-    read_bytes(it, buf, cap, out_len, false, |i| Ok(i.get_blob32()?.into()))
+    with_mut(d, |dg| dg.add_blob32(in_bytes(data, len, "data")?))
 }
 
 /// Appends a bool (one byte, 0 or 1).
@@ -432,7 +184,7 @@ pub extern "C" fn gamenet_datagram_add_bool(
     d: *mut gamenet_datagram,
     value: bool,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_bool(value);
         Ok(())
     })
@@ -441,7 +193,7 @@ pub extern "C" fn gamenet_datagram_add_bool(
 /// Appends an int8.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_datagram_add_int8(d: *mut gamenet_datagram, value: i8) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int8(value);
         Ok(())
     })
@@ -453,7 +205,7 @@ pub extern "C" fn gamenet_datagram_add_uint8(
     d: *mut gamenet_datagram,
     value: u8,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint8(value);
         Ok(())
     })
@@ -465,7 +217,7 @@ pub extern "C" fn gamenet_datagram_add_int16(
     d: *mut gamenet_datagram,
     value: i16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int16(value);
         Ok(())
     })
@@ -477,7 +229,7 @@ pub extern "C" fn gamenet_datagram_add_be_int16(
     d: *mut gamenet_datagram,
     value: i16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_int16(value);
         Ok(())
     })
@@ -489,7 +241,7 @@ pub extern "C" fn gamenet_datagram_add_int32(
     d: *mut gamenet_datagram,
     value: i32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int32(value);
         Ok(())
     })
@@ -501,7 +253,7 @@ pub extern "C" fn gamenet_datagram_add_be_int32(
     d: *mut gamenet_datagram,
     value: i32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_int32(value);
         Ok(())
     })
@@ -513,7 +265,7 @@ pub extern "C" fn gamenet_datagram_add_int64(
     d: *mut gamenet_datagram,
     value: i64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_int64(value);
         Ok(())
     })
@@ -525,7 +277,7 @@ pub extern "C" fn gamenet_datagram_add_be_int64(
     d: *mut gamenet_datagram,
     value: i64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_int64(value);
         Ok(())
     })
@@ -537,7 +289,7 @@ pub extern "C" fn gamenet_datagram_add_uint16(
     d: *mut gamenet_datagram,
     value: u16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint16(value);
         Ok(())
     })
@@ -549,7 +301,7 @@ pub extern "C" fn gamenet_datagram_add_be_uint16(
     d: *mut gamenet_datagram,
     value: u16,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_uint16(value);
         Ok(())
     })
@@ -561,7 +313,7 @@ pub extern "C" fn gamenet_datagram_add_uint32(
     d: *mut gamenet_datagram,
     value: u32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint32(value);
         Ok(())
     })
@@ -573,7 +325,7 @@ pub extern "C" fn gamenet_datagram_add_be_uint32(
     d: *mut gamenet_datagram,
     value: u32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_uint32(value);
         Ok(())
     })
@@ -585,7 +337,7 @@ pub extern "C" fn gamenet_datagram_add_uint64(
     d: *mut gamenet_datagram,
     value: u64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_uint64(value);
         Ok(())
     })
@@ -597,7 +349,7 @@ pub extern "C" fn gamenet_datagram_add_be_uint64(
     d: *mut gamenet_datagram,
     value: u64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_uint64(value);
         Ok(())
     })
@@ -609,7 +361,7 @@ pub extern "C" fn gamenet_datagram_add_float32(
     d: *mut gamenet_datagram,
     value: f32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_float32(value);
         Ok(())
     })
@@ -621,7 +373,7 @@ pub extern "C" fn gamenet_datagram_add_be_float32(
     d: *mut gamenet_datagram,
     value: f32,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_float32(value);
         Ok(())
     })
@@ -633,7 +385,7 @@ pub extern "C" fn gamenet_datagram_add_float64(
     d: *mut gamenet_datagram,
     value: f64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_float64(value);
         Ok(())
     })
@@ -645,179 +397,8 @@ pub extern "C" fn gamenet_datagram_add_be_float64(
     d: *mut gamenet_datagram,
     value: f64,
 ) -> gamenet_result {
-    with_datagram(d, |dg| {
+    with_mut(d, |dg| {
         dg.add_be_float64(value);
         Ok(())
     })
-}
-
-/// Reads a bool (any nonzero byte is true) into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_bool(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut bool,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_bool())
-}
-
-/// Reads an int8 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_int8(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i8,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_int8())
-}
-
-/// Reads a uint8 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_uint8(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u8,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_uint8())
-}
-
-/// Reads a little-endian int16 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_int16(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i16,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_int16())
-}
-
-/// Reads a big-endian int16 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_int16(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i16,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_int16())
-}
-
-/// Reads a little-endian int32 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_int32(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i32,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_int32())
-}
-
-/// Reads a big-endian int32 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_int32(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i32,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_int32())
-}
-
-/// Reads a little-endian int64 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_int64(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i64,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_int64())
-}
-
-/// Reads a big-endian int64 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_int64(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut i64,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_int64())
-}
-
-/// Reads a little-endian uint16 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_uint16(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u16,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_uint16())
-}
-
-/// Reads a big-endian uint16 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_uint16(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u16,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_uint16())
-}
-
-/// Reads a little-endian uint32 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_uint32(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u32,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_uint32())
-}
-
-/// Reads a big-endian uint32 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_uint32(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u32,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_uint32())
-}
-
-/// Reads a little-endian uint64 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_uint64(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u64,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_uint64())
-}
-
-/// Reads a big-endian uint64 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_uint64(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut u64,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_uint64())
-}
-
-/// Reads a little-endian float32 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_float32(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut f32,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_float32())
-}
-
-/// Reads a big-endian float32 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_float32(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut f32,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_float32())
-}
-
-/// Reads a little-endian float64 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_float64(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut f64,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_float64())
-}
-
-/// Reads a big-endian float64 into `*out`.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_datagram_iterator_get_be_float64(
-    it: *mut gamenet_datagram_iterator,
-    out: *mut f64,
-) -> gamenet_result {
-    read_value(it, out, |i| i.get_be_float64())
 }

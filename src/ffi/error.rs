@@ -1,6 +1,9 @@
 //! Stable result codes. Values are explicit and are never renumbered; new codes are added
 //! at the end of their range.
 
+use std::ffi::c_char;
+
+use super::boundary::call;
 use crate::core::error::ErrorKind;
 
 /// The result of every fallible gamenet function. `GAMENET_OK` (0) is success and
@@ -82,38 +85,77 @@ impl From<ErrorKind> for gamenet_result {
     }
 }
 
-fn describe(code: i32) -> &'static str {
-    match code {
-        0 => "ok\0",
-        1 => "nothing available\0",
-        2 => "a required pointer argument was NULL\0",
-        3 => "invalid argument\0",
-        4 => "invalid handle (freed, foreign, or of another type)\0",
-        5 => "unknown connection (closed, foreign, or 0)\0",
-        6 => "buffer too small\0",
-        7 => "operation would block\0",
-        8 => "timed out\0",
-        9 => "connection refused\0",
-        10 => "not an address\0",
-        11 => "host name did not resolve\0",
-        12 => "operating-system error\0",
-        13 => "datagram over-read\0",
-        14 => "too large\0",
-        15 => "wrong kind of connection\0",
-        16 => "closed\0",
-        17 => "address in use\0",
-        18 => "permission denied\0",
-        19 => "unsupported\0",
-        100 => "panic inside gamenet (caught)\0",
-        _ => "unknown result code\0",
+/// Every result code, in value order: `gamenet_result_str` looks a code up here.
+const ALL: [gamenet_result; 21] = [
+    GAMENET_OK,
+    GAMENET_EMPTY,
+    GAMENET_ERR_NULL_POINTER,
+    GAMENET_ERR_INVALID_ARGUMENT,
+    GAMENET_ERR_INVALID_HANDLE,
+    GAMENET_ERR_UNKNOWN_CONNECTION,
+    GAMENET_ERR_BUFFER_TOO_SMALL,
+    GAMENET_ERR_WOULD_BLOCK,
+    GAMENET_ERR_TIMEOUT,
+    GAMENET_ERR_CONNECTION_REFUSED,
+    GAMENET_ERR_ADDRESS_PARSE,
+    GAMENET_ERR_RESOLVE,
+    GAMENET_ERR_IO,
+    GAMENET_ERR_OVERREAD,
+    GAMENET_ERR_TOO_LARGE,
+    GAMENET_ERR_WRONG_KIND,
+    GAMENET_ERR_CLOSED,
+    GAMENET_ERR_ADDRESS_IN_USE,
+    GAMENET_ERR_PERMISSION_DENIED,
+    GAMENET_ERR_UNSUPPORTED,
+    GAMENET_ERR_PANIC,
+];
+
+const UNKNOWN: &str = "unknown result code\0";
+
+impl gamenet_result {
+    /// Its text, NUL-terminated. The match is exhaustive: a new code does not compile
+    /// without its text (add it to `ALL` as well; a test checks the two agree).
+    fn text(self) -> &'static str {
+        match self {
+            GAMENET_OK => "ok\0",
+            GAMENET_EMPTY => "nothing available\0",
+            GAMENET_ERR_NULL_POINTER => "a required pointer argument was NULL\0",
+            GAMENET_ERR_INVALID_ARGUMENT => "invalid argument\0",
+            GAMENET_ERR_INVALID_HANDLE => "invalid handle (freed, foreign, or of another type)\0",
+            GAMENET_ERR_UNKNOWN_CONNECTION => "unknown connection (closed, foreign, or 0)\0",
+            GAMENET_ERR_BUFFER_TOO_SMALL => "buffer too small\0",
+            GAMENET_ERR_WOULD_BLOCK => "operation would block\0",
+            GAMENET_ERR_TIMEOUT => "timed out\0",
+            GAMENET_ERR_CONNECTION_REFUSED => "connection refused\0",
+            GAMENET_ERR_ADDRESS_PARSE => "not an address\0",
+            GAMENET_ERR_RESOLVE => "host name did not resolve\0",
+            GAMENET_ERR_IO => "operating-system error\0",
+            GAMENET_ERR_OVERREAD => "datagram over-read\0",
+            GAMENET_ERR_TOO_LARGE => "too large\0",
+            GAMENET_ERR_WRONG_KIND => "wrong kind of connection\0",
+            GAMENET_ERR_CLOSED => "closed\0",
+            GAMENET_ERR_ADDRESS_IN_USE => "address in use\0",
+            GAMENET_ERR_PERMISSION_DENIED => "permission denied\0",
+            GAMENET_ERR_UNSUPPORTED => "unsupported\0",
+            GAMENET_ERR_PANIC => "panic inside gamenet (caught)\0",
+        }
     }
+
+    /// The code with value `code`, if there is one.
+    fn from_i32(code: i32) -> Option<Self> {
+        ALL.into_iter().find(|r| *r as i32 == code)
+    }
+}
+
+fn describe(code: i32) -> &'static str {
+    gamenet_result::from_i32(code).map_or(UNKNOWN, gamenet_result::text)
 }
 
 /// Static, NUL-terminated English text for a result code (any value; unknown codes get
 /// "unknown result code"). Never NULL; do not free.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_result_str(code: i32) -> *const std::ffi::c_char {
-    describe(code).as_ptr().cast()
+pub extern "C" fn gamenet_result_str(code: i32) -> *const c_char {
+    call(|| Ok(describe(code).as_ptr().cast::<c_char>()))
 }
 
 #[cfg(test)]
@@ -121,13 +163,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_code_has_text() {
-        for code in [
-            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 100,
-        ] {
-            assert_ne!(describe(code), describe(-1), "{code}");
-            assert!(describe(code).ends_with('\0'));
+    fn every_code_has_its_own_text() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ALL {
+            let text = describe(code as i32);
+            assert_ne!(text, UNKNOWN, "{code:?}");
+            assert!(text.ends_with('\0'));
+            assert!(seen.insert(text), "{code:?} shares its text");
         }
+        assert_eq!(describe(-1), UNKNOWN);
+        assert_eq!(describe(20), UNKNOWN);
         assert_eq!(gamenet_result::from(ErrorKind::Overread) as i32, 13);
+    }
+
+    #[test]
+    fn all_lists_every_code_once_in_value_order() {
+        // `text` is exhaustive, so every variant has a text; here every variant must be
+        // in ALL: each code an ErrorKind maps to, and the three no ErrorKind gives.
+        use ErrorKind::*;
+        let kinds = [
+            NullPointer,
+            InvalidArgument,
+            InvalidHandle,
+            UnknownConnection,
+            BufferTooSmall,
+            WouldBlock,
+            Timeout,
+            ConnectionRefused,
+            AddressParse,
+            Resolve,
+            Io,
+            Overread,
+            TooLarge,
+            WrongKind,
+            Closed,
+            AddressInUse,
+            PermissionDenied,
+            Unsupported,
+        ];
+        for k in kinds {
+            assert!(ALL.contains(&gamenet_result::from(k)), "{k:?}");
+        }
+        for c in [GAMENET_OK, GAMENET_EMPTY, GAMENET_ERR_PANIC] {
+            assert!(ALL.contains(&c));
+        }
+        assert!(ALL.windows(2).all(|w| (w[0] as i32) < (w[1] as i32)));
     }
 }

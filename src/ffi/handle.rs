@@ -3,73 +3,103 @@
 //! A handle (`gamenet_manager *`, ...) is not a pointer to memory: it is a token, the id of
 //! an entry in a per-type [`IdTable`] cast to a pointer. gamenet never dereferences it, so a
 //! freed, doubly freed, foreign or garbage handle is looked up, not followed, and the call
-//! returns `GAMENET_ERR_INVALID_HANDLE` instead of touching freed memory.
+//! returns `GAMENET_ERR_INVALID_HANDLE` instead of touching freed memory. Each C handle
+//! type implements [`Castable`], which names its Rust object and its table.
 //!
 //! The helpers below turn raw C arguments into references and strings with clear errors.
 //! Their contract, the usual one of C: a non-NULL pointer must be valid for the call (for
 //! `len` bytes where a length is given). NULL is always checked.
 
 use std::ffi::{CStr, c_char};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::idtable::IdTable;
 
-/// A table of live handles of one type.
-pub(crate) struct Handles<T> {
-    table: IdTable<Arc<T>>,
-    type_name: &'static str,
+/// A C handle type, bound at compile time to the Rust object its handles stand for and to
+/// its table (rustls-ffi's `Castable`). Lookups take the C pointer type, so a writer
+/// handle passed where a reader is expected does not compile:
+///
+/// ```
+/// use gamenet::ffi::{handle::get, writer::gamenet_writer};
+/// let w: *mut gamenet_writer = std::ptr::null_mut();
+/// let writer: gamenet::Result<std::sync::Arc<gamenet::Writer>> = get(w);
+/// assert!(writer.is_err());
+/// ```
+///
+/// ```compile_fail
+/// use gamenet::ffi::{handle::get, reader::gamenet_reader, writer::gamenet_writer};
+/// let r: *mut gamenet_reader = std::ptr::null_mut();
+/// let writer: gamenet::Result<std::sync::Arc<gamenet::Writer>> = get::<gamenet_writer>(r);
+/// ```
+pub trait Castable: Sized + 'static {
+    /// The Rust object behind a handle.
+    type Rust: Send + Sync + 'static;
+    /// The C type's name, for messages.
+    const NAME: &'static str;
+    /// The table of live handles of this type.
+    fn handles() -> &'static Handles<Self>;
 }
 
-impl<T> Handles<T> {
-    pub(crate) const fn new(type_name: &'static str) -> Self {
+/// The table of live handles of the C type `C`.
+pub struct Handles<C: Castable> {
+    table: IdTable<Arc<C::Rust>>,
+}
+
+impl<C: Castable> Handles<C> {
+    /// An empty table (for a `static`).
+    pub(crate) const fn new() -> Self {
         Handles {
             table: IdTable::new(),
-            type_name,
         }
     }
+}
 
-    /// Stores `value` and returns its handle.
-    pub(crate) fn insert<H>(&self, value: T) -> Result<*mut H> {
-        let id = self.table.insert(Arc::new(value))?;
-        Ok(id as usize as *mut H)
-    }
+/// Stores `value` under a new handle of type `C` and returns the handle.
+pub(crate) fn new_handle<C: Castable>(value: C::Rust) -> Result<*mut C> {
+    let id = C::handles().table.insert(Arc::new(value))?;
+    Ok(id as usize as *mut C)
+}
 
-    /// The object behind `handle`.
-    pub(crate) fn get<H>(&self, handle: *const H) -> Result<Arc<T>> {
-        if handle.is_null() {
-            return Err(Error::new(
-                ErrorKind::NullPointer,
-                format!("{} handle is NULL", self.type_name),
-            ));
-        }
-        self.table.get(handle as usize as u64).ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidHandle,
-                format!(
-                    "{} handle {handle:p} is not live (freed already, or not a {})",
-                    self.type_name, self.type_name
-                ),
-            )
-        })
+/// The object behind handle `h`: NULL and handles that are not live are errors.
+pub fn get<C: Castable>(h: *const C) -> Result<Arc<C::Rust>> {
+    if h.is_null() {
+        return Err(Error::new(
+            ErrorKind::NullPointer,
+            format!("{} handle is NULL", C::NAME),
+        ));
     }
+    C::handles().table.get(h as usize as u64).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidHandle,
+            format!(
+                "{} handle {h:p} is not live (freed already, or not a {})",
+                C::NAME,
+                C::NAME
+            ),
+        )
+    })
+}
 
-    /// Removes `handle`: `Ok(None)` for NULL, an error for a handle that is not live.
-    pub(crate) fn remove<H>(&self, handle: *const H) -> Result<Option<Arc<T>>> {
-        if handle.is_null() {
-            return Ok(None);
-        }
-        match self.table.remove(handle as usize as u64) {
-            Some(v) => Ok(Some(v)),
-            None => Err(Error::new(
-                ErrorKind::InvalidHandle,
-                format!(
-                    "{} handle {handle:p} freed twice, or not a {}",
-                    self.type_name, self.type_name
-                ),
-            )),
-        }
+/// Removes handle `h`: `Ok(None)` for NULL, an error for a handle that is not live. The
+/// object lives on while calls in progress on other threads still hold it.
+pub(crate) fn free_handle<C: Castable>(h: *mut C) -> Result<Option<Arc<C::Rust>>> {
+    if h.is_null() {
+        return Ok(None);
     }
+    match C::handles().table.remove(h as usize as u64) {
+        Some(v) => Ok(Some(v)),
+        None => Err(Error::new(
+            ErrorKind::InvalidHandle,
+            format!("{} handle {h:p} freed twice, or not a {}", C::NAME, C::NAME),
+        )),
+    }
+}
+
+/// Locks the mutex a handle's object sits behind. A panic while it was held (caught at the
+/// boundary) leaves the object as the panicking call left it; later calls go on with it.
+pub(crate) fn lock<U>(m: &Mutex<U>) -> MutexGuard<'_, U> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn null(name: &str) -> Error {
@@ -106,10 +136,11 @@ pub(crate) fn in_bytes<'a>(data: *const u8, len: usize, name: &str) -> Result<&'
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
-/// `(p, count)` as a slice of `T`; NULL is allowed when `count` is 0.
-pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&'a [T]> {
+/// Checks an array argument `(p, count)`: NULL is allowed when `count` is 0; a count no
+/// memory could hold is an error. `Ok(false)` when it is empty.
+fn check_array<T>(p: *const T, count: usize, name: &str) -> Result<bool> {
     if count == 0 {
-        return Ok(&[]);
+        return Ok(false);
     }
     if p.is_null() {
         return Err(null(name));
@@ -123,8 +154,27 @@ pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&
             format!("count of '{name}' is impossibly large ({count})"),
         ));
     }
+    Ok(true)
+}
+
+/// `(p, count)` as a slice of `T` (an input array); NULL is allowed when `count` is 0.
+pub(crate) fn in_slice<'a, T>(p: *const T, count: usize, name: &str) -> Result<&'a [T]> {
+    if !check_array(p, count, name)? {
+        return Ok(&[]);
+    }
     // SAFETY: non-NULL, and the caller guarantees `count` readable elements.
     Ok(unsafe { std::slice::from_raw_parts(p, count) })
+}
+
+/// `(p, count)` as a mutable slice of `T`: an output array or buffer the caller provides,
+/// such as `(uint8_t *buf, size_t cap)`. NULL is allowed when `count` is 0.
+pub(crate) fn out_slice<'a, T>(p: *mut T, count: usize, name: &str) -> Result<&'a mut [T]> {
+    if !check_array(p, count, name)? {
+        return Ok(&mut []);
+    }
+    // SAFETY: non-NULL, and the caller guarantees `count` writable elements that nothing
+    // else uses during the call.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, count) })
 }
 
 /// A NUL-terminated UTF-8 string argument.
@@ -183,11 +233,7 @@ pub(crate) fn write_text(
             format!("buffer of {cap} bytes is too small: {need} needed"),
         ));
     }
-    if need == 0 {
-        return Ok(());
-    }
-    // SAFETY: `buf` is non-NULL and the caller guarantees `cap >= need` writable bytes.
-    let dst = unsafe { std::slice::from_raw_parts_mut(buf, need) };
+    let dst = out_slice(buf, need, "buf")?;
     dst[..src.len()].copy_from_slice(src);
     if nul {
         dst[src.len()] = 0;
@@ -207,5 +253,37 @@ pub(crate) fn copy_to_array(src: &str, dst: &mut [c_char]) {
     }
     for d in &mut dst[n..] {
         *d = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_slice_checks_null_and_size_before_making_a_slice() {
+        let empty: Result<&mut [u64]> = out_slice(std::ptr::null_mut(), 0, "out");
+        assert!(empty.unwrap().is_empty());
+        let e = out_slice::<u64>(std::ptr::null_mut(), 1, "out").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NullPointer);
+        assert_eq!(e.message(), "argument 'out' is NULL");
+        let mut one = [0u64; 1];
+        let e = out_slice(one.as_mut_ptr(), usize::MAX / 4, "out").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        let dst = out_slice(one.as_mut_ptr(), 1, "out").unwrap();
+        dst[0] = 7;
+        assert_eq!(one, [7]);
+    }
+
+    #[test]
+    fn write_text_writes_nothing_when_the_buffer_is_too_small() {
+        let mut buf = [9u8; 4];
+        let mut len = 0;
+        let e = write_text(b"abcd", buf.as_mut_ptr(), 4, &mut len, true).unwrap_err();
+        assert_eq!((e.kind(), len, buf), (ErrorKind::BufferTooSmall, 4, [9; 4]));
+        write_text(b"abc", buf.as_mut_ptr(), 4, &mut len, true).unwrap();
+        assert_eq!((len, &buf), (3, b"abc\0"));
+        write_text(b"", std::ptr::null_mut(), 0, &mut len, false).unwrap();
+        assert_eq!(len, 0);
     }
 }

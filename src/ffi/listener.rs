@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use super::address::gamenet_address;
-use super::boundary::{call, call_status, call_value};
+use super::boundary::{call, with};
 use super::error::gamenet_result;
-use super::handle::{Handles, out_ref};
-use super::manager::{gamenet_conn, gamenet_manager, manager};
-use super::reader::{READERS, gamenet_reader};
-use crate::core::error::Result;
+use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref};
+use super::manager::{gamenet_conn, gamenet_manager};
+use super::reader::gamenet_reader;
 use crate::core::listener::Listener;
+use crate::core::reader::Reader;
 
 /// Accepts TCP connections on rendezvous sockets (Panda3D's `QueuedConnectionListener`).
 /// Every function may be called from any thread.
@@ -44,13 +44,13 @@ pub struct gamenet_listener_stats {
     pub queue_size: u64,
 }
 
-static LISTENERS: Handles<Listener> = Handles::new("gamenet_listener");
-
-fn with_listener(
-    l: *const gamenet_listener,
-    f: impl FnOnce(&Listener) -> Result<()>,
-) -> gamenet_result {
-    call(|| f(&*LISTENERS.get(l)?))
+impl Castable for gamenet_listener {
+    type Rust = Listener;
+    const NAME: &'static str = "gamenet_listener";
+    fn handles() -> &'static Handles<Self> {
+        static LISTENERS: Handles<gamenet_listener> = Handles::new();
+        &LISTENERS
+    }
 }
 
 /// Creates a listener for `m` with `num_threads` accept threads (0: polling mode).
@@ -61,9 +61,9 @@ pub extern "C" fn gamenet_listener_new(
     out: *mut *mut gamenet_listener,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let out = out_ref(out, "out")?;
-        *out = LISTENERS.insert(Listener::new(&mgr, num_threads as usize)?)?;
+        *out = new_handle(Listener::new(&mgr, num_threads as usize)?)?;
         Ok(())
     })
 }
@@ -73,7 +73,7 @@ pub extern "C" fn gamenet_listener_new(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_listener_free(l: *mut gamenet_listener) -> gamenet_result {
     call(|| {
-        if let Some(li) = LISTENERS.remove(l)? {
+        if let Some(li) = free_handle(l)? {
             li.shutdown();
         }
         Ok(())
@@ -83,7 +83,7 @@ pub extern "C" fn gamenet_listener_free(l: *mut gamenet_listener) -> gamenet_res
 /// Stops the accept threads within a bounded time; connections stay open.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_listener_shutdown(l: *mut gamenet_listener) -> gamenet_result {
-    with_listener(l, |li| {
+    with(l, |li| {
         li.shutdown();
         Ok(())
     })
@@ -95,7 +95,7 @@ pub extern "C" fn gamenet_listener_add_connection(
     l: *mut gamenet_listener,
     rendezvous: gamenet_conn,
 ) -> gamenet_result {
-    with_listener(l, |li| li.add_connection(rendezvous))
+    with(l, |li| li.add_connection(rendezvous))
 }
 
 /// Stops accepting on `rendezvous` (it stays open).
@@ -104,7 +104,7 @@ pub extern "C" fn gamenet_listener_remove_connection(
     l: *mut gamenet_listener,
     rendezvous: gamenet_conn,
 ) -> gamenet_result {
-    with_listener(l, |li| li.remove_connection(rendezvous))
+    with(l, |li| li.remove_connection(rendezvous))
 }
 
 /// Adds every connection accepted from now on to reader `r` at once (NULL: stop doing
@@ -115,22 +115,30 @@ pub extern "C" fn gamenet_listener_set_reader(
     l: *mut gamenet_listener,
     r: *mut gamenet_reader,
 ) -> gamenet_result {
-    with_listener(l, |li| {
+    with(l, |li| {
         let reader = if r.is_null() {
             None
         } else {
-            Some(READERS.get(r)?.reader.clone())
+            Some(Reader::clone(&*get(r)?))
         };
         li.set_reader(reader);
         Ok(())
     })
 }
 
-/// Whether an accepted connection is waiting (polling mode accepts first). False for an
-/// invalid listener.
+/// Writes to `*out` whether an accepted connection is waiting (in polling mode, accepts
+/// first). A freed or foreign listener is `GAMENET_ERR_INVALID_HANDLE`, never a false
+/// answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_listener_new_connection_available(l: *mut gamenet_listener) -> bool {
-    call_value(false, || Ok(LISTENERS.get(l)?.new_connection_available()))
+pub extern "C" fn gamenet_listener_new_connection_available(
+    l: *mut gamenet_listener,
+    out: *mut bool,
+) -> gamenet_result {
+    with(l, |li| {
+        let out = out_ref(out, "out")?;
+        *out = li.new_connection_available();
+        Ok(())
+    })
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for an accepted connection:
@@ -140,8 +148,7 @@ pub extern "C" fn gamenet_listener_poll(
     l: *mut gamenet_listener,
     timeout_ms: i32,
 ) -> gamenet_result {
-    call_status(|| {
-        let li = LISTENERS.get(l)?;
+    with(l, |li| {
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
         Ok(if li.poll(t) {
             gamenet_result::GAMENET_OK
@@ -157,8 +164,7 @@ pub extern "C" fn gamenet_listener_get_new_connection(
     l: *mut gamenet_listener,
     out: *mut gamenet_new_connection,
 ) -> gamenet_result {
-    call_status(|| {
-        let li = LISTENERS.get(l)?;
+    with(l, |li| {
         let out = out_ref(out, "out")?;
         Ok(match li.get_new_connection() {
             None => gamenet_result::GAMENET_EMPTY,
@@ -180,7 +186,7 @@ pub extern "C" fn gamenet_listener_get_stats(
     l: *mut gamenet_listener,
     out: *mut gamenet_listener_stats,
 ) -> gamenet_result {
-    with_listener(l, |li| {
+    with(l, |li| {
         let out = out_ref(out, "out")?;
         let s = li.stats();
         *out = gamenet_listener_stats {

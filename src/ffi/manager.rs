@@ -6,11 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::address::{gamenet_address, in_addr};
-use super::boundary::{call, call_status, call_value};
+use super::boundary::call;
 use super::error::gamenet_result;
-use super::handle::{Handles, copy_to_array, in_str, opt_str, out_ref, write_text};
+use super::handle::{
+    Castable, Handles, copy_to_array, free_handle, get, in_str, new_handle, opt_str, out_ref,
+    out_slice, write_text,
+};
 use crate::core::connection::CloseReason;
-use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind};
 use crate::core::log::LogLevel;
 use crate::core::manager::Manager;
 
@@ -125,10 +128,13 @@ pub const GAMENET_LOG_INFO: i32 = 3;
 /// Log level: detail for debugging.
 pub const GAMENET_LOG_DEBUG: i32 = 4;
 
-pub(crate) static MANAGERS: Handles<Manager> = Handles::new("gamenet_manager");
-
-pub(crate) fn manager(m: *const gamenet_manager) -> Result<Arc<Manager>> {
-    MANAGERS.get(m)
+impl Castable for gamenet_manager {
+    type Rust = Manager;
+    const NAME: &'static str = "gamenet_manager";
+    fn handles() -> &'static Handles<Self> {
+        static MANAGERS: Handles<gamenet_manager> = Handles::new();
+        &MANAGERS
+    }
 }
 
 fn timeout_of(ms: u32) -> Option<Duration> {
@@ -140,7 +146,7 @@ fn timeout_of(ms: u32) -> Option<Duration> {
 pub extern "C" fn gamenet_manager_new(out: *mut *mut gamenet_manager) -> gamenet_result {
     call(|| {
         let out = out_ref(out, "out")?;
-        *out = MANAGERS.insert(Manager::new())?;
+        *out = new_handle(Manager::new())?;
         Ok(())
     })
 }
@@ -151,7 +157,7 @@ pub extern "C" fn gamenet_manager_new(out: *mut *mut gamenet_manager) -> gamenet
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_free(m: *mut gamenet_manager) -> gamenet_result {
     call(|| {
-        if let Some(mgr) = MANAGERS.remove(m)? {
+        if let Some(mgr) = free_handle(m)? {
             mgr.shutdown();
             mgr.set_logger(None);
         }
@@ -201,7 +207,7 @@ pub extern "C" fn gamenet_manager_set_log_callback(
     max_level: i32,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let Some(callback) = callback else {
             mgr.set_logger(None);
             return Ok(());
@@ -238,7 +244,7 @@ pub extern "C" fn gamenet_manager_open_tcp_server_rendezvous(
     out: *mut gamenet_conn,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let host = opt_str(host, "host")?;
         let out = out_ref(out, "out")?;
         *out = mgr.open_tcp_server_rendezvous(host, port, backlog)?;
@@ -257,7 +263,7 @@ pub extern "C" fn gamenet_manager_open_tcp_client_connection(
     out: *mut gamenet_conn,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let addr = in_addr(addr, "addr")?;
         let out = out_ref(out, "out")?;
         *out = mgr.open_tcp_client(&[addr], timeout_of(timeout_ms))?;
@@ -277,7 +283,7 @@ pub extern "C" fn gamenet_manager_open_tcp_client_connection_host(
     out: *mut gamenet_conn,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let host = in_str(host, "host")?;
         let out = out_ref(out, "out")?;
         *out = mgr.open_tcp_client_host(host, port, timeout_of(timeout_ms))?;
@@ -297,7 +303,7 @@ pub extern "C" fn gamenet_manager_open_udp_connection(
     out: *mut gamenet_conn,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let host = opt_str(host, "host")?;
         let out = out_ref(out, "out")?;
         *out = mgr.open_udp(host, port, for_broadcast)?;
@@ -312,7 +318,7 @@ pub extern "C" fn gamenet_manager_close_connection(
     m: *mut gamenet_manager,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    call(|| manager(m)?.close_connection(conn))
+    call(|| get(m)?.close_connection(conn))
 }
 
 /// The number of open connections into `*out`.
@@ -322,17 +328,25 @@ pub extern "C" fn gamenet_manager_get_num_connections(
     out: *mut usize,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         *out_ref(out, "out")? = mgr.connection_count();
         Ok(())
     })
 }
 
-/// Whether a closed connection waits on the reset queue. False also for an invalid
-/// manager (the last error is then set).
+/// Writes to `*out` whether a closed connection waits on the reset queue. A freed or
+/// foreign manager is `GAMENET_ERR_INVALID_HANDLE`, never a false answer; `*out` is
+/// written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_manager_reset_connection_available(m: *mut gamenet_manager) -> bool {
-    call_value(false, || Ok(manager(m)?.reset_connection_available()))
+pub extern "C" fn gamenet_manager_reset_connection_available(
+    m: *mut gamenet_manager,
+    out: *mut bool,
+) -> gamenet_result {
+    call(|| {
+        let mgr = get(m)?;
+        *out_ref(out, "out")? = mgr.reset_connection_available();
+        Ok(())
+    })
 }
 
 /// Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or
@@ -343,8 +357,8 @@ pub extern "C" fn gamenet_manager_get_reset_connection(
     m: *mut gamenet_manager,
     out: *mut gamenet_reset_info,
 ) -> gamenet_result {
-    call_status(|| {
-        let mgr = manager(m)?;
+    call(|| {
+        let mgr = get(m)?;
         let out = out_ref(out, "out")?;
         let Some(ev) = mgr.get_reset_connection() else {
             return Ok(gamenet_result::GAMENET_EMPTY);
@@ -366,7 +380,7 @@ pub extern "C" fn gamenet_manager_get_host_name(
     out_len: *mut usize,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let out_len = out_ref(out_len, "out_len")?;
         write_text(mgr.host_name()?.as_bytes(), buf.cast(), cap, out_len, true)
     })
@@ -383,7 +397,7 @@ pub extern "C" fn gamenet_manager_get_interfaces(
     out_count: *mut usize,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let out_count = out_ref(out_count, "out_count")?;
         let all = mgr.interfaces()?;
         *out_count = all.len();
@@ -393,14 +407,7 @@ pub extern "C" fn gamenet_manager_get_interfaces(
                 format!("room for {cap} interfaces, {} found", all.len()),
             ));
         }
-        if all.is_empty() {
-            return Ok(());
-        }
-        if out.is_null() {
-            return Err(Error::new(ErrorKind::NullPointer, "argument 'out' is NULL"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees room for `cap` entries.
-        let dst = unsafe { std::slice::from_raw_parts_mut(out, all.len()) };
+        let dst = out_slice(out, all.len(), "out")?;
         let addr = |ip: Option<std::net::IpAddr>| ip.map(gamenet_address::from).unwrap_or_default();
         for (d, i) in dst.iter_mut().zip(all) {
             copy_to_array(&i.name, &mut d.name);

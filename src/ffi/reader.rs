@@ -2,16 +2,15 @@
 //! `RecentConnectionReader`).
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::address::gamenet_address;
-use super::boundary::{call, call_status, call_value};
+use super::boundary::{call, with};
 use super::error::gamenet_result;
-use super::handle::{Handles, check_buf, out_ref};
-use super::manager::{gamenet_conn, gamenet_manager, manager};
-use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::reader::{Owned, Reader};
+use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref, out_slice};
+use super::manager::{gamenet_conn, gamenet_manager};
+use crate::core::error::{Error, ErrorKind};
+use crate::core::reader::Reader;
 
 /// Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
 /// threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
@@ -62,18 +61,17 @@ pub struct gamenet_reader_stats {
 /// Default reader queue bound, in datagrams.
 pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
 
-pub(crate) struct ReaderHandle {
-    pub(crate) reader: Reader,
-    view: Mutex<Option<Owned>>,
+impl Castable for gamenet_reader {
+    type Rust = Reader;
+    const NAME: &'static str = "gamenet_reader";
+    fn handles() -> &'static Handles<Self> {
+        static READERS: Handles<gamenet_reader> = Handles::new();
+        &READERS
+    }
 }
 
-pub(crate) static READERS: Handles<ReaderHandle> = Handles::new("gamenet_reader");
-
-fn with_reader(r: *const gamenet_reader, f: impl FnOnce(&Reader) -> Result<()>) -> gamenet_result {
-    call(|| f(&READERS.get(r)?.reader))
-}
-
-fn fill(
+/// Describes a datagram taken from the queue in `*info`.
+pub(crate) fn fill(
     info: &mut gamenet_datagram_info,
     conn: u64,
     from: Option<SocketAddr>,
@@ -86,17 +84,6 @@ fn fill(
     info.len = len;
 }
 
-/// Copies `data` to `buf + at`. The caller checked that `at + data.len()` fits the
-/// caller's capacity, and `buf` is non-NULL whenever that capacity is not 0.
-fn copy_out(buf: *mut u8, at: usize, data: &[u8]) {
-    if data.is_empty() {
-        return;
-    }
-    // SAFETY: see above; the ranges of successive calls do not overlap.
-    let dst = unsafe { std::slice::from_raw_parts_mut(buf.add(at), data.len()) };
-    dst.copy_from_slice(data);
-}
-
 fn new_reader(
     m: *mut gamenet_manager,
     num_threads: u32,
@@ -104,17 +91,14 @@ fn new_reader(
     out: *mut *mut gamenet_reader,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let out = out_ref(out, "out")?;
         let reader = if recent {
             Reader::new_recent(&mgr, num_threads as usize)?
         } else {
             Reader::new(&mgr, num_threads as usize)?
         };
-        *out = READERS.insert(ReaderHandle {
-            reader,
-            view: Mutex::new(None),
-        })?;
+        *out = new_handle(reader)?;
         Ok(())
     })
 }
@@ -146,8 +130,8 @@ pub extern "C" fn gamenet_reader_new_recent(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result {
     call(|| {
-        if let Some(h) = READERS.remove(r)? {
-            h.reader.shutdown();
+        if let Some(rd) = free_handle(r)? {
+            rd.shutdown();
         }
         Ok(())
     })
@@ -156,7 +140,7 @@ pub extern "C" fn gamenet_reader_free(r: *mut gamenet_reader) -> gamenet_result 
 /// Stops the reader's threads within a bounded time; its connections stay open.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_shutdown(r: *mut gamenet_reader) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         rd.shutdown();
         Ok(())
     })
@@ -168,7 +152,7 @@ pub extern "C" fn gamenet_reader_add_connection(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.add_connection(conn))
+    with(r, |rd| rd.add_connection(conn))
 }
 
 /// Stops reading `conn`; it stays open, and what is queued stays queued.
@@ -177,23 +161,30 @@ pub extern "C" fn gamenet_reader_remove_connection(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.remove_connection(conn))
+    with(r, |rd| rd.remove_connection(conn))
 }
 
-/// Whether `conn` is on this reader and open. False for an invalid reader.
+/// Writes to `*out` whether `conn` is on this reader and open (false for a closed, removed
+/// or unknown id). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a
+/// false answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_is_connection_ok(
     r: *mut gamenet_reader,
     conn: gamenet_conn,
-) -> bool {
-    call_value(false, || Ok(READERS.get(r)?.reader.is_connection_ok(conn)))
+    out: *mut bool,
+) -> gamenet_result {
+    with(r, |rd| {
+        let out = out_ref(out, "out")?;
+        *out = rd.is_connection_ok(conn);
+        Ok(())
+    })
 }
 
 /// Raw mode, for connections added afterwards: each read is a datagram (TCP), no checksum
 /// header (UDP).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_set_raw_mode(r: *mut gamenet_reader, raw: bool) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         rd.set_raw_mode(raw);
         Ok(())
     })
@@ -205,7 +196,7 @@ pub extern "C" fn gamenet_reader_set_tcp_header_size(
     r: *mut gamenet_reader,
     size: i32,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.set_tcp_header_size(size))
+    with(r, |rd| rd.set_tcp_header_size(size))
 }
 
 /// The TCP header size in force.
@@ -214,7 +205,7 @@ pub extern "C" fn gamenet_reader_get_tcp_header_size(
     r: *mut gamenet_reader,
     out: *mut i32,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         *out_ref(out, "out")? = rd.framing().header_size as i32;
         Ok(())
     })
@@ -228,7 +219,7 @@ pub extern "C" fn gamenet_reader_set_max_datagram_size(
     r: *mut gamenet_reader,
     n: usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         rd.set_max_datagram_size(n);
         Ok(())
     })
@@ -240,7 +231,7 @@ pub extern "C" fn gamenet_reader_get_max_datagram_size(
     r: *mut gamenet_reader,
     out: *mut usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         *out_ref(out, "out")? = rd.max_datagram_size();
         Ok(())
     })
@@ -254,7 +245,7 @@ pub extern "C" fn gamenet_reader_set_max_queue_size(
     r: *mut gamenet_reader,
     n: usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| rd.set_max_queue_size(n))
+    with(r, |rd| rd.set_max_queue_size(n))
 }
 
 /// Datagrams waiting in the queue.
@@ -263,27 +254,34 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
     r: *mut gamenet_reader,
     out: *mut usize,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         *out_ref(out, "out")? = rd.current_queue_size();
         Ok(())
     })
 }
 
-/// Whether a datagram is waiting (in polling mode, reads the ready sockets first). False
-/// for an invalid reader.
+/// Writes to `*out` whether a datagram is waiting (in polling mode, reads the ready
+/// sockets first). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a false
+/// answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_reader_data_available(r: *mut gamenet_reader) -> bool {
-    call_value(false, || Ok(READERS.get(r)?.reader.data_available()))
+pub extern "C" fn gamenet_reader_data_available(
+    r: *mut gamenet_reader,
+    out: *mut bool,
+) -> gamenet_result {
+    with(r, |rd| {
+        let out = out_ref(out, "out")?;
+        *out = rd.data_available();
+        Ok(())
+    })
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
 /// waiting, `GAMENET_EMPTY` when the time ran out.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
-    call_status(|| {
-        let h = READERS.get(r)?;
+    with(r, |rd| {
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
-        Ok(if h.reader.poll(t) {
+        Ok(if rd.poll(t) {
             gamenet_result::GAMENET_OK
         } else {
             gamenet_result::GAMENET_EMPTY
@@ -303,20 +301,19 @@ pub extern "C" fn gamenet_reader_get_data(
     cap: usize,
     out_len: *mut usize,
 ) -> gamenet_result {
-    call_status(|| {
-        let h = READERS.get(r)?;
+    with(r, |rd| {
         let info = out_ref(info, "info")?;
         let out_len = out_ref(out_len, "out_len")?;
-        check_buf(buf, cap)?;
+        let dst = out_slice(buf, cap, "buf")?;
         let mut need = None;
-        let found = h.reader.take_one(|conn, from, data| {
+        let found = rd.take_one(|conn, from, data| {
             if data.len() > cap {
                 need = Some(data.len());
                 return false;
             }
             fill(info, conn, from, 0, data.len());
             *out_len = data.len();
-            copy_out(buf, 0, data);
+            dst[..data.len()].copy_from_slice(data);
             true
         });
         match (found, need) {
@@ -347,33 +344,23 @@ pub extern "C" fn gamenet_reader_get_data_batch(
     max_infos: usize,
     out_count: *mut usize,
 ) -> gamenet_result {
-    call_status(|| {
-        let h = READERS.get(r)?;
+    with(r, |rd| {
         let out_count = out_ref(out_count, "out_count")?;
         *out_count = 0;
-        check_buf(buf, cap)?;
-        if infos.is_null() {
-            return Err(Error::new(
-                ErrorKind::NullPointer,
-                "argument 'infos' is NULL",
-            ));
-        }
-        if max_infos == 0
-            || max_infos > isize::MAX as usize / std::mem::size_of::<gamenet_datagram_info>()
-        {
+        let dst = out_slice(buf, cap, "buf")?;
+        let infos = out_slice(infos, max_infos, "infos")?;
+        if infos.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
-                format!("max_infos {max_infos} is 0 or impossibly large"),
+                "max_infos is 0: there is no room for a datagram's info",
             ));
         }
-        // SAFETY: non-NULL, and the caller guarantees room for `max_infos` entries.
-        let infos = unsafe { std::slice::from_raw_parts_mut(infos, max_infos) };
         let mut used = 0usize;
         let mut first_len = None;
         let mut k = 0usize;
         // Datagrams of one connection share their origin: convert it once.
         let mut last: Option<(Option<SocketAddr>, gamenet_address)> = None;
-        h.reader.drain_with(max_infos, |conn, from, data| {
+        rd.drain_with(max_infos, |conn, from, data| {
             first_len.get_or_insert(data.len());
             if used + data.len() > cap {
                 return false;
@@ -392,7 +379,7 @@ pub extern "C" fn gamenet_reader_get_data_batch(
                 offset: used,
                 len: data.len(),
             };
-            copy_out(buf, used, data);
+            dst[used..used + data.len()].copy_from_slice(data);
             used += data.len();
             k += 1;
             true
@@ -417,40 +404,19 @@ pub extern "C" fn gamenet_reader_get_data_batch(
     })
 }
 
-/// Zero-copy: takes the oldest datagram and points `*out_data` at its bytes, which stay
-/// valid until the next `gamenet_reader_get_data_view` on this reader or its free.
-/// `GAMENET_EMPTY` when none is waiting (`*out_data` is then NULL).
+/// Writes to `*out` whether UDP datagrams were dropped for a full queue since the last
+/// call, and clears the flag. A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`;
+/// on any error the flag stays as it was and `*out` is not written.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_reader_get_data_view(
+pub extern "C" fn gamenet_reader_take_overflow(
     r: *mut gamenet_reader,
-    info: *mut gamenet_datagram_info,
-    out_data: *mut *const u8,
+    out: *mut bool,
 ) -> gamenet_result {
-    call_status(|| {
-        let h = READERS.get(r)?;
-        let info = out_ref(info, "info")?;
-        let out_data = out_ref(out_data, "out_data")?;
-        let mut view = h.view.lock().unwrap_or_else(|p| p.into_inner());
-        *view = h.reader.take_owned();
-        match view.as_ref() {
-            None => {
-                *out_data = std::ptr::null();
-                Ok(gamenet_result::GAMENET_EMPTY)
-            }
-            Some(d) => {
-                fill(info, d.conn, d.from, 0, d.len);
-                *out_data = d.data().as_ptr();
-                Ok(gamenet_result::GAMENET_OK)
-            }
-        }
+    with(r, |rd| {
+        let out = out_ref(out, "out")?;
+        *out = rd.take_overflow();
+        Ok(())
     })
-}
-
-/// Whether UDP datagrams were dropped for a full queue since the last call (and clears
-/// the flag). False for an invalid reader.
-#[unsafe(no_mangle)]
-pub extern "C" fn gamenet_reader_take_overflow(r: *mut gamenet_reader) -> bool {
-    call_value(false, || Ok(READERS.get(r)?.reader.take_overflow()))
 }
 
 /// The reader's counters.
@@ -459,7 +425,7 @@ pub extern "C" fn gamenet_reader_get_stats(
     r: *mut gamenet_reader,
     out: *mut gamenet_reader_stats,
 ) -> gamenet_result {
-    with_reader(r, |rd| {
+    with(r, |rd| {
         let out = out_ref(out, "out")?;
         let s = rd.stats();
         *out = gamenet_reader_stats {

@@ -2,6 +2,8 @@
 
 use std::ffi::c_char;
 
+use super::boundary::call;
+
 /// Major version of the gamenet this header belongs to.
 pub const GAMENET_VERSION_MAJOR: u32 = 0;
 /// Minor version.
@@ -15,7 +17,7 @@ static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 /// the `GAMENET_VERSION_*` macros to detect a header/library mismatch. Never NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_version() -> *const c_char {
-    VERSION.as_ptr().cast()
+    call(|| Ok(VERSION.as_ptr().cast::<c_char>()))
 }
 
 #[cfg(test)]

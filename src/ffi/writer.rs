@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use super::address::in_addr;
-use super::boundary::{call, call_value};
+use super::boundary::{call, with};
 use super::error::gamenet_result;
-use super::handle::{Handles, in_bytes, out_ref};
-use super::manager::{gamenet_conn, gamenet_manager, manager};
+use super::handle::{Castable, Handles, free_handle, get, in_bytes, new_handle, out_ref};
+use super::manager::{gamenet_conn, gamenet_manager};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::writer::Writer;
 
@@ -53,14 +53,13 @@ pub const GAMENET_WRITER_DEFAULT_UDP_MAX: usize = 1500;
 /// How long `gamenet_writer_free` lets queued datagrams leave.
 pub const GAMENET_WRITER_FREE_FLUSH_MS: u32 = 1000;
 
-static WRITERS: Handles<Writer> = Handles::new("gamenet_writer");
-
-fn writer(w: *const gamenet_writer) -> Result<std::sync::Arc<Writer>> {
-    WRITERS.get(w)
-}
-
-fn with_writer(w: *const gamenet_writer, f: impl FnOnce(&Writer) -> Result<()>) -> gamenet_result {
-    call(|| f(&*writer(w)?))
+impl Castable for gamenet_writer {
+    type Rust = Writer;
+    const NAME: &'static str = "gamenet_writer";
+    fn handles() -> &'static Handles<Self> {
+        static WRITERS: Handles<gamenet_writer> = Handles::new();
+        &WRITERS
+    }
 }
 
 /// Creates a writer for `m` with `num_threads` threads (0: immediate mode, at most 256).
@@ -71,10 +70,10 @@ pub extern "C" fn gamenet_writer_new(
     out: *mut *mut gamenet_writer,
 ) -> gamenet_result {
     call(|| {
-        let mgr = manager(m)?;
+        let mgr = get(m)?;
         let out = out_ref(out, "out")?;
         let w = Writer::new(&mgr, num_threads as usize)?;
-        *out = WRITERS.insert(w)?;
+        *out = new_handle(w)?;
         Ok(())
     })
 }
@@ -85,7 +84,7 @@ pub extern "C" fn gamenet_writer_new(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_free(w: *mut gamenet_writer) -> gamenet_result {
     call(|| {
-        if let Some(wr) = WRITERS.remove(w)? {
+        if let Some(wr) = free_handle(w)? {
             wr.shutdown(Duration::from_millis(GAMENET_WRITER_FREE_FLUSH_MS as u64));
         }
         Ok(())
@@ -104,7 +103,7 @@ pub extern "C" fn gamenet_writer_send(
     len: usize,
     block: bool,
 ) -> gamenet_result {
-    with_writer(w, |wr| wr.send(conn, in_bytes(data, len, "data")?, block))
+    with(w, |wr| wr.send(conn, in_bytes(data, len, "data")?, block))
 }
 
 /// Sends one UDP datagram on connection `conn` to `to`, in the calling thread, with
@@ -118,7 +117,7 @@ pub extern "C" fn gamenet_writer_send_to(
     len: usize,
     block: bool,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let to = in_addr(to, "to")?;
         wr.send_to(conn, to, in_bytes(data, len, "data")?, block)
     })
@@ -173,7 +172,7 @@ pub extern "C" fn gamenet_writer_send_batch(
     block: bool,
     out_sent: *mut usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let out_sent = out_ref(out_sent, "out_sent")?;
         let payloads = packed(data, lens, count)?;
         finish_batch(wr.send_batch(conn, payloads, block), out_sent)
@@ -197,7 +196,7 @@ pub extern "C" fn gamenet_writer_send_to_batch(
     block: bool,
     out_sent: *mut usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let out_sent = out_ref(out_sent, "out_sent")?;
         let addrs = super::handle::in_slice(addrs, count, "addrs")?;
         let payloads = packed(data, lens, count)?;
@@ -220,7 +219,7 @@ pub extern "C" fn gamenet_writer_send_iov(
     block: bool,
     out_sent: *mut usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let out_sent = out_ref(out_sent, "out_sent")?;
         let bufs = super::handle::in_slice(bufs, count, "bufs")?;
         let payloads = bufs
@@ -236,7 +235,7 @@ pub extern "C" fn gamenet_writer_send_iov(
 /// over.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_flush(w: *mut gamenet_writer) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         wr.flush();
         Ok(())
     })
@@ -251,7 +250,7 @@ pub extern "C" fn gamenet_writer_shutdown(
     flush_timeout_ms: u32,
     out_unsent: *mut u64,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let out = out_ref(out_unsent, "out_unsent")?;
         *out = wr.shutdown(Duration::from_millis(flush_timeout_ms as u64));
         Ok(())
@@ -265,7 +264,7 @@ pub extern "C" fn gamenet_writer_set_max_queue_size(
     w: *mut gamenet_writer,
     n: usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| wr.set_max_queue_size(n))
+    with(w, |wr| wr.set_max_queue_size(n))
 }
 
 /// The queue bound.
@@ -274,7 +273,7 @@ pub extern "C" fn gamenet_writer_get_max_queue_size(
     w: *mut gamenet_writer,
     out: *mut usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         *out_ref(out, "out")? = wr.max_queue_size();
         Ok(())
     })
@@ -286,7 +285,7 @@ pub extern "C" fn gamenet_writer_get_current_queue_size(
     w: *mut gamenet_writer,
     out: *mut usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         *out_ref(out, "out")? = wr.current_queue_size();
         Ok(())
     })
@@ -299,13 +298,13 @@ pub extern "C" fn gamenet_writer_set_max_buffer_bytes(
     w: *mut gamenet_writer,
     n: usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| wr.set_max_buffer_bytes(n))
+    with(w, |wr| wr.set_max_buffer_bytes(n))
 }
 
 /// Raw mode: no TCP length header, no UDP checksum header.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_set_raw_mode(w: *mut gamenet_writer, raw: bool) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         wr.set_raw_mode(raw);
         Ok(())
     })
@@ -317,7 +316,7 @@ pub extern "C" fn gamenet_writer_get_raw_mode(
     w: *mut gamenet_writer,
     out: *mut bool,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         *out_ref(out, "out")? = wr.framing().raw;
         Ok(())
     })
@@ -329,7 +328,7 @@ pub extern "C" fn gamenet_writer_set_tcp_header_size(
     w: *mut gamenet_writer,
     size: i32,
 ) -> gamenet_result {
-    with_writer(w, |wr| wr.set_tcp_header_size(size))
+    with(w, |wr| wr.set_tcp_header_size(size))
 }
 
 /// The TCP header size.
@@ -338,7 +337,7 @@ pub extern "C" fn gamenet_writer_get_tcp_header_size(
     w: *mut gamenet_writer,
     out: *mut i32,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         *out_ref(out, "out")? = wr.framing().header_size as i32;
         Ok(())
     })
@@ -350,14 +349,22 @@ pub extern "C" fn gamenet_writer_set_udp_max_size(
     w: *mut gamenet_writer,
     n: usize,
 ) -> gamenet_result {
-    with_writer(w, |wr| wr.set_udp_max_size(n))
+    with(w, |wr| wr.set_udp_max_size(n))
 }
 
-/// Whether a payload of `len` bytes may be sent over UDP (Panda3D's `is_valid_for_udp`).
-/// False also for an invalid writer (the last error is then set).
+/// Writes to `*out` whether a payload of `len` bytes may be sent over UDP (Panda3D's
+/// `is_valid_for_udp`). A freed or foreign writer is `GAMENET_ERR_INVALID_HANDLE`, never a
+/// false answer; `*out` is written only on `GAMENET_OK`.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_writer_is_valid_for_udp(w: *mut gamenet_writer, len: usize) -> bool {
-    call_value(false, || Ok(writer(w)?.is_valid_for_udp(len)))
+pub extern "C" fn gamenet_writer_is_valid_for_udp(
+    w: *mut gamenet_writer,
+    len: usize,
+    out: *mut bool,
+) -> gamenet_result {
+    with(w, |wr| {
+        *out_ref(out, "out")? = wr.is_valid_for_udp(len);
+        Ok(())
+    })
 }
 
 /// Collect-tcp: with `on`, TCP datagrams are held for up to `interval_ms` (at least 1)
@@ -369,7 +376,7 @@ pub extern "C" fn gamenet_writer_set_collect_tcp(
     on: bool,
     interval_ms: u32,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         if on && interval_ms == 0 {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -387,7 +394,7 @@ pub extern "C" fn gamenet_writer_get_collect_tcp(
     out_on: *mut bool,
     out_interval_ms: *mut u32,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let on = out_ref(out_on, "out_on")?;
         let ms = out_ref(out_interval_ms, "out_interval_ms")?;
         let c = wr.collect_tcp();
@@ -403,7 +410,7 @@ pub extern "C" fn gamenet_writer_set_send_timeout(
     w: *mut gamenet_writer,
     timeout_ms: u32,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         wr.set_send_timeout((timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64)));
         Ok(())
     })
@@ -415,7 +422,7 @@ pub extern "C" fn gamenet_writer_get_stats(
     w: *mut gamenet_writer,
     out: *mut gamenet_writer_stats,
 ) -> gamenet_result {
-    with_writer(w, |wr| {
+    with(w, |wr| {
         let out = out_ref(out, "out")?;
         let s = wr.stats();
         *out = gamenet_writer_stats {

@@ -94,6 +94,7 @@ static void handles(void) {
         gamenet_reader *r = NULL;
         gamenet_listener *l = NULL;
         uint64_t unsent = 0;
+        bool yes = false;
         CHECK_OK(gamenet_writer_new(m2, 1, &w));
         CHECK_OK(gamenet_reader_new(m2, 1, &r));
         CHECK_OK(gamenet_listener_new(m2, 1, &l));
@@ -109,12 +110,72 @@ static void handles(void) {
         CHECK_RC(gamenet_writer_flush(w), GAMENET_ERR_INVALID_HANDLE);
         CHECK_OK(gamenet_reader_free(r));
         CHECK_RC(gamenet_reader_free(r), GAMENET_ERR_INVALID_HANDLE);
-        CHECK(!gamenet_reader_data_available(r));
+        CHECK_RC(gamenet_reader_data_available(r, &yes), GAMENET_ERR_INVALID_HANDLE);
         CHECK_OK(gamenet_listener_free(l));
         CHECK_RC(gamenet_listener_free(l), GAMENET_ERR_INVALID_HANDLE);
         CHECK_RC(gamenet_listener_poll(l, 0), GAMENET_ERR_INVALID_HANDLE);
     }
     CHECK_OK(gamenet_manager_free(m2));
+}
+
+/* The yes/no functions answer through *out, so that an error is never a "no": a freed
+   handle is GAMENET_ERR_INVALID_HANDLE and leaves *out alone; a live one answers. */
+static void answers_are_not_errors(void) {
+    gamenet_manager *m = NULL;
+    gamenet_reader *r = NULL;
+    gamenet_writer *w = NULL;
+    gamenet_listener *l = NULL;
+    gamenet_conn u = 0;
+    gamenet_address a;
+    bool out;
+    CHECK_OK(gamenet_manager_new(&m));
+    CHECK_OK(gamenet_reader_new(m, 0, &r));
+    CHECK_OK(gamenet_writer_new(m, 0, &w));
+    CHECK_OK(gamenet_listener_new(m, 0, &l));
+    CHECK_OK(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, &u));
+    CHECK_OK(gamenet_reader_add_connection(r, u));
+
+    out = true;
+    CHECK_OK(gamenet_reader_data_available(r, &out));
+    CHECK(!out);
+    out = false;
+    CHECK_OK(gamenet_reader_is_connection_ok(r, u, &out));
+    CHECK(out);
+    CHECK_OK(gamenet_reader_is_connection_ok(r, u + 1, &out)); /* unknown id: "no" */
+    CHECK(!out);
+    out = true;
+    CHECK_OK(gamenet_reader_take_overflow(r, &out));
+    CHECK(!out);
+    CHECK_OK(gamenet_writer_is_valid_for_udp(w, 100, &out));
+    CHECK(out);
+    CHECK_OK(gamenet_manager_reset_connection_available(m, &out));
+    CHECK(!out);
+    out = true;
+    CHECK_OK(gamenet_listener_new_connection_available(l, &out));
+    CHECK(!out);
+    CHECK_OK(gamenet_address_localhost(1, false, &a));
+    out = true;
+    CHECK_OK(gamenet_address_is_any(&a, &out));
+    CHECK(!out);
+
+    CHECK_OK(gamenet_reader_free(r));
+    CHECK_OK(gamenet_writer_free(w));
+    CHECK_OK(gamenet_listener_free(l));
+    out = true;
+    CHECK_RC(gamenet_reader_data_available(r, &out), GAMENET_ERR_INVALID_HANDLE);
+    CHECK_RC(gamenet_reader_is_connection_ok(r, u, &out), GAMENET_ERR_INVALID_HANDLE);
+    CHECK_RC(gamenet_reader_take_overflow(r, &out), GAMENET_ERR_INVALID_HANDLE);
+    CHECK_RC(gamenet_writer_is_valid_for_udp(w, 100, &out), GAMENET_ERR_INVALID_HANDLE);
+    CHECK_RC(gamenet_listener_new_connection_available(l, &out), GAMENET_ERR_INVALID_HANDLE);
+    /* A handle of another type is refused the same way. */
+    CHECK_RC(gamenet_reader_data_available((gamenet_reader *)(void *)m, &out),
+             GAMENET_ERR_INVALID_HANDLE);
+    CHECK(out); /* never written by a failing call */
+    CHECK_OK(gamenet_manager_free(m));
+    CHECK_RC(gamenet_manager_reset_connection_available(m, &out), GAMENET_ERR_INVALID_HANDLE);
+    a.family = GAMENET_AF_NONE;
+    CHECK_RC(gamenet_address_is_any(&a, &out), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK(out);
 }
 
 static void connection_ids(void) {
@@ -237,6 +298,7 @@ int main(void) {
     last_error_rules();
     panic_boundary();
     handles();
+    answers_are_not_errors();
     connection_ids();
     log_callback();
     threads();

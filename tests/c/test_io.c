@@ -54,12 +54,19 @@ static void rig_close(struct rig *g) {
     CHECK_OK(gamenet_manager_free(g->m));
 }
 
+/* Whether a datagram waits (a polling reader reads here), checking that the call worked. */
+static bool data_available(gamenet_reader *r) {
+    bool yes = false;
+    CHECK_OK(gamenet_reader_data_available(r, &yes));
+    return yes;
+}
+
 /* Waits up to 20 s for `n` datagrams to be queued and returns how many are. */
 static size_t wait_queued(gamenet_reader *r, size_t n) {
     size_t have = 0;
     int ms;
     for (ms = 0; ms < 20000; ms++) {
-        if (gamenet_reader_data_available(r)) {
+        if (data_available(r)) {
             CHECK_OK(gamenet_reader_get_current_queue_size(r, &have));
             if (have >= n) break;
         }
@@ -75,7 +82,8 @@ static void round_trip(uint32_t threads) {
     gamenet_writer_stats ws;
     gamenet_reader_stats rs;
     gamenet_conn_stats cs;
-    const uint8_t *view = NULL;
+    gamenet_view *view = NULL;
+    const uint8_t *bytes = NULL;
     uint8_t buf[64];
     uint8_t small[2];
     size_t n = 0, sent = 0, count = 0, i;
@@ -109,11 +117,17 @@ static void round_trip(uint32_t threads) {
     CHECK(infos[0].offset == 0 && infos[0].len == 2 && memcmp(buf, "ab", 2) == 0);
     CHECK(infos[1].offset == 2 && infos[1].len == 3 && memcmp(buf + 2, "cde", 3) == 0);
     CHECK(infos[2].offset == 5 && infos[2].len == 4 && memcmp(buf + 5, "fghi", 4) == 0);
-    /* Zero-copy views. */
+    /* Zero-copy views (tests/c/test_view.c has the rest). */
     CHECK_OK(gamenet_reader_get_data_view(g.r, &info, &view));
-    CHECK(info.len == 2 && view != NULL && memcmp(view, "xy", 2) == 0);
+    CHECK(info.len == 2 && view != NULL);
+    CHECK_OK(gamenet_view_bytes(view, &bytes, &n));
+    CHECK(n == 2 && memcmp(bytes, "xy", 2) == 0);
+    CHECK_OK(gamenet_view_free(view));
     CHECK_OK(gamenet_reader_get_data_view(g.r, &info, &view));
     CHECK(info.len == 0);
+    CHECK_OK(gamenet_view_bytes(view, &bytes, &n));
+    CHECK(n == 0);
+    CHECK_OK(gamenet_view_free(view));
     CHECK_RC(gamenet_reader_get_data_view(g.r, &info, &view), GAMENET_EMPTY);
     CHECK(view == NULL);
     CHECK_RC(gamenet_reader_get_data(g.r, &info, buf, sizeof buf, &n), GAMENET_EMPTY);
@@ -158,6 +172,7 @@ static void udp(void) {
     uint8_t buf[1600];
     size_t n = 0;
     int i;
+    bool yes = false;
     CHECK_OK(gamenet_manager_new(&m));
     CHECK_OK(gamenet_writer_new(m, 0, &w));
     CHECK_OK(gamenet_reader_new(m, 0, &r));
@@ -166,8 +181,10 @@ static void udp(void) {
     CHECK_OK(gamenet_reader_add_connection(r, b));
     CHECK_OK(gamenet_conn_get_local_address(m, b, &to));
     CHECK_OK(gamenet_conn_get_local_address(m, a, &from));
-    CHECK(gamenet_writer_is_valid_for_udp(w, 1500));
-    CHECK(!gamenet_writer_is_valid_for_udp(w, 1501));
+    CHECK_OK(gamenet_writer_is_valid_for_udp(w, 1500, &yes));
+    CHECK(yes);
+    CHECK_OK(gamenet_writer_is_valid_for_udp(w, 1501, &yes));
+    CHECK(!yes);
     CHECK_RC(gamenet_writer_send_to(w, a, &to, buf, 1501, false), GAMENET_ERR_TOO_LARGE);
     CHECK_RC(gamenet_writer_send(w, a, buf, 4, false), GAMENET_ERR_WRONG_KIND);
     CHECK_OK(gamenet_writer_send_to(w, a, &to, (const uint8_t *)"ping", 4, false));
@@ -206,12 +223,14 @@ static void udp(void) {
     for (i = 0; i < 20000; i++) {
         CHECK_OK(gamenet_reader_get_stats(r, &rs));
         if (rs.dropped_overflow == 18) break;
-        gamenet_reader_data_available(r); /* a polling reader reads here */
+        data_available(r); /* a polling reader reads here */
         sleep_ms(1);
     }
     CHECK(rs.dropped_overflow == 18);
-    CHECK(gamenet_reader_take_overflow(r));
-    CHECK(!gamenet_reader_take_overflow(r));
+    CHECK_OK(gamenet_reader_take_overflow(r, &yes));
+    CHECK(yes);
+    CHECK_OK(gamenet_reader_take_overflow(r, &yes));
+    CHECK(!yes);
     CHECK_OK(gamenet_reader_free(r));
     CHECK_OK(gamenet_writer_free(w));
     CHECK_OK(gamenet_manager_free(m));
@@ -222,11 +241,14 @@ static void peer_close_and_oversize(void) {
     gamenet_reset_info info;
     uint8_t big[70000];
     int i, seen = 0;
+    bool ok = true;
     rig_open(&g, 1);
     memset(big, 0, sizeof big);
     CHECK_RC(gamenet_writer_send(g.w, g.client, big, sizeof big, false), GAMENET_ERR_TOO_LARGE);
     CHECK_OK(gamenet_writer_send(g.w, g.client, (const uint8_t *)"bye", 3, true));
     CHECK(wait_queued(g.r, 1) == 1);
+    CHECK_OK(gamenet_reader_is_connection_ok(g.r, g.server, &ok));
+    CHECK(ok);
     CHECK_OK(gamenet_manager_close_connection(g.m, g.client));
     for (i = 0; i < 20000 && seen < 2; i++) {
         while (gamenet_manager_get_reset_connection(g.m, &info) == GAMENET_OK) {
@@ -235,12 +257,13 @@ static void peer_close_and_oversize(void) {
             if (info.conn == g.server) CHECK(info.reason == GAMENET_CLOSE_PEER_CLOSED);
         }
         if (seen < 2) {
-            gamenet_reader_data_available(g.r); /* polling readers read here */
+            data_available(g.r); /* polling readers read here */
             sleep_ms(1);
         }
     }
     CHECK(seen == 2);
-    CHECK(!gamenet_reader_is_connection_ok(g.r, g.server));
+    CHECK_OK(gamenet_reader_is_connection_ok(g.r, g.server, &ok));
+    CHECK(!ok);
     CHECK_RC(gamenet_writer_send(g.w, g.server, big, 1, false), GAMENET_ERR_UNKNOWN_CONNECTION);
     rig_close(&g);
 }
@@ -274,7 +297,8 @@ static void settings(void) {
     CHECK_OK(gamenet_writer_set_max_buffer_bytes(w, 4096));
     CHECK_RC(gamenet_writer_set_max_buffer_bytes(w, 0), GAMENET_ERR_INVALID_ARGUMENT);
     CHECK_OK(gamenet_writer_set_udp_max_size(w, 1200));
-    CHECK(!gamenet_writer_is_valid_for_udp(w, 1201));
+    CHECK_OK(gamenet_writer_is_valid_for_udp(w, 1201, &on));
+    CHECK(!on);
     CHECK_RC(gamenet_writer_set_udp_max_size(w, 70000), GAMENET_ERR_INVALID_ARGUMENT);
     CHECK_RC(gamenet_writer_set_collect_tcp(w, true, 0), GAMENET_ERR_INVALID_ARGUMENT);
     CHECK_OK(gamenet_writer_set_collect_tcp(w, true, 25));

@@ -16,6 +16,7 @@ static void addresses(void) {
     gamenet_address a, list[8];
     char buf[64];
     size_t n = 0, i;
+    bool any = false;
     CHECK_OK(gamenet_address_parse("127.0.0.1:4000", &a));
     CHECK(a.family == GAMENET_AF_IPV4 && a.port == 4000 && a.ip[0] == 127 && a.ip[3] == 1);
     CHECK(strcmp(addr_text(&a), "127.0.0.1:4000") == 0);
@@ -31,16 +32,24 @@ static void addresses(void) {
     CHECK_RC(gamenet_address_parse("1.2.3.4", &a), GAMENET_ERR_ADDRESS_PARSE);
     CHECK(strstr(last_error(), "'1.2.3.4' is not an address") != NULL);
     CHECK_OK(gamenet_address_any(7, false, &a));
-    CHECK(gamenet_address_is_any(&a) && strcmp(addr_text(&a), "0.0.0.0:7") == 0);
+    CHECK_OK(gamenet_address_is_any(&a, &any));
+    CHECK(any && strcmp(addr_text(&a), "0.0.0.0:7") == 0);
     CHECK_OK(gamenet_address_any(7, true, &a));
-    CHECK(gamenet_address_is_any(&a) && strcmp(addr_text(&a), "[::]:7") == 0);
+    CHECK_OK(gamenet_address_is_any(&a, &any));
+    CHECK(any && strcmp(addr_text(&a), "[::]:7") == 0);
     CHECK_OK(gamenet_address_localhost(8, true, &a));
-    CHECK(!gamenet_address_is_any(&a) && strcmp(addr_text(&a), "[::1]:8") == 0);
+    CHECK_OK(gamenet_address_is_any(&a, &any));
+    CHECK(!any && strcmp(addr_text(&a), "[::1]:8") == 0);
     CHECK_OK(gamenet_address_broadcast(9, &a));
     CHECK(strcmp(addr_text(&a), "255.255.255.255:9") == 0);
     a.family = 5;
     CHECK_RC(gamenet_address_to_string(&a, buf, sizeof buf, &n), GAMENET_ERR_INVALID_ARGUMENT);
-    CHECK(!gamenet_address_is_any(&a));
+    /* Not an address: an error, not "no"; *out keeps what it had. */
+    any = true;
+    CHECK_RC(gamenet_address_is_any(&a, &any), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK(any);
+    a.family = GAMENET_AF_NONE;
+    CHECK_RC(gamenet_address_is_any(&a, &any), GAMENET_ERR_INVALID_ARGUMENT);
     /* Resolve: every address of localhost, each loopback, with the port. */
     CHECK_RC(gamenet_address_resolve("localhost", 5, NULL, 0, &n), GAMENET_ERR_BUFFER_TOO_SMALL);
     CHECK(n >= 1 && n <= 8);
@@ -205,7 +214,9 @@ static void udp(gamenet_manager *m) {
 static void reset_queue(gamenet_manager *m) {
     gamenet_reset_info info;
     int local = 0, total = 0;
-    CHECK(gamenet_manager_reset_connection_available(m));
+    bool available = false;
+    CHECK_OK(gamenet_manager_reset_connection_available(m, &available));
+    CHECK(available);
     while (gamenet_manager_get_reset_connection(m, &info) == GAMENET_OK) {
         total++;
         CHECK(info.conn != 0);
@@ -214,7 +225,8 @@ static void reset_queue(gamenet_manager *m) {
             CHECK(strcmp(info.message, "closed by the application") == 0);
         }
     }
-    CHECK(!gamenet_manager_reset_connection_available(m));
+    CHECK_OK(gamenet_manager_reset_connection_available(m, &available));
+    CHECK(!available);
     CHECK_RC(gamenet_manager_get_reset_connection(m, &info), GAMENET_EMPTY);
     CHECK(total == local);
     CHECK(total >= 8);

@@ -7,6 +7,7 @@ static void address_functions(void) {
     gamenet_address a;
     char buf[64];
     size_t n;
+    bool yes;
     CHECK_NULL(gamenet_address_parse(NULL, &a));
     CHECK_NULL(gamenet_address_parse("127.0.0.1:1", NULL));
     CHECK_NULL(gamenet_address_resolve(NULL, 1, &a, 1, &n));
@@ -22,8 +23,10 @@ static void address_functions(void) {
     CHECK_NULL(gamenet_address_ip_to_string(NULL, buf, sizeof buf, &n));
     CHECK_NULL(gamenet_address_ip_to_string(&a, NULL, sizeof buf, &n));
     CHECK_NULL(gamenet_address_ip_to_string(&a, buf, sizeof buf, NULL));
-    CHECK(!gamenet_address_is_any(NULL));
+    CHECK_NULL(gamenet_address_is_any(NULL, &yes));
     CHECK(strstr(last_error(), "'addr' is NULL") != NULL);
+    CHECK_NULL(gamenet_address_is_any(&a, NULL));
+    CHECK(strstr(last_error(), "'out' is NULL") != NULL);
 }
 
 static void contract_functions(void) {
@@ -179,7 +182,8 @@ static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
     CHECK_NULL(gamenet_manager_close_connection(NULL, tcp));
     CHECK_NULL(gamenet_manager_get_num_connections(NULL, &n));
     CHECK_NULL(gamenet_manager_get_num_connections(m, NULL));
-    CHECK(!gamenet_manager_reset_connection_available(NULL));
+    CHECK_NULL(gamenet_manager_reset_connection_available(NULL, &on));
+    CHECK_NULL(gamenet_manager_reset_connection_available(m, NULL));
     CHECK_NULL(gamenet_manager_get_reset_connection(NULL, &info));
     CHECK_NULL(gamenet_manager_get_reset_connection(m, NULL));
     CHECK_NULL(gamenet_manager_get_host_name(NULL, buf, sizeof buf, &n));
@@ -237,8 +241,9 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     gamenet_new_connection nc;
     gamenet_address to;
     gamenet_buffer bufs[1];
-    const uint8_t *view = NULL;
+    gamenet_view *view = NULL;
     static const uint8_t bytes[4] = {1, 2, 3, 4};
+    const uint8_t *bytes_out = NULL;
     size_t lens[1] = {4};
     uint8_t buf[16];
     size_t n;
@@ -291,7 +296,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_writer_get_tcp_header_size(NULL, &i32));
     CHECK_NULL(gamenet_writer_get_tcp_header_size(w, NULL));
     CHECK_NULL(gamenet_writer_set_udp_max_size(NULL, 1));
-    CHECK(!gamenet_writer_is_valid_for_udp(NULL, 1));
+    CHECK_NULL(gamenet_writer_is_valid_for_udp(NULL, 1, &on));
+    CHECK_NULL(gamenet_writer_is_valid_for_udp(w, 1, NULL));
     CHECK_NULL(gamenet_writer_set_collect_tcp(NULL, true, 1));
     CHECK_NULL(gamenet_writer_get_collect_tcp(NULL, &on, &u32));
     CHECK_NULL(gamenet_writer_get_collect_tcp(w, NULL, &u32));
@@ -310,7 +316,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_shutdown(NULL));
     CHECK_NULL(gamenet_reader_add_connection(NULL, tcp));
     CHECK_NULL(gamenet_reader_remove_connection(NULL, tcp));
-    CHECK(!gamenet_reader_is_connection_ok(NULL, tcp));
+    CHECK_NULL(gamenet_reader_is_connection_ok(NULL, tcp, &on));
+    CHECK_NULL(gamenet_reader_is_connection_ok(r, tcp, NULL));
     CHECK_NULL(gamenet_reader_set_raw_mode(NULL, true));
     CHECK_NULL(gamenet_reader_set_tcp_header_size(NULL, 2));
     CHECK_NULL(gamenet_reader_get_tcp_header_size(NULL, &i32));
@@ -321,7 +328,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_set_max_queue_size(NULL, 1));
     CHECK_NULL(gamenet_reader_get_current_queue_size(NULL, &n));
     CHECK_NULL(gamenet_reader_get_current_queue_size(r, NULL));
-    CHECK(!gamenet_reader_data_available(NULL));
+    CHECK_NULL(gamenet_reader_data_available(NULL, &on));
+    CHECK_NULL(gamenet_reader_data_available(r, NULL));
     CHECK_NULL(gamenet_reader_poll(NULL, 0));
     CHECK_NULL(gamenet_reader_get_data(NULL, info, buf, sizeof buf, &n));
     CHECK_NULL(gamenet_reader_get_data(r, NULL, buf, sizeof buf, &n));
@@ -334,7 +342,10 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_get_data_view(NULL, info, &view));
     CHECK_NULL(gamenet_reader_get_data_view(r, NULL, &view));
     CHECK_NULL(gamenet_reader_get_data_view(r, info, NULL));
-    CHECK(!gamenet_reader_take_overflow(NULL));
+    CHECK_NULL(gamenet_view_bytes(NULL, &bytes_out, &n));
+    CHECK_OK(gamenet_view_free(NULL));
+    CHECK_NULL(gamenet_reader_take_overflow(NULL, &on));
+    CHECK_NULL(gamenet_reader_take_overflow(r, NULL));
     CHECK_NULL(gamenet_reader_get_stats(NULL, &rs));
     CHECK_NULL(gamenet_reader_get_stats(r, NULL));
 
@@ -347,7 +358,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_listener_remove_connection(NULL, tcp));
     CHECK_NULL(gamenet_listener_set_reader(NULL, r));
     CHECK_OK(gamenet_listener_set_reader(l, NULL)); /* NULL reader: stop adding */
-    CHECK(!gamenet_listener_new_connection_available(NULL));
+    CHECK_NULL(gamenet_listener_new_connection_available(NULL, &on));
+    CHECK_NULL(gamenet_listener_new_connection_available(l, NULL));
     CHECK_NULL(gamenet_listener_poll(NULL, 0));
     CHECK_NULL(gamenet_listener_get_new_connection(NULL, &nc));
     CHECK_NULL(gamenet_listener_get_new_connection(l, NULL));
@@ -355,6 +367,37 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_listener_get_stats(l, NULL));
     CHECK_OK(gamenet_listener_free(l));
     CHECK_OK(gamenet_reader_free(r));
+}
+
+/* A view's out-params, with a live view: NULL ones take nothing from the queue. */
+static void view_functions(gamenet_manager *m, gamenet_conn udp) {
+    gamenet_writer *w = NULL;
+    gamenet_reader *r = NULL;
+    gamenet_view *v = NULL;
+    gamenet_datagram_info info;
+    gamenet_address self;
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    CHECK_OK(gamenet_writer_new(m, 0, &w));
+    CHECK_OK(gamenet_reader_new(m, 0, &r));
+    CHECK_OK(gamenet_reader_add_connection(r, udp));
+    CHECK_OK(gamenet_conn_get_local_address(m, udp, &self));
+    CHECK_OK(gamenet_writer_send_to(w, udp, &self, (const uint8_t *)"v", 1, false));
+    CHECK_OK(gamenet_reader_poll(r, 5000));
+    CHECK_NULL(gamenet_reader_get_data_view(NULL, &info, &v));
+    CHECK_NULL(gamenet_reader_get_data_view(r, NULL, &v));
+    CHECK(v == NULL);
+    CHECK_NULL(gamenet_reader_get_data_view(r, &info, NULL));
+    CHECK_OK(gamenet_reader_get_data_view(r, &info, &v)); /* still queued */
+    CHECK_NULL(gamenet_view_bytes(NULL, &p, &n));
+    CHECK_NULL(gamenet_view_bytes(v, NULL, &n));
+    CHECK_NULL(gamenet_view_bytes(v, &p, NULL));
+    CHECK_OK(gamenet_view_bytes(v, &p, &n));
+    CHECK(n == 1 && p[0] == 'v');
+    CHECK_OK(gamenet_view_free(NULL));
+    CHECK_OK(gamenet_view_free(v));
+    CHECK_OK(gamenet_reader_free(r));
+    CHECK_OK(gamenet_writer_free(w));
 }
 
 int main(void) {
@@ -383,6 +426,7 @@ int main(void) {
         gamenet_conn udp = 0;
         CHECK_OK(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, &udp));
         io_functions(m, tcp, udp);
+        view_functions(m, udp);
     }
     CHECK_OK(gamenet_manager_free(m));
     DONE();

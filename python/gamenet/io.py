@@ -1,0 +1,274 @@
+"""The handles that move datagrams and accept connections: Writer (Panda3D's
+ConnectionWriter), Reader (QueuedConnectionReader / RecentConnectionReader) and Listener
+(QueuedConnectionListener), over a core.Manager. The GIL is released during every call."""
+import ctypes
+from collections import namedtuple
+from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64
+
+from . import _ffi
+from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL
+from .core import Connection, NetAddress, _Handle, _answer, _new, _struct_dict
+from .errors import EMPTY, check
+
+lib = _ffi.lib
+
+Received = namedtuple("Received", "conn address data")
+NewConnection = namedtuple("NewConnection", "rendezvous conn peer")
+
+
+class Writer(_Handle):
+    """Sends datagrams (Panda3D's ConnectionWriter); threads=0 writes in the caller's
+    thread. The GIL is released during every call."""
+
+    _free = staticmethod(lib.gamenet_writer_free)
+    _kind = "writer"
+
+    def __init__(self, manager, threads=0):
+        super().__init__(_new(lib.gamenet_writer_new, manager._ptr, threads))
+        self.manager = manager
+
+    def send(self, conn, data, block=False):
+        data = bytes(data)
+        check(lib.gamenet_writer_send(self._ptr, int(conn), data, len(data), block))
+
+    def send_to(self, conn, address, data, block=False):
+        data = bytes(data)
+        check(lib.gamenet_writer_send_to(self._ptr, int(conn), byref(address._a), data, len(data),
+                                         block))
+
+    def send_batch(self, conn, datagrams, block=False):
+        """Sends many datagrams in one call; returns how many were queued."""
+        datagrams = [bytes(d) for d in datagrams]
+        if not datagrams:
+            return 0
+        lens = (c_size_t * len(datagrams))(*map(len, datagrams))
+        packed = b"".join(datagrams)
+        sent = c_size_t()
+        check(lib.gamenet_writer_send_batch(self._ptr, int(conn), packed, lens, len(datagrams),
+                                            block, byref(sent)))
+        return sent.value
+
+    def send_to_batch(self, conn, datagrams, block=False):
+        """Sends [(address, data), ...] over UDP in as few system calls as possible;
+        returns how many were sent."""
+        datagrams = [(a, bytes(d)) for a, d in datagrams]
+        if not datagrams:
+            return 0
+        n = len(datagrams)
+        addrs = (_ffi.Address * n)(*(a._a for a, _ in datagrams))
+        lens = (c_size_t * n)(*(len(d) for _, d in datagrams))
+        packed = b"".join(d for _, d in datagrams)
+        sent = c_size_t()
+        check(lib.gamenet_writer_send_to_batch(self._ptr, int(conn), addrs, packed, lens, n,
+                                               block, byref(sent)))
+        return sent.value
+
+    def flush(self):
+        check(lib.gamenet_writer_flush(self._ptr))
+
+    def shutdown(self, flush_timeout_ms=1000):
+        unsent = c_uint64()
+        check(lib.gamenet_writer_shutdown(self._ptr, flush_timeout_ms, byref(unsent)))
+        return unsent.value
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
+    raw_mode = property(lambda s: s._get(lib.gamenet_writer_get_raw_mode, c_bool),
+                        lambda s, v: check(lib.gamenet_writer_set_raw_mode(s._ptr, bool(v))))
+    tcp_header_size = property(
+        lambda s: s._get(lib.gamenet_writer_get_tcp_header_size, c_int32),
+        lambda s, v: check(lib.gamenet_writer_set_tcp_header_size(s._ptr, v)))
+    max_queue_size = property(
+        lambda s: s._get(lib.gamenet_writer_get_max_queue_size, c_size_t),
+        lambda s, v: check(lib.gamenet_writer_set_max_queue_size(s._ptr, v)))
+    current_queue_size = property(
+        lambda s: s._get(lib.gamenet_writer_get_current_queue_size, c_size_t))
+
+    def set_max_buffer_bytes(self, n):
+        check(lib.gamenet_writer_set_max_buffer_bytes(self._ptr, n))
+
+    def set_udp_max_size(self, n):
+        check(lib.gamenet_writer_set_udp_max_size(self._ptr, n))
+
+    def is_valid_for_udp(self, length):
+        if not isinstance(length, int):
+            length = len(length)
+        return _answer(lib.gamenet_writer_is_valid_for_udp, self._ptr, length)
+
+    def set_collect_tcp(self, interval_ms):
+        """Holds TCP datagrams up to interval_ms (None: off) and sends them on a timer."""
+        check(lib.gamenet_writer_set_collect_tcp(self._ptr, interval_ms is not None,
+                                                 interval_ms or 0))
+
+    def get_collect_tcp(self):
+        on, ms = c_bool(), c_uint32()
+        check(lib.gamenet_writer_get_collect_tcp(self._ptr, byref(on), byref(ms)))
+        return ms.value if on.value else None
+
+    def set_send_timeout(self, ms):
+        check(lib.gamenet_writer_set_send_timeout(self._ptr, ms))
+
+    def stats(self):
+        s = _ffi.WriterStats()
+        check(lib.gamenet_writer_get_stats(self._ptr, byref(s)))
+        return _struct_dict(s)
+
+
+class Reader(_Handle):
+    """Receives datagrams (Panda3D's QueuedConnectionReader, or RecentConnectionReader with
+    recent=True); threads=0 reads in the caller's thread during data_available/poll/get."""
+
+    _free = staticmethod(lib.gamenet_reader_free)
+    _kind = "reader"
+
+    def __init__(self, manager, threads=0, recent=False):
+        fn = lib.gamenet_reader_new_recent if recent else lib.gamenet_reader_new
+        super().__init__(_new(fn, manager._ptr, threads))
+        self.manager = manager
+        self._buf = ctypes.create_string_buffer(65536)
+        self._infos = None
+
+    def add_connection(self, conn):
+        check(lib.gamenet_reader_add_connection(self._ptr, int(conn)))
+        return True
+
+    def remove_connection(self, conn):
+        check(lib.gamenet_reader_remove_connection(self._ptr, int(conn)))
+        return True
+
+    def is_connection_ok(self, conn):
+        return _answer(lib.gamenet_reader_is_connection_ok, self._ptr, int(conn))
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
+    def set_raw_mode(self, raw):
+        check(lib.gamenet_reader_set_raw_mode(self._ptr, bool(raw)))
+
+    tcp_header_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_tcp_header_size, c_int32),
+        lambda s, v: check(lib.gamenet_reader_set_tcp_header_size(s._ptr, v)))
+    max_datagram_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_max_datagram_size, c_size_t),
+        lambda s, v: check(lib.gamenet_reader_set_max_datagram_size(s._ptr, v)))
+    current_queue_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_current_queue_size, c_size_t))
+
+    def set_max_queue_size(self, n):
+        check(lib.gamenet_reader_set_max_queue_size(self._ptr, n))
+
+    def data_available(self):
+        return _answer(lib.gamenet_reader_data_available, self._ptr)
+
+    def poll(self, timeout_ms=-1):
+        """Waits up to timeout_ms (-1: no limit) for a datagram; True when one waits. The
+        GIL is released while waiting."""
+        return check(lib.gamenet_reader_poll(self._ptr, timeout_ms)) != EMPTY
+
+    def get_data(self):
+        """The oldest datagram as Received(conn, address, data), or None."""
+        info = _ffi.DatagramInfo()
+        n = c_size_t()
+        while True:
+            rc = lib.gamenet_reader_get_data(self._ptr, byref(info), self._buf, len(self._buf),
+                                             byref(n))
+            if rc == GAMENET_ERR_BUFFER_TOO_SMALL:  # grow it and ask again (nothing is lost)
+                self._buf = ctypes.create_string_buffer(n.value)
+                continue
+            if check(rc) == EMPTY:
+                return None
+            return Received(info.conn, NetAddress._wrap(info.from_), self._buf.raw[:n.value])
+
+    def get_batch(self, max_count=4096, bufsize=1 << 20):
+        """Up to max_count waiting datagrams in one call, as a list of Received."""
+        if self._infos is None or len(self._infos) < max_count:
+            self._infos = (_ffi.DatagramInfo * max_count)()
+        if len(self._buf) < bufsize:
+            self._buf = ctypes.create_string_buffer(bufsize)
+        count = c_size_t()
+        while True:
+            rc = lib.gamenet_reader_get_data_batch(self._ptr, self._buf, len(self._buf),
+                                                   self._infos, max_count, byref(count))
+            if rc == GAMENET_ERR_BUFFER_TOO_SMALL:
+                self._buf = ctypes.create_string_buffer(self._infos[0].len)
+                continue
+            if check(rc) == EMPTY:
+                return []
+            break
+        last = self._infos[count.value - 1]
+        raw = ctypes.string_at(self._buf, last.offset + last.len)
+        out = []
+        addresses = {}  # one NetAddress per distinct origin in the batch
+        for i in range(count.value):
+            inf = self._infos[i]
+            key = bytes(inf.from_)
+            addr = addresses.get(key)
+            if addr is None:
+                addr = addresses[key] = NetAddress._wrap(_ffi.Address.from_buffer_copy(key))
+            out.append(Received(inf.conn, addr, raw[inf.offset:inf.offset + inf.len]))
+        return out
+
+    def take_overflow(self):
+        return _answer(lib.gamenet_reader_take_overflow, self._ptr)
+
+    def stats(self):
+        s = _ffi.ReaderStats()
+        check(lib.gamenet_reader_get_stats(self._ptr, byref(s)))
+        return _struct_dict(s)
+
+    def shutdown(self):
+        check(lib.gamenet_reader_shutdown(self._ptr))
+
+
+class Listener(_Handle):
+    """Accepts TCP connections (Panda3D's QueuedConnectionListener)."""
+
+    _free = staticmethod(lib.gamenet_listener_free)
+    _kind = "listener"
+
+    def __init__(self, manager, threads=0):
+        super().__init__(_new(lib.gamenet_listener_new, manager._ptr, threads))
+        self.manager = manager
+        self._reader = None
+
+    def add_connection(self, rendezvous):
+        check(lib.gamenet_listener_add_connection(self._ptr, int(rendezvous)))
+        return True
+
+    def remove_connection(self, rendezvous):
+        check(lib.gamenet_listener_remove_connection(self._ptr, int(rendezvous)))
+        return True
+
+    def set_reader(self, reader):
+        """Adds every accepted connection to `reader` (None: stop)."""
+        check(lib.gamenet_listener_set_reader(self._ptr, reader._ptr if reader else None))
+        self._reader = reader
+
+    def new_connection_available(self):
+        return _answer(lib.gamenet_listener_new_connection_available, self._ptr)
+
+    def poll(self, timeout_ms=-1):
+        return check(lib.gamenet_listener_poll(self._ptr, timeout_ms)) != EMPTY
+
+    def get_new_connection(self):
+        nc = _ffi.NewConnection()
+        if check(lib.gamenet_listener_get_new_connection(self._ptr, byref(nc))) == EMPTY:
+            return None
+        return NewConnection(Connection(self.manager, nc.rendezvous),
+                             Connection(self.manager, nc.conn), NetAddress._wrap(nc.peer))
+
+    def stats(self):
+        s = _ffi.ListenerStats()
+        check(lib.gamenet_listener_get_stats(self._ptr, byref(s)))
+        return _struct_dict(s)
+
+    def shutdown(self):
+        check(lib.gamenet_listener_shutdown(self._ptr))
+
+
+__all__ = ["Writer", "Reader", "Listener", "Received", "NewConnection"]
