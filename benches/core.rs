@@ -33,7 +33,7 @@ fn pair(reader_threads: usize, writer_threads: usize) -> Pair {
     let listener = Listener::new(&m, 0).unwrap();
     let reader = Reader::new(&m, reader_threads).unwrap();
     let writer = Writer::new(&m, writer_threads).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let r = m
         .open_tcp_server_rendezvous(Some("127.0.0.1"), 0, 8)
         .unwrap();

@@ -79,6 +79,10 @@
 // Default reader queue bound, in datagrams.
 #define GAMENET_READER_DEFAULT_MAX_QUEUE 65536
 
+// Default share of a reader's queue one TCP connection may hold while the reader watches
+// other connections too, in datagrams.
+#define GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION 32
+
 // Major version of the gamenet this header belongs to.
 #define GAMENET_VERSION_MAJOR 0
 
@@ -90,6 +94,9 @@
 
 // Default writer queue bound, in datagrams.
 #define GAMENET_WRITER_DEFAULT_MAX_QUEUE 65536
+
+// Default share of a threaded writer's queue one connection may hold, in datagrams.
+#define GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION 16384
 
 // Default bound of one connection's outbound buffer, in bytes.
 #define GAMENET_WRITER_DEFAULT_MAX_BUFFER_BYTES (8 << 20)
@@ -278,6 +285,8 @@ typedef struct gamenet_conn_stats {
   uint64_t dropped_overflow;
   // UDP datagrams dropped for exceeding the reader's maximum size.
   uint64_t dropped_too_large;
+  // Partial datagrams lost because the peer closed the stream in their middle.
+  uint64_t dropped_truncated;
   // Bytes queued by writers and not yet handed to the kernel.
   uint64_t pending_out_bytes;
 } gamenet_conn_stats;
@@ -755,7 +764,8 @@ gamenet_result gamenet_listener_remove_connection(struct gamenet_listener *l, ga
 
 // Adds every connection accepted from now on to reader `r` at once (NULL: stop doing
 // so). The reader must stay alive while it is set; freeing it unsets nothing, but a
-// freed reader's handle is simply no longer used.
+// freed reader's handle is simply no longer used. A reader of another manager is refused
+// with `GAMENET_ERR_INVALID_ARGUMENT`.
 gamenet_result gamenet_listener_set_reader(struct gamenet_listener *l, struct gamenet_reader *r);
 
 // Writes to `*out` whether an accepted connection is waiting (in polling mode, accepts
@@ -883,6 +893,18 @@ gamenet_result gamenet_reader_get_max_datagram_size(struct gamenet_reader *r, si
 // and counted.
 gamenet_result gamenet_reader_set_max_queue_size(struct gamenet_reader *r, size_t n);
 
+// Bounds the datagrams one TCP connection may hold in the queue while the reader watches
+// other connections too (at least 1; default
+// `GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION`). A connection over its share is not
+// read until the engine has taken half of it (nothing is lost: the kernel's buffers push
+// back on the peer), so a peer that floods costs another peer's datagram at most one
+// share of waiting. A reader with a single connection lets it use the whole queue; UDP
+// sockets are not bounded by it.
+gamenet_result gamenet_reader_set_max_queue_per_connection(struct gamenet_reader *r, size_t n);
+
+// The share of the queue one TCP connection may hold.
+gamenet_result gamenet_reader_get_max_queue_per_connection(struct gamenet_reader *r, size_t *out);
+
 // Datagrams waiting in the queue.
 gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, size_t *out);
 
@@ -990,6 +1012,16 @@ gamenet_result gamenet_writer_set_max_queue_size(struct gamenet_writer *w, size_
 
 // The queue bound.
 gamenet_result gamenet_writer_get_max_queue_size(struct gamenet_writer *w, size_t *out);
+
+// Bounds the datagrams one connection may hold in a threaded writer's queue (at least 1;
+// default `GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION`), so that peers that stop
+// reading cannot fill the queue for the others: a send beyond it returns
+// `GAMENET_ERR_WOULD_BLOCK` (or waits, when blocking). Besides, every connection may queue
+// up to 256 datagrams (or its share, if smaller) even when the writer-wide queue is full.
+gamenet_result gamenet_writer_set_max_queue_per_connection(struct gamenet_writer *w, size_t n);
+
+// The share of the queue one connection may hold.
+gamenet_result gamenet_writer_get_max_queue_per_connection(struct gamenet_writer *w, size_t *out);
 
 // Datagrams queued and not yet handed to the kernel.
 gamenet_result gamenet_writer_get_current_queue_size(struct gamenet_writer *w, size_t *out);

@@ -26,7 +26,7 @@ fn echo_in_every_mode() {
         let listener = Listener::new(&m, lt).unwrap();
         let reader = Reader::new(&m, rt).unwrap();
         let writer = Writer::new(&m, wt).unwrap();
-        listener.set_reader(Some(reader.clone()));
+        listener.set_reader(Some(reader.clone())).unwrap();
         let (r, at) = rendezvous(&m);
         listener.add_connection(r).unwrap();
         let (client, server) = connected_pair(&m, &listener, at);
@@ -55,7 +55,7 @@ fn four_writer_threads_keep_order_over_100k_datagrams() {
     let m = Manager::new();
     let listener = Listener::new(&m, 1).unwrap();
     let reader = Reader::new(&m, 2).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let writer = Writer::new(&m, 4).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
@@ -94,7 +94,7 @@ fn tcp_loses_nothing_through_a_queue_of_16() {
     let listener = Listener::new(&m, 1).unwrap();
     let reader = Reader::new(&m, 1).unwrap();
     reader.set_max_queue_size(16).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let writer = Writer::new(&m, 1).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
@@ -211,7 +211,7 @@ fn an_oversize_claim_closes_with_too_large() {
     let listener = Listener::new(&m, 0).unwrap();
     let reader = Reader::new(&m, 1).unwrap();
     reader.set_tcp_header_size(4).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
     let mut peer = TcpStream::connect(at).unwrap();
@@ -241,7 +241,7 @@ fn peer_close_is_reported_once_after_its_datagrams() {
     let m = Manager::new();
     let listener = Listener::new(&m, 1).unwrap();
     let reader = Reader::new(&m, 1).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
     let mut peer = TcpStream::connect(at).unwrap();
@@ -277,7 +277,7 @@ fn shutdown_is_bounded_with_half_open_and_trickling_peers() {
     let m = Manager::new();
     let listener = Listener::new(&m, 1).unwrap();
     let reader = Reader::new(&m, 2).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
     let mut peers = Vec::new();
@@ -300,7 +300,7 @@ fn trickling_peers_do_not_delay_an_honest_one() {
     let m = Manager::new();
     let listener = Listener::new(&m, 0).unwrap();
     let reader = Reader::new(&m, 1).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
     let mut tricklers: Vec<TcpStream> =
@@ -463,7 +463,7 @@ fn collect_tcp_flushes_on_a_timer() {
         let m = Manager::new();
         let listener = Listener::new(&m, 0).unwrap();
         let reader = Reader::new(&m, 1).unwrap();
-        listener.set_reader(Some(reader.clone()));
+        listener.set_reader(Some(reader.clone())).unwrap();
         let (r, at) = rendezvous(&m);
         listener.add_connection(r).unwrap();
         let (client, _server) = connected_pair(&m, &listener, at);
@@ -491,7 +491,7 @@ fn a_reset_peer_closes_the_connection_with_its_reason() {
     let m = Manager::new();
     let listener = Listener::new(&m, 0).unwrap();
     let reader = Reader::new(&m, 1).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let writer = Writer::new(&m, 1).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
@@ -602,7 +602,7 @@ fn large_datagrams_arrive_whole_and_in_order() {
         reader.set_tcp_header_size(4).unwrap();
         reader.set_max_datagram_size(2 << 20);
         writer.set_tcp_header_size(4).unwrap();
-        listener.set_reader(Some(reader.clone()));
+        listener.set_reader(Some(reader.clone())).unwrap();
         let (rv, at) = rendezvous(&m);
         listener.add_connection(rv).unwrap();
         let (client, _server) = connected_pair(&m, &listener, at);

@@ -197,7 +197,7 @@ fn a_listener_can_be_shut_down_from_its_own_thread() {
     // Its auto-add reader is shut down, so each accept logs a warning on the accept thread.
     let reader = Reader::new(&m, 0).unwrap();
     reader.shutdown();
-    listener.set_reader(Some(reader));
+    listener.set_reader(Some(reader)).unwrap();
     let l2 = listener.clone();
     let done = shut_down_from_callback(&m, "gamenet-listener", move || l2.shutdown());
     let (r, at) = rendezvous(&m);
@@ -305,4 +305,18 @@ fn a_peer_that_closes_mid_datagram_is_reported_with_the_loss() {
     );
     assert_eq!(c.stats().dropped_truncated, 1);
     assert_eq!(reader.current_queue_size(), 0);
+}
+
+#[test]
+fn a_listener_refuses_a_reader_of_another_manager() {
+    let (m1, m2) = (Manager::new(), Manager::new());
+    let listener = Listener::new(&m1, 0).unwrap();
+    let foreign = Reader::new(&m2, 0).unwrap();
+    let e = listener.set_reader(Some(foreign)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.message().contains("another manager"), "{e}");
+    listener
+        .set_reader(Some(Reader::new(&m1.clone(), 0).unwrap()))
+        .unwrap();
+    listener.set_reader(None).unwrap();
 }

@@ -37,7 +37,7 @@ fn random_tcp_streams_are_closed_once_and_never_overflow_the_limit() {
         let reader = Reader::new(&m, 1).unwrap();
         reader.set_tcp_header_size(header).unwrap();
         reader.set_max_datagram_size(1000);
-        listener.set_reader(Some(reader.clone()));
+        listener.set_reader(Some(reader.clone())).unwrap();
         let (r, at) = rendezvous(&m);
         listener.add_connection(r).unwrap();
         let peers = 100;

@@ -53,7 +53,7 @@ fn ten_thousand_connections_on_one_reader_thread() {
     let m = Manager::new();
     let listener = Listener::new(&m, 1).unwrap();
     let reader = Reader::new(&m, 1).unwrap();
-    listener.set_reader(Some(reader.clone()));
+    listener.set_reader(Some(reader.clone())).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())

@@ -96,7 +96,7 @@ fn a_connection_is_read_by_one_reader_at_a_time() {
         assert!(e.message().contains("already on this reader"), "{e}");
         assert_eq!(b.stats().connections, 0);
         // A listener's auto-add is a reader like any other.
-        listener.set_reader(Some(a.clone()));
+        listener.set_reader(Some(a.clone())).unwrap();
         let (_c2, s2) = connected_pair(&m, &listener, at);
         assert_eq!(
             b.add_connection(s2).unwrap_err().kind(),
@@ -266,7 +266,7 @@ fn peng3dnet_framing_travels_through_writer_and_reader() {
         reader.set_framing(Framing::peng3dnet()).unwrap();
         let writer = Writer::new(&m, threads).unwrap();
         writer.set_framing(Framing::peng3dnet()).unwrap();
-        listener.set_reader(Some(reader.clone()));
+        listener.set_reader(Some(reader.clone())).unwrap();
         let (r, at) = rendezvous(&m);
         listener.add_connection(r).unwrap();
         let (client, _server) = connected_pair(&m, &listener, at);

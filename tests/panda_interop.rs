@@ -171,7 +171,7 @@ fn panda_client_to_gamenet_server_over_tcp() {
         for x in [&reader as &dyn Framed, &writer] {
             x.framed(header, raw);
         }
-        listener.set_reader(Some(reader.clone()));
+        listener.set_reader(Some(reader.clone())).unwrap();
         let r = m
             .open_tcp_server_rendezvous(Some("127.0.0.1"), 0, 8)
             .unwrap();

@@ -20,10 +20,12 @@ GAMENET_LOG_WARN = 2
 GAMENET_LOG_INFO = 3
 GAMENET_LOG_DEBUG = 4
 GAMENET_READER_DEFAULT_MAX_QUEUE = 65536
+GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION = 32
 GAMENET_VERSION_MAJOR = 0
 GAMENET_VERSION_MINOR = 1
 GAMENET_VERSION_PATCH = 0
 GAMENET_WRITER_DEFAULT_MAX_QUEUE = 65536
+GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION = 16384
 GAMENET_WRITER_DEFAULT_MAX_BUFFER_BYTES = 8388608
 GAMENET_WRITER_DEFAULT_UDP_MAX = 1500
 GAMENET_WRITER_FREE_FLUSH_MS = 1000
@@ -129,6 +131,7 @@ class ConnStats(Structure):
         ('dropped_checksum', c_uint64),
         ('dropped_overflow', c_uint64),
         ('dropped_too_large', c_uint64),
+        ('dropped_truncated', c_uint64),
         ('pending_out_bytes', c_uint64),
     ]
 
@@ -373,6 +376,8 @@ DECLARATIONS = {
     'gamenet_reader_set_max_datagram_size': (c_int32, [c_void_p, c_size_t]),
     'gamenet_reader_get_max_datagram_size': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_reader_set_max_queue_size': (c_int32, [c_void_p, c_size_t]),
+    'gamenet_reader_set_max_queue_per_connection': (c_int32, [c_void_p, c_size_t]),
+    'gamenet_reader_get_max_queue_per_connection': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_reader_get_current_queue_size': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_reader_data_available': (c_int32, [c_void_p, POINTER(c_bool)]),
     'gamenet_reader_poll': (c_int32, [c_void_p, c_int32]),
@@ -395,6 +400,8 @@ DECLARATIONS = {
     'gamenet_writer_shutdown': (c_int32, [c_void_p, c_uint32, POINTER(c_uint64)]),
     'gamenet_writer_set_max_queue_size': (c_int32, [c_void_p, c_size_t]),
     'gamenet_writer_get_max_queue_size': (c_int32, [c_void_p, POINTER(c_size_t)]),
+    'gamenet_writer_set_max_queue_per_connection': (c_int32, [c_void_p, c_size_t]),
+    'gamenet_writer_get_max_queue_per_connection': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_writer_get_current_queue_size': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_writer_set_max_buffer_bytes': (c_int32, [c_void_p, c_size_t]),
     'gamenet_writer_set_raw_mode': (c_int32, [c_void_p, c_bool]),
@@ -545,6 +552,8 @@ PARAMETERS = {
     'gamenet_reader_set_max_datagram_size': ['r', 'n'],
     'gamenet_reader_get_max_datagram_size': ['r', 'out'],
     'gamenet_reader_set_max_queue_size': ['r', 'n'],
+    'gamenet_reader_set_max_queue_per_connection': ['r', 'n'],
+    'gamenet_reader_get_max_queue_per_connection': ['r', 'out'],
     'gamenet_reader_get_current_queue_size': ['r', 'out'],
     'gamenet_reader_data_available': ['r', 'out'],
     'gamenet_reader_poll': ['r', 'timeout_ms'],
@@ -567,6 +576,8 @@ PARAMETERS = {
     'gamenet_writer_shutdown': ['w', 'flush_timeout_ms', 'out_unsent'],
     'gamenet_writer_set_max_queue_size': ['w', 'n'],
     'gamenet_writer_get_max_queue_size': ['w', 'out'],
+    'gamenet_writer_set_max_queue_per_connection': ['w', 'n'],
+    'gamenet_writer_get_max_queue_per_connection': ['w', 'out'],
     'gamenet_writer_get_current_queue_size': ['w', 'out'],
     'gamenet_writer_set_max_buffer_bytes': ['w', 'n'],
     'gamenet_writer_set_raw_mode': ['w', 'raw'],

@@ -86,6 +86,10 @@ class Writer(_Handle):
         lambda s, v: check(lib.gamenet_writer_set_max_queue_size(s._ptr, v)))
     current_queue_size = property(
         lambda s: s._get(lib.gamenet_writer_get_current_queue_size, c_size_t))
+    max_queue_per_connection = property(
+        lambda s: s._get(lib.gamenet_writer_get_max_queue_per_connection, c_size_t),
+        lambda s, v: check(lib.gamenet_writer_set_max_queue_per_connection(s._ptr, v)),
+        doc="The datagrams one connection may hold in a threaded writer's queue.")
 
     def set_max_buffer_bytes(self, n):
         check(lib.gamenet_writer_set_max_buffer_bytes(self._ptr, n))
@@ -158,6 +162,11 @@ class Reader(_Handle):
         lambda s, v: check(lib.gamenet_reader_set_max_datagram_size(s._ptr, v)))
     current_queue_size = property(
         lambda s: s._get(lib.gamenet_reader_get_current_queue_size, c_size_t))
+    max_queue_per_connection = property(
+        lambda s: s._get(lib.gamenet_reader_get_max_queue_per_connection, c_size_t),
+        lambda s, v: check(lib.gamenet_reader_set_max_queue_per_connection(s._ptr, v)),
+        doc="The datagrams one TCP connection may hold in the queue while others are "
+            "watched too.")
 
     def set_max_queue_size(self, n):
         check(lib.gamenet_reader_set_max_queue_size(self._ptr, n))

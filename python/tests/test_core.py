@@ -252,3 +252,21 @@ def test_yes_no_answers_are_never_errors_in_disguise():
             qr.data_available()
         assert e.value.name == "INVALID_HANDLE"
         assert NetAddress.parse("0.0.0.0:1").is_any() and not NetAddress.parse("[::1]:1").is_any()
+
+
+def test_fair_shares_are_settable_and_checked():
+    with Manager() as m, Reader(m, 0) as r, Writer(m, 1) as w:
+        assert r.max_queue_per_connection == gamenet._ffi.GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION
+        assert w.max_queue_per_connection == gamenet._ffi.GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION
+        r.max_queue_per_connection = 8
+        w.max_queue_per_connection = 9
+        assert (r.max_queue_per_connection, w.max_queue_per_connection) == (8, 9)
+        with pytest.raises(GamenetError) as e:
+            r.max_queue_per_connection = 0
+        assert e.value.name == "INVALID_ARGUMENT"
+        other = Manager()
+        with Listener(other, 0) as foreign:
+            with pytest.raises(GamenetError) as e:
+                foreign.set_reader(r)
+            assert e.value.name == "INVALID_ARGUMENT" and "another manager" in e.value.message
+        other.close()

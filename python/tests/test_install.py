@@ -11,9 +11,12 @@ def test_pip_install_bundles_the_library(tmp_path):
     subprocess.check_call([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
     py = str(venv / "bin" / "python")
     env = {k: v for k, v in os.environ.items() if k not in ("GAMENET_LIBRARY", "PYTHONPATH")}
-    lib = os.path.join(os.path.dirname(PYDIR), "target", "release", "libgamenet.so")
+    # Bundle the library under test (test.sh points GAMENET_LIBRARY at the build cargo test
+    # just made); a release build left from earlier may be older than the package.
+    lib = os.environ.get("GAMENET_LIBRARY") or os.path.join(
+        os.path.dirname(PYDIR), "target", "release", "libgamenet.so")
     if os.path.exists(lib):
-        env["GAMENET_LIBRARY"] = lib  # bundle the existing release build, no rebuild
+        env["GAMENET_LIBRARY"] = lib  # no rebuild
     subprocess.check_call([py, "-m", "pip", "install", "--quiet",
                            "--no-deps", PYDIR], env=env, cwd=str(tmp_path))
     env.pop("GAMENET_LIBRARY", None)

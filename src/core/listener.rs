@@ -323,8 +323,21 @@ impl Listener {
     }
 
     /// Adds every connection accepted from now on to `reader` (`None`: stop doing so).
-    pub fn set_reader(&self, reader: Option<Reader>) {
+    ///
+    /// A reader of another manager is refused (`InvalidArgument`): it could not read the
+    /// connections this listener's manager accepts.
+    pub fn set_reader(&self, reader: Option<Reader>) -> Result<()> {
+        if let Some(r) = &reader
+            && !r.manager().is_same(&self.inner.manager)
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the reader belongs to another manager: it could not read the connections \
+                 this listener accepts",
+            ));
+        }
         *self.inner.reader.lock().unwrap_or_else(|p| p.into_inner()) = reader;
+        Ok(())
     }
 
     /// Runs `hook` for each connection accepted from now on (`None`: no hook); see

@@ -147,6 +147,11 @@ impl Manager {
         }
     }
 
+    /// Whether `other` is this manager (a clone of it).
+    pub fn is_same(&self, other: &Manager) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// Sets (or with `None` removes) the log sink and the most verbose level it receives.
     pub fn set_logger(&self, sink: Option<(LogFn, LogLevel)>) {
         self.shared.logger.set(sink);

@@ -327,6 +327,8 @@ pub struct gamenet_conn_stats {
     pub dropped_overflow: u64,
     /// UDP datagrams dropped for exceeding the reader's maximum size.
     pub dropped_too_large: u64,
+    /// Partial datagrams lost because the peer closed the stream in their middle.
+    pub dropped_truncated: u64,
     /// Bytes queued by writers and not yet handed to the kernel.
     pub pending_out_bytes: u64,
 }
@@ -350,6 +352,7 @@ pub extern "C" fn gamenet_conn_get_stats(
             dropped_checksum: s.dropped_checksum,
             dropped_overflow: s.dropped_overflow,
             dropped_too_large: s.dropped_too_large,
+            dropped_truncated: s.dropped_truncated,
             pending_out_bytes: c.pending_out_bytes() as u64,
         };
         Ok(())

@@ -109,7 +109,8 @@ pub extern "C" fn gamenet_listener_remove_connection(
 
 /// Adds every connection accepted from now on to reader `r` at once (NULL: stop doing
 /// so). The reader must stay alive while it is set; freeing it unsets nothing, but a
-/// freed reader's handle is simply no longer used.
+/// freed reader's handle is simply no longer used. A reader of another manager is refused
+/// with `GAMENET_ERR_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_listener_set_reader(
     l: *mut gamenet_listener,
@@ -121,8 +122,7 @@ pub extern "C" fn gamenet_listener_set_reader(
         } else {
             Some(Reader::clone(&*get(r)?))
         };
-        li.set_reader(reader);
-        Ok(())
+        li.set_reader(reader)
     })
 }
 

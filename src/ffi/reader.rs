@@ -60,6 +60,9 @@ pub struct gamenet_reader_stats {
 
 /// Default reader queue bound, in datagrams.
 pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
+/// Default share of a reader's queue one TCP connection may hold while the reader watches
+/// other connections too, in datagrams.
+pub const GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 32;
 
 impl Castable for gamenet_reader {
     type Rust = Reader;
@@ -246,6 +249,33 @@ pub extern "C" fn gamenet_reader_set_max_queue_size(
     n: usize,
 ) -> gamenet_result {
     with(r, |rd| rd.set_max_queue_size(n))
+}
+
+/// Bounds the datagrams one TCP connection may hold in the queue while the reader watches
+/// other connections too (at least 1; default
+/// `GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION`). A connection over its share is not
+/// read until the engine has taken half of it (nothing is lost: the kernel's buffers push
+/// back on the peer), so a peer that floods costs another peer's datagram at most one
+/// share of waiting. A reader with a single connection lets it use the whole queue; UDP
+/// sockets are not bounded by it.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_set_max_queue_per_connection(
+    r: *mut gamenet_reader,
+    n: usize,
+) -> gamenet_result {
+    with(r, |rd| rd.set_max_queue_per_connection(n))
+}
+
+/// The share of the queue one TCP connection may hold.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_max_queue_per_connection(
+    r: *mut gamenet_reader,
+    out: *mut usize,
+) -> gamenet_result {
+    with(r, |rd| {
+        *out_ref(out, "out")? = rd.max_queue_per_connection();
+        Ok(())
+    })
 }
 
 /// Datagrams waiting in the queue.

@@ -46,6 +46,8 @@ pub struct gamenet_writer_stats {
 
 /// Default writer queue bound, in datagrams.
 pub const GAMENET_WRITER_DEFAULT_MAX_QUEUE: usize = 65_536;
+/// Default share of a threaded writer's queue one connection may hold, in datagrams.
+pub const GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16_384;
 /// Default bound of one connection's outbound buffer, in bytes.
 pub const GAMENET_WRITER_DEFAULT_MAX_BUFFER_BYTES: usize = 8 << 20;
 /// Default largest UDP payload (Panda3D's `is_valid_for_udp`).
@@ -279,6 +281,31 @@ pub extern "C" fn gamenet_writer_get_max_queue_size(
     })
 }
 
+/// Bounds the datagrams one connection may hold in a threaded writer's queue (at least 1;
+/// default `GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION`), so that peers that stop
+/// reading cannot fill the queue for the others: a send beyond it returns
+/// `GAMENET_ERR_WOULD_BLOCK` (or waits, when blocking). Besides, every connection may queue
+/// up to 256 datagrams (or its share, if smaller) even when the writer-wide queue is full.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_writer_set_max_queue_per_connection(
+    w: *mut gamenet_writer,
+    n: usize,
+) -> gamenet_result {
+    with(w, |wr| wr.set_max_queue_per_connection(n))
+}
+
+/// The share of the queue one connection may hold.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_writer_get_max_queue_per_connection(
+    w: *mut gamenet_writer,
+    out: *mut usize,
+) -> gamenet_result {
+    with(w, |wr| {
+        *out_ref(out, "out")? = wr.max_queue_per_connection();
+        Ok(())
+    })
+}
+
 /// Datagrams queued and not yet handed to the kernel.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_get_current_queue_size(
@@ -446,6 +473,10 @@ mod tests {
         use crate::core::{reader, writer};
         assert_eq!(GAMENET_WRITER_DEFAULT_MAX_QUEUE, writer::DEFAULT_MAX_QUEUE);
         assert_eq!(
+            GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION,
+            writer::DEFAULT_MAX_QUEUE_PER_CONNECTION
+        );
+        assert_eq!(
             GAMENET_WRITER_DEFAULT_MAX_BUFFER_BYTES,
             writer::DEFAULT_MAX_BUFFER_BYTES
         );
@@ -453,6 +484,10 @@ mod tests {
         assert_eq!(
             super::super::reader::GAMENET_READER_DEFAULT_MAX_QUEUE,
             reader::DEFAULT_MAX_QUEUE
+        );
+        assert_eq!(
+            super::super::reader::GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION,
+            reader::DEFAULT_MAX_QUEUE_PER_CONNECTION
         );
     }
 }

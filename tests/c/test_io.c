@@ -285,6 +285,12 @@ static void settings(void) {
     CHECK_OK(gamenet_writer_get_max_queue_size(w, &n));
     CHECK(n == 10);
     CHECK_RC(gamenet_writer_set_max_queue_size(w, 0), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_OK(gamenet_writer_get_max_queue_per_connection(w, &n));
+    CHECK(n == GAMENET_WRITER_DEFAULT_MAX_QUEUE_PER_CONNECTION);
+    CHECK_OK(gamenet_writer_set_max_queue_per_connection(w, 7));
+    CHECK_OK(gamenet_writer_get_max_queue_per_connection(w, &n));
+    CHECK(n == 7);
+    CHECK_RC(gamenet_writer_set_max_queue_per_connection(w, 0), GAMENET_ERR_INVALID_ARGUMENT);
     CHECK_OK(gamenet_writer_get_current_queue_size(w, &n));
     CHECK(n == 0);
     CHECK_RC(gamenet_writer_set_tcp_header_size(w, 3), GAMENET_ERR_INVALID_ARGUMENT);
@@ -320,6 +326,12 @@ static void settings(void) {
     CHECK(n == 1000);
     CHECK_OK(gamenet_reader_set_raw_mode(r, true));
     CHECK_RC(gamenet_reader_set_max_queue_size(r, 0), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_OK(gamenet_reader_get_max_queue_per_connection(r, &n));
+    CHECK(n == GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION);
+    CHECK_OK(gamenet_reader_set_max_queue_per_connection(r, 5));
+    CHECK_OK(gamenet_reader_get_max_queue_per_connection(r, &n));
+    CHECK(n == 5);
+    CHECK_RC(gamenet_reader_set_max_queue_per_connection(r, 0), GAMENET_ERR_INVALID_ARGUMENT);
     CHECK_RC(gamenet_reader_add_connection(r, 12345), GAMENET_ERR_UNKNOWN_CONNECTION);
     CHECK_RC(gamenet_reader_remove_connection(r, 12345), GAMENET_ERR_UNKNOWN_CONNECTION);
     CHECK_RC(gamenet_reader_poll(r, 0), GAMENET_EMPTY);

@@ -286,6 +286,9 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_writer_set_max_queue_size(NULL, 1));
     CHECK_NULL(gamenet_writer_get_max_queue_size(NULL, &n));
     CHECK_NULL(gamenet_writer_get_max_queue_size(w, NULL));
+    CHECK_NULL(gamenet_writer_set_max_queue_per_connection(NULL, 1));
+    CHECK_NULL(gamenet_writer_get_max_queue_per_connection(NULL, &n));
+    CHECK_NULL(gamenet_writer_get_max_queue_per_connection(w, NULL));
     CHECK_NULL(gamenet_writer_get_current_queue_size(NULL, &n));
     CHECK_NULL(gamenet_writer_get_current_queue_size(w, NULL));
     CHECK_NULL(gamenet_writer_set_max_buffer_bytes(NULL, 1));
@@ -326,6 +329,9 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_get_max_datagram_size(NULL, &n));
     CHECK_NULL(gamenet_reader_get_max_datagram_size(r, NULL));
     CHECK_NULL(gamenet_reader_set_max_queue_size(NULL, 1));
+    CHECK_NULL(gamenet_reader_set_max_queue_per_connection(NULL, 1));
+    CHECK_NULL(gamenet_reader_get_max_queue_per_connection(NULL, &n));
+    CHECK_NULL(gamenet_reader_get_max_queue_per_connection(r, NULL));
     CHECK_NULL(gamenet_reader_get_current_queue_size(NULL, &n));
     CHECK_NULL(gamenet_reader_get_current_queue_size(r, NULL));
     CHECK_NULL(gamenet_reader_data_available(NULL, &on));

@@ -188,6 +188,11 @@ impl Reader {
         Ok(Reader { inner })
     }
 
+    /// The manager whose connections this reader reads.
+    pub fn manager(&self) -> &Manager {
+        &self.inner.manager
+    }
+
     /// The number of loop threads (0: polling mode).
     pub fn num_threads(&self) -> usize {
         if self.inner.inline.is_some() {
