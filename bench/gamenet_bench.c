@@ -22,19 +22,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include "gamenet.h"
-
-#define OK(x)                                                                        \
-    do {                                                                             \
-        gamenet_result rc_ = (x);                                                    \
-        if (rc_ != GAMENET_OK) {                                                     \
-            char m_[512];                                                            \
-            size_t l_;                                                               \
-            gamenet_last_error(m_, sizeof m_, &l_);                                  \
-            fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, m_);          \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
+#include "gamenet_ok.h"
 
 static long n_msgs;
 static size_t msg_size;

@@ -320,3 +320,30 @@ fn a_listener_refuses_a_reader_of_another_manager() {
         .unwrap();
     listener.set_reader(None).unwrap();
 }
+
+#[test]
+fn a_writer_can_be_shut_down_from_its_own_thread() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let writer = Writer::new(&m, 1).unwrap();
+    writer.set_max_buffer_bytes(256 * 1024).unwrap();
+    let w2 = writer.clone();
+    let done = shut_down_from_callback(&m, "gamenet-writer", move || {
+        w2.shutdown(Duration::from_millis(50));
+    });
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let (slow, conn) = stalled_peer(&m, &listener, at);
+    while writer.send(conn, &[4u8; 1024], false).is_ok() {}
+    // The peer resets: the shard's next write fails, it closes the connection and logs.
+    slow.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(slow);
+    wait_until(LONG, "the callback's shutdown to return", || {
+        done.load(Ordering::SeqCst)
+    });
+    assert_eq!(
+        writer.send(conn, b"x", false).unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+    m.set_logger(None);
+}

@@ -243,7 +243,7 @@ impl Connection {
 
     fn stream(&self) -> io::Result<&dyn ByteStream> {
         match &self.io {
-            Io::Stream(s) => Ok(s.as_ref()),
+            Io::Stream(s) => Ok(s.get()),
             Io::Listen(_) | Io::Datagram(_) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a byte-stream write on a connection that is not a stream",

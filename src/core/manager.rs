@@ -17,7 +17,7 @@ use super::connection::{CloseReason, CloseReport, Connection, ConnectionKind, Re
 use super::error::{Error, ErrorKind, Result};
 use super::idtable::IdTable;
 use super::interfaces::{self, Interface};
-use super::io::{Io, ListenIo, TcpIo, UdpIo};
+use super::io::{Io, ListenIo, Stream, TcpIo, UdpIo};
 use super::log::{LogFn, LogLevel, Logger};
 use super::outbuf::Flushed;
 
@@ -174,7 +174,7 @@ impl Manager {
         let local = sock_addr(&socket, "new connection")?;
         let io = match kind {
             ConnectionKind::TcpRendezvous => Io::Listen(ListenIo(socket)),
-            ConnectionKind::Tcp => Io::Stream(Box::new(TcpIo(socket))),
+            ConnectionKind::Tcp => Io::Stream(Stream::Tcp(TcpIo(socket))),
             ConnectionKind::Udp => Io::Datagram(UdpIo::new(socket, local)),
         };
         let report: Weak<dyn CloseReport> = Arc::downgrade(&self.shared) as Weak<dyn CloseReport>;

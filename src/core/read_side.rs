@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::connection::CloseReason;
@@ -17,7 +18,7 @@ use super::queue::{Block, Tally};
 /// One consumer that may claim connections: a kind and a process-wide serial number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ReadOwner {
-    serial: u64,
+    serial: NonZeroU64,
     what: &'static str,
 }
 
@@ -25,8 +26,9 @@ impl ReadOwner {
     /// A new consumer of kind `what` ("reader", "listener", ...).
     pub(crate) fn new(what: &'static str) -> Self {
         static SERIAL: AtomicU64 = AtomicU64::new(1);
+        let n = SERIAL.fetch_add(1, Ordering::Relaxed);
         ReadOwner {
-            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+            serial: NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN),
             what,
         }
     }
@@ -63,15 +65,33 @@ pub(crate) struct ReadSide {
     pub(crate) decoder: Option<Decoder>,
     /// Datagrams decoded and not yet queued (the queue was full).
     pub(crate) pending: VecDeque<Block>,
-    pub(crate) closing: Option<PendingClose>,
-    /// This connection's datagrams waiting in a reader queue now (its share).
-    pub(crate) queued: Tally,
+    /// Boxed: rare, and an idle connection should stay small.
+    pub(crate) closing: Option<Box<PendingClose>>,
+    /// This connection's datagrams waiting in a reader queue now (its share); made with
+    /// its first datagram, so an idle connection allocates nothing.
+    queued: Option<Tally>,
     /// Readiness reported the peer's end closed (or an error): read until the end, even
     /// after a short read.
     pub(crate) peer_gone: bool,
 }
 
 impl ReadSide {
+    /// The tally of this connection's datagrams in a reader queue.
+    pub(crate) fn tally(&mut self) -> &Tally {
+        self.queued.get_or_insert_with(Tally::default)
+    }
+
+    /// The datagrams waiting for room, with the tally they are counted in once queued.
+    pub(crate) fn pending_and_tally(&mut self) -> (&mut VecDeque<Block>, &Tally) {
+        let tally = self.queued.get_or_insert_with(Tally::default);
+        (&mut self.pending, tally)
+    }
+
+    /// This connection's datagrams in a reader queue now.
+    pub(crate) fn queued(&self) -> usize {
+        self.queued.as_ref().map_or(0, |t| t.get())
+    }
+
     /// Whether `owner` reads this connection now.
     pub(crate) fn is_owned_by(&self, owner: ReadOwner) -> bool {
         self.owner == Some(owner)

@@ -73,22 +73,16 @@ pub(super) fn read_conn(
     }
     // Parked datagrams go first; nothing more is read until they are queued.
     if !rs.pending.is_empty() {
-        let others = inner.loops.count() > 1;
-        let ReadSide {
-            pending, queued, ..
-        } = &mut *rs;
-        inner
-            .inbox
-            .push_stream(pending, &mut io.spares, queued, others);
+        push(inner, &mut rs, &mut io.spares);
         if !rs.pending.is_empty() {
             return Outcome::Blocked;
         }
     }
     if let Some(pc) = rs.closing.take() {
-        return Outcome::Close(pc);
+        return Outcome::Close(*pc);
     }
     match conn.io() {
-        Io::Stream(s) => ingest_stream(inner, conn, s.as_ref(), &mut rs, io),
+        Io::Stream(s) => ingest_stream(inner, conn, s.get(), &mut rs, io),
         Io::Datagram(u) => ingest_datagrams(inner, conn, u, &mut rs, io),
         // Refused by `add_connection`; a listening socket has nothing to read.
         Io::Listen(_) => Outcome::NotMine,
@@ -98,13 +92,13 @@ pub(super) fn read_conn(
 /// Closes once the datagrams already decoded have been queued.
 fn close_after_pending(
     pending: &VecDeque<Block>,
-    closing: &mut Option<PendingClose>,
+    closing: &mut Option<Box<PendingClose>>,
     pc: PendingClose,
 ) -> Outcome {
     if pending.is_empty() {
         Outcome::Close(pc)
     } else {
-        *closing = Some(pc);
+        *closing = Some(Box::new(pc));
         Outcome::Blocked
     }
 }
@@ -154,9 +148,8 @@ fn classify_read(
 /// Queues what the connection has decoded, within the queue and its share.
 fn push(inner: &Inner, rs: &mut ReadSide, spares: &mut Vec<Block>) {
     let others = inner.loops.count() > 1;
-    inner
-        .inbox
-        .push_stream(&mut rs.pending, spares, &rs.queued, others);
+    let (pending, tally) = rs.pending_and_tally();
+    inner.inbox.push_stream(pending, spares, tally, others);
 }
 
 fn ingest_stream(

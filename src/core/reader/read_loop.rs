@@ -166,7 +166,7 @@ impl ReadLoop {
                     if !full {
                         // Over its share: the engine's takes wake it at the mark.
                         let mark = inner.inbox.resume_mark(inner.loops.count() > 1);
-                        if conn.read_side().queued.park(mark) {
+                        if conn.read_side().tally().park(mark) {
                             self.parked.pop();
                             self.mark_ready(id);
                         }
@@ -190,7 +190,7 @@ impl ReadLoop {
             let parked = std::mem::take(&mut self.parked);
             for id in parked {
                 let room = self.conns.get(&id).is_none_or(|c| {
-                    let mine = c.read_side().queued.get();
+                    let mine = c.read_side().queued();
                     inner.inbox.has_room(mine, others)
                 });
                 if room {
