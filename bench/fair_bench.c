@@ -2,7 +2,9 @@
    with 1 thread, writer with 1 thread, default settings; it drops an echo the writer
    refuses, as a game server does for a client that does not keep up) and raw-socket
    clients on loopback.
-   Usage: fair_bench MODE N
+   Usage: fair_bench MODE N [THREADS [SHARE]]  (THREADS: reader and writer threads of the
+   server, 1 by default; 0 = polling reader and immediate writer in the server's loop.
+   SHARE: the reader's share per connection; default gamenet's)
      none     the honest client alone
      stalled  beside 4 clients that send requests and never read their echoes
      flood    beside 1 client that sends 32-byte requests as fast as it can (and reads
@@ -31,9 +33,11 @@ static gamenet_writer *writer;
 static volatile int stop;
 static uint16_t port;
 
-/* The server: takes each datagram and echoes it, never blocking. */
+/* The server: takes each datagram and echoes it, never blocking. Its buffer holds the
+   largest datagram a 2-byte header can announce, so no datagram stays stuck at the head
+   of the queue for want of room. */
 static void *server(void *arg) {
-    uint8_t buf[2048];
+    static uint8_t buf[65536];
     size_t n;
     gamenet_datagram_info info;
     (void)arg;
@@ -99,12 +103,16 @@ static void fill_block(void) {
 }
 
 /* Stalled clients: 64 requests every 100 us each, non-blocking, never reading their
-   echoes (the server's writer fills up for them within a few hundred milliseconds). */
+   echoes (the server's writer fills up for them within a few hundred milliseconds). A
+   partial send is finished first, so the framing stays whole. */
 static void *stalled(void *arg) {
     int *socks = (int *)arg, i;
+    size_t burst = 64 * (2 + MSG), off[4] = {0, 0, 0, 0};
     while (!stop) {
-        for (i = 0; i < 4; i++)
-            (void)send(socks[i], block, 64 * (2 + MSG), MSG_DONTWAIT | MSG_NOSIGNAL);
+        for (i = 0; i < 4; i++) {
+            ssize_t k = send(socks[i], block + off[i], burst - off[i], MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (k > 0) off[i] = (off[i] + (size_t)k) % burst;
+        }
         usleep(100);
     }
     return NULL;
@@ -134,6 +142,7 @@ int main(int argc, char **argv) {
     gamenet_address at;
     pthread_t srv, h1, h2;
     int hostile[4], honest, i;
+    uint32_t threads;
     long n, k;
     const char *mode;
     double *rtt, t0;
@@ -147,8 +156,10 @@ int main(int argc, char **argv) {
     fill_block();
     OK(gamenet_manager_new(&m));
     OK(gamenet_listener_new(m, 1, &l));
-    OK(gamenet_reader_new(m, 1, &reader));
-    OK(gamenet_writer_new(m, 1, &writer));
+    threads = argc > 3 ? (uint32_t)atol(argv[3]) : 1;
+    OK(gamenet_reader_new(m, threads, &reader));
+    if (argc > 4) OK(gamenet_reader_set_max_queue_per_connection(reader, (size_t)atol(argv[4])));
+    OK(gamenet_writer_new(m, threads, &writer));
     OK(gamenet_listener_set_reader(l, reader));
     OK(gamenet_manager_open_tcp_server_rendezvous(m, "127.0.0.1", 0, 64, &rv));
     OK(gamenet_listener_add_connection(l, rv));

@@ -347,3 +347,44 @@ fn a_writer_can_be_shut_down_from_its_own_thread() {
     );
     m.set_logger(None);
 }
+
+#[test]
+fn connections_over_their_share_always_go_on() {
+    // Two peers send bursts far larger than a tiny share to a threaded reader while the
+    // engine drains: every datagram arrives (a lost wake-up would strand a parked peer).
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 1).unwrap();
+    reader.set_max_queue_per_connection(4).unwrap();
+    listener.set_reader(Some(reader.clone())).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let mut peers = Vec::new();
+    for _ in 0..2 {
+        let p = TcpStream::connect(at).unwrap();
+        assert!(listener.poll(Some(LONG)));
+        listener.get_new_connection().unwrap();
+        peers.push(p);
+    }
+    let mut burst = Vec::new();
+    for i in 0..32u8 {
+        Framing::default().encode_tcp(&[i; 8], &mut burst).unwrap();
+    }
+    let senders: Vec<_> = peers
+        .into_iter()
+        .map(|mut p| {
+            let burst = burst.clone();
+            std::thread::spawn(move || {
+                for _ in 0..300 {
+                    p.write_all(&burst).unwrap();
+                }
+                p
+            })
+        })
+        .collect();
+    let got = take(&reader, 2 * 300 * 32, LONG);
+    assert_eq!(got.len(), 2 * 300 * 32);
+    for s in senders {
+        drop(s.join().unwrap());
+    }
+}

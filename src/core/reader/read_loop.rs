@@ -109,7 +109,8 @@ impl ReadLoop {
         if !self.control() {
             return false;
         }
-        let timeout = if self.ready.is_empty() {
+        // Known work (ready connections, or room for the parked ones): do not sleep.
+        let timeout = if self.ready.is_empty() && !self.room {
             timeout
         } else {
             Some(Duration::ZERO)
