@@ -81,7 +81,7 @@
 
 // Default share of a reader's queue one TCP connection may hold while the reader watches
 // other connections too, in datagrams.
-#define GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION 32
+#define GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION 16
 
 // Major version of the gamenet this header belongs to.
 #define GAMENET_VERSION_MAJOR 0

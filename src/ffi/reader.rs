@@ -62,7 +62,7 @@ pub struct gamenet_reader_stats {
 pub const GAMENET_READER_DEFAULT_MAX_QUEUE: usize = 65_536;
 /// Default share of a reader's queue one TCP connection may hold while the reader watches
 /// other connections too, in datagrams.
-pub const GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 32;
+pub const GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16;
 
 impl Castable for gamenet_reader {
     type Rust = Reader;

@@ -44,7 +44,7 @@ use inbox::Inbox;
 use read_loop::{Ctl, ReadLoop};
 
 /// Default share of the queue one TCP connection may hold while others are watched.
-pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 32;
+pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16;
 /// Default largest datagram with a 2-byte header (all a 2-byte header can describe).
 pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 /// Default largest datagram with a 4-byte header.
@@ -250,7 +250,7 @@ impl Reader {
     }
 
     /// Bounds the datagrams one TCP connection may hold in the queue while the reader
-    /// watches other connections too (at least 1; default 256): a connection over its
+    /// watches other connections too (at least 1; default 16): a connection over its
     /// share is not read until the engine has taken half of it, so a peer that floods
     /// costs the others at most one share of waiting. A reader with a single connection
     /// lets it use the whole queue. UDP sockets are not bounded by it.
