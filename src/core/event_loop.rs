@@ -180,6 +180,16 @@ impl<C, K: Ord + Copy> EventLoop<C, K> {
     }
 }
 
+/// The loop that polling mode (0 threads) runs on the caller's thread: the one body made
+/// for it, taken out of `bodies`; `None` when the bodies get threads.
+pub(crate) fn inline_body<L>(bodies: &mut Vec<L>, threads: usize) -> Option<Mutex<L>> {
+    if threads == 0 {
+        bodies.pop().map(Mutex::new)
+    } else {
+        None
+    }
+}
+
 /// Polling mode: runs one turn of the caller-driven loop on this thread. A zero timeout
 /// skips the turn when another thread is running it.
 pub(crate) fn pump_inline<L>(

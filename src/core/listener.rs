@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use super::address;
 use super::connection::{Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
-use super::event_loop::{EventLoop, LoopSet, new_loop, pump_inline};
+use super::event_loop::{EventLoop, LoopSet, inline_body, new_loop, pump_inline};
 use super::log::LogLevel;
 use super::manager::Manager;
 use super::read_side::ReadOwner;
@@ -292,11 +292,7 @@ impl Listener {
                 resting: HashSet::new(),
             });
         }
-        let inline = if threads == 0 {
-            bodies.pop().map(Mutex::new)
-        } else {
-            None
-        };
+        let inline = inline_body(&mut bodies, threads);
         let inner = Arc::new(Inner {
             manager: manager.clone(),
             queue: Mutex::new(VecDeque::new()),

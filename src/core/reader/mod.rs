@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use super::connection::ConnectionKind;
 use super::error::{Error, ErrorKind, Result};
-use super::event_loop::{LoopSet, new_loop, pump_inline};
+use super::event_loop::{LoopSet, inline_body, new_loop, pump_inline};
 use super::framing::{Decoder, Framing};
 use super::manager::Manager;
 pub use super::queue::Owned;
@@ -163,11 +163,7 @@ impl Reader {
             handles.push(handle);
             bodies.push(ReadLoop::new(lp, owner));
         }
-        let inline = if threads == 0 {
-            bodies.pop().map(Mutex::new)
-        } else {
-            None
-        };
+        let inline = inline_body(&mut bodies, threads);
         let inner = Arc::new(Inner {
             manager: manager.clone(),
             framing: AtomicFraming::new(Framing::default()),
