@@ -388,3 +388,65 @@ fn connections_over_their_share_always_go_on() {
         drop(s.join().unwrap());
     }
 }
+
+#[test]
+fn a_flood_that_fills_a_small_queue_every_turn_cannot_keep_a_peer_out() {
+    // Polling reader, a queue smaller than the flooder's share: at every pump the flood
+    // fills the whole queue. The quiet peer's datagram must still come through each round.
+    use std::io::ErrorKind as IoKind;
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 0).unwrap();
+    reader.set_max_queue_size(8).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let mut conns = Vec::new();
+    let mut socks = Vec::new();
+    for _ in 0..2 {
+        socks.push(TcpStream::connect(at).unwrap());
+        assert!(listener.poll(Some(LONG)));
+        conns.push(listener.get_new_connection().unwrap().conn);
+    }
+    for c in &conns {
+        reader.add_connection(*c).unwrap();
+    }
+    let (mut flood, mut quiet) = (socks.remove(0), socks.remove(0));
+    flood.set_nonblocking(true).unwrap();
+    let mut block = Vec::new();
+    for _ in 0..512 {
+        Framing::default()
+            .encode_tcp(&[7u8; 4], &mut block)
+            .unwrap();
+    }
+    // Keeps the flooder's kernel buffers full, whole datagrams only.
+    let mut off = 0;
+    let mut top_up = |s: &mut TcpStream| loop {
+        match s.write(&block[off..]) {
+            Ok(n) => off = (off + n) % block.len(),
+            Err(e) if e.kind() == IoKind::WouldBlock => break,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    for round in 0..20u8 {
+        top_up(&mut flood);
+        quiet.write_all(&[1, 0, round]).unwrap();
+        let mut taken = 0u64;
+        let found = loop {
+            top_up(&mut flood);
+            if !reader.poll(Some(Duration::from_millis(100))) {
+                continue;
+            }
+            let d = reader.get_data().unwrap();
+            if d.conn == conns[1] {
+                break d;
+            }
+            taken += 1;
+            assert!(
+                taken < 100_000,
+                "round {round}: the quiet peer's datagram never came"
+            );
+        };
+        assert_eq!(found.data, [round]);
+        assert!(taken <= 32, "round {round}: waited behind {taken}");
+    }
+}

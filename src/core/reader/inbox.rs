@@ -98,17 +98,19 @@ impl Inbox {
 
     /// Moves as many datagrams of `pending` into the queue as fit (in all, and within the
     /// connection's share, counted in `tally`, while `others` are watched); the rest stay,
-    /// in order. Refills `spares` with emptied blocks while the lock is held.
+    /// in order. Refills `spares` with emptied blocks while the lock is held. Returns how
+    /// many datagrams were queued.
     pub(super) fn push_stream(
         &self,
         pending: &mut VecDeque<Block>,
         spares: &mut Vec<Block>,
         tally: &Tally,
         others: bool,
-    ) {
+    ) -> usize {
         if pending.is_empty() {
-            return;
+            return 0;
         }
+        let before: usize = pending.iter().map(Block::len).sum();
         let mut q = self.lock();
         let max = self.max_queue.load(Ordering::Relaxed);
         let share = self.share(others);
@@ -126,6 +128,7 @@ impl Inbox {
         q.lend_spares(spares, 4);
         drop(q);
         self.notify();
+        before - pending.iter().map(Block::len).sum::<usize>()
     }
 
     /// Queues the UDP datagrams of `b`; those that do not fit are dropped and counted.

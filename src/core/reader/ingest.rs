@@ -45,6 +45,9 @@ pub(super) struct LoopIo {
     /// UDP datagrams read since the thread last looked (a UDP stream makes the thread nap
     /// between turns; TCP arrives in large reads and does not need it).
     pub(super) read_count: usize,
+    /// Stream datagrams the last `read_conn` queued (0 with `Blocked`: it waits for room
+    /// without having had any, so it goes first when room comes).
+    pub(super) pushed: usize,
 }
 
 impl LoopIo {
@@ -53,6 +56,7 @@ impl LoopIo {
             scratch: vec![0; READ_CHUNK],
             spares: Vec::new(),
             read_count: 0,
+            pushed: 0,
         }
     }
 }
@@ -67,13 +71,14 @@ pub(super) fn read_conn(
     if conn.is_closed() {
         return Outcome::Gone;
     }
+    io.pushed = 0;
     let mut rs = conn.read_side();
     if !rs.is_owned_by(owner) {
         return Outcome::NotMine;
     }
     // Parked datagrams go first; nothing more is read until they are queued.
     if !rs.pending.is_empty() {
-        push(inner, &mut rs, &mut io.spares);
+        io.pushed += push(inner, &mut rs, &mut io.spares);
         if !rs.pending.is_empty() {
             return Outcome::Blocked;
         }
@@ -146,10 +151,10 @@ fn classify_read(
 }
 
 /// Queues what the connection has decoded, within the queue and its share.
-fn push(inner: &Inner, rs: &mut ReadSide, spares: &mut Vec<Block>) {
+fn push(inner: &Inner, rs: &mut ReadSide, spares: &mut Vec<Block>) -> usize {
     let others = inner.loops.count() > 1;
     let (pending, tally) = rs.pending_and_tally();
-    inner.inbox.push_stream(pending, spares, tally, others);
+    inner.inbox.push_stream(pending, spares, tally, others)
 }
 
 fn ingest_stream(
@@ -160,13 +165,16 @@ fn ingest_stream(
     io: &mut LoopIo,
 ) -> Outcome {
     let LoopIo {
-        scratch, spares, ..
+        scratch,
+        spares,
+        pushed,
+        ..
     } = io;
     let Some(mut decoder) = rs.decoder.take() else {
         // A stream is always claimed with a decoder; without one it cannot be read.
         return Outcome::NotMine;
     };
-    let outcome = stream_once(inner, conn, s, rs, &mut decoder, scratch, spares);
+    let outcome = stream_once(inner, conn, s, rs, &mut decoder, scratch, spares, pushed);
     rs.decoder = Some(decoder);
     if s.wants_write() {
         // Protocol bytes (a TLS handshake or key update) leave from the read side.
@@ -189,6 +197,7 @@ fn stream_once(
     decoder: &mut Decoder,
     scratch: &mut [u8],
     spares: &mut Vec<Block>,
+    pushed: &mut usize,
 ) -> Outcome {
     // The rest of a large frame goes straight into its own buffer, which then becomes the
     // queued datagram: no copy through the scratch buffer and none into a block.
@@ -201,7 +210,7 @@ fn stream_once(
             let block = Block::owning(conn.id(), bytes, off, conn.peer_address());
             inner.inbox.count_in(conn, 1, block.bytes_left());
             rs.pending.push_back(block);
-            push(inner, rs, spares);
+            *pushed += push(inner, rs, spares);
             if !rs.pending.is_empty() {
                 return Outcome::Blocked;
             }
@@ -222,7 +231,7 @@ fn stream_once(
     let fed = decoder.feed(&scratch[..n], |frame| block.push(frame, from));
     inner.inbox.count_in(conn, block.len(), block.bytes_left());
     rs.pending.push_back(block);
-    push(inner, rs, spares);
+    *pushed += push(inner, rs, spares);
     if let Err(e) = fed {
         let reason = if e.kind() == ErrorKind::TooLarge {
             CloseReason::TooLarge
@@ -260,6 +269,7 @@ fn ingest_datagrams(
         scratch,
         spares,
         read_count,
+        ..
     } = io;
     let framing = inner.framing.get();
     let max = inner.max_datagram();

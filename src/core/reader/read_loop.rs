@@ -28,8 +28,10 @@ pub(super) struct ReadLoop {
     conns: HashMap<u64, Arc<Connection>>,
     ready: VecDeque<u64>,
     in_ready: HashSet<u64>,
-    /// Connections whose decoded datagrams wait for room.
-    parked: Vec<u64>,
+    /// Connections whose decoded datagrams wait for room, in the order they go on: one
+    /// that got no room at all goes first next time, so a flood that fills the queue at
+    /// every turn cannot keep a quiet peer out.
+    parked: VecDeque<u64>,
     /// The engine made room: the parked connections go on this turn.
     room: bool,
     pub(super) io: LoopIo,
@@ -44,7 +46,7 @@ impl ReadLoop {
             conns: HashMap::new(),
             ready: VecDeque::new(),
             in_ready: HashSet::new(),
-            parked: Vec::new(),
+            parked: VecDeque::new(),
             room: false,
             io: LoopIo::new(),
         }
@@ -161,16 +163,16 @@ impl ReadLoop {
             match read_conn(&inner, self.owner, &conn, &mut self.io) {
                 Outcome::MoreToRead => self.mark_ready(id),
                 Outcome::Blocked => {
-                    self.parked.push(id);
                     let full = inner.inbox.is_full();
                     inner.inbox.paused(full);
-                    if !full {
-                        // Over its share: the engine's takes wake it at the mark.
-                        let mark = inner.inbox.resume_mark(inner.loops.count() > 1);
-                        if conn.read_side().tally().park(mark) {
-                            self.parked.pop();
-                            self.mark_ready(id);
-                        }
+                    let mark = inner.inbox.resume_mark(inner.loops.count() > 1);
+                    if !full && conn.read_side().tally().park(mark) {
+                        // Below its mark already: nobody will wake it, go on now.
+                        self.mark_ready(id);
+                    } else if self.io.pushed == 0 {
+                        self.parked.push_front(id);
+                    } else {
+                        self.parked.push_back(id);
                     }
                 }
                 Outcome::Close(pc) => {
@@ -197,7 +199,7 @@ impl ReadLoop {
                 if room {
                     self.mark_ready(id);
                 } else {
-                    self.parked.push(id);
+                    self.parked.push_back(id);
                 }
             }
         }
