@@ -450,3 +450,38 @@ fn a_flood_that_fills_a_small_queue_every_turn_cannot_keep_a_peer_out() {
         assert!(taken <= 32, "round {round}: waited behind {taken}");
     }
 }
+
+#[test]
+fn a_reset_is_a_reset_whoever_sees_it_first() {
+    // The peer resets while the writer is writing to it and the reader watches it: either
+    // may see the reset first (and take the error from the socket); the reason is the same.
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 1).unwrap();
+    let writer = Writer::new(&m, 1).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    for round in 0..40 {
+        let (slow, conn) = stalled_peer(&m, &listener, at);
+        reader.add_connection(conn).unwrap();
+        let w = writer.clone();
+        let pump = std::thread::spawn(move || {
+            while w.send(conn, &[1u8; 512], false).is_ok() || w.send(conn, &[1u8; 1], false).is_ok()
+            {
+            }
+        });
+        std::thread::sleep(Duration::from_millis(2));
+        slow.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(slow);
+        wait_until(LONG, "the close", || m.reset_connection_available());
+        pump.join().unwrap();
+        let ev = m.get_reset_connection().unwrap();
+        assert_eq!(ev.conn, conn);
+        assert_eq!(
+            ev.reason,
+            gamenet::CloseReason::Reset,
+            "round {round}: {}",
+            ev.message
+        );
+    }
+}

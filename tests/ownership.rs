@@ -278,3 +278,30 @@ fn peng3dnet_framing_travels_through_writer_and_reader() {
         assert_eq!(got[1].data, big);
     }
 }
+
+#[test]
+fn a_connection_moved_mid_datagram_takes_the_new_readers_framing_after_it() {
+    for threads in [0, 1] {
+        let m = Manager::new();
+        let listener = Listener::new(&m, 0).unwrap();
+        let a = Reader::new(&m, 0).unwrap();
+        let b = Reader::new(&m, threads).unwrap();
+        b.set_tcp_header_size(4).unwrap();
+        let (r, at) = rendezvous(&m);
+        listener.add_connection(r).unwrap();
+        let mut peer = TcpStream::connect(at).unwrap();
+        assert!(listener.poll(Some(LONG)));
+        let conn = listener.get_new_connection().unwrap().conn;
+        a.add_connection(conn).unwrap();
+        // A whole 2-byte-header datagram and half of the next, read by reader a.
+        peer.write_all(&[1, 0, b'Z', 4, 0, b'A', b'A']).unwrap();
+        assert_eq!(take(&a, 1, LONG)[0].data, b"Z");
+        a.remove_connection(conn).unwrap();
+        b.add_connection(conn).unwrap();
+        peer.write_all(&[b'A', b'A', 3, 0, 0, 0, b'B', b'B', b'B'])
+            .unwrap();
+        let got = take(&b, 2, LONG);
+        assert_eq!(got[0].data, b"AAAA", "{threads} threads");
+        assert_eq!(got[1].data, b"BBB", "{threads} threads");
+    }
+}

@@ -153,6 +153,9 @@ pub struct Decoder {
     framing: Framing,
     max_datagram: usize,
     partial: Vec<u8>,
+    /// The framing and maximum to use once the datagram in progress is complete (a
+    /// connection moved to a reader with other settings in the middle of a datagram).
+    next: Option<(Framing, usize)>,
 }
 
 /// Capacity above which the partial-frame buffer is released once empty.
@@ -165,6 +168,29 @@ impl Decoder {
             framing,
             max_datagram,
             partial: Vec::new(),
+            next: None,
+        }
+    }
+
+    /// Takes the settings of `other` from the next datagram on: at once when no datagram
+    /// is in progress, else once it is complete (it finishes with the framing it started).
+    pub fn switch_to(&mut self, other: &Decoder) {
+        self.next = Some((other.framing, other.max_datagram));
+        if self.partial.is_empty() {
+            self.apply_next();
+        }
+    }
+
+    /// Applies a pending switch; true when the framing changed.
+    fn apply_next(&mut self) -> bool {
+        match self.next.take() {
+            Some((f, max)) => {
+                let changed = f != self.framing;
+                self.framing = f;
+                self.max_datagram = max;
+                changed
+            }
+            None => false,
         }
     }
 
@@ -249,7 +275,9 @@ impl Decoder {
             return None;
         }
         let h = self.framing.tcp_header_len();
-        Some((std::mem::take(&mut self.partial), h))
+        let frame = std::mem::take(&mut self.partial);
+        self.apply_next();
+        Some((frame, h))
     }
 
     /// Feeds bytes read from the stream; calls `emit` with each complete datagram, in order.
@@ -283,6 +311,10 @@ impl Decoder {
             self.partial.clear();
             if self.partial.capacity() > KEEP_PARTIAL_CAPACITY {
                 self.partial = Vec::new();
+            }
+            if self.apply_next() {
+                // The rest is framed as the reader the connection moved to says.
+                return self.feed(input, emit);
             }
         }
         while input.len() >= h {
@@ -442,6 +474,25 @@ mod tests {
         let (buf, off) = dec.take_frame().unwrap();
         assert_eq!(&buf[off..], &payload[..]);
         assert_eq!(dec.buffered(), 0);
+    }
+
+    #[test]
+    fn a_switch_waits_for_the_datagram_in_progress() {
+        let mut dec = Decoder::new(Framing::default(), 100);
+        let mut got = Vec::new();
+        dec.feed(&[4, 0, b'A', b'A'], |d| got.push(d.to_vec()))
+            .unwrap();
+        dec.switch_to(&Decoder::new(Framing::panda(4), 100));
+        dec.feed(&[b'A', b'A', 3, 0, 0, 0, b'B'], |d| got.push(d.to_vec()))
+            .unwrap();
+        dec.feed(&[b'B', b'B'], |d| got.push(d.to_vec())).unwrap();
+        assert_eq!(got, vec![b"AAAA".to_vec(), b"BBB".to_vec()]);
+        // With nothing in progress the switch is at once.
+        dec.switch_to(&Decoder::new(Framing::peng3dnet(), 100));
+        got.clear();
+        dec.feed(&[0, 0, 0, 1, b'C'], |d| got.push(d.to_vec()))
+            .unwrap();
+        assert_eq!(got, vec![b"C".to_vec()]);
     }
 
     #[test]

@@ -266,6 +266,19 @@ impl Io {
         }
     }
 
+    /// Whether the socket is shut down in both directions by the network (POLLHUP): after
+    /// a reset, not after an orderly close by the peer (which shuts only our read side).
+    /// An end of stream with this set was a reset whose error another thread's write
+    /// already took from the socket.
+    pub(crate) fn hung_up(&self) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let mut fds = [PollFd::new(self.socket().as_fd(), PollFlags::POLLOUT)];
+        matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+            && fds[0]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLHUP))
+    }
+
     /// Waits up to `timeout` for the I/O to become writable (readable when `write` is
     /// false). True when it is.
     pub(crate) fn wait_ready(&self, write: bool, timeout: Duration) -> bool {

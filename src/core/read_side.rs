@@ -98,9 +98,9 @@ impl ReadSide {
     }
 
     /// Claims the read side for `owner`; `decoder` makes a decoder with the owner's
-    /// framing, used unless a partial datagram is in flight (then the decoder that started
-    /// it finishes the stream). A second claim is refused with a message that names the
-    /// connection and who reads it.
+    /// framing, whose settings apply from the next datagram (one in progress finishes with
+    /// the framing it started with). A second claim is refused with a message that names
+    /// the connection and who reads it.
     pub(crate) fn claim(
         &mut self,
         id: u64,
@@ -121,8 +121,11 @@ impl ReadSide {
                 ),
             )),
             None => {
-                if self.decoder.as_ref().is_none_or(|d| d.buffered() == 0) {
-                    self.decoder = decoder();
+                match (self.decoder.as_mut(), decoder()) {
+                    // A datagram in progress finishes with the framing it started with; the
+                    // new owner's settings apply from the next one.
+                    (Some(d), Some(new)) => d.switch_to(&new),
+                    (_, new) => self.decoder = new,
                 }
                 self.owner = Some(owner);
                 Ok(())

@@ -117,27 +117,7 @@ fn classify_read(
     read: io::Result<usize>,
 ) -> Result<usize, Outcome> {
     let pc = match read {
-        Ok(0) if decoder.buffered() > 0 => {
-            // The end of the stream cut a datagram short: say so, and count it lost.
-            conn.count_drop(DropReason::Truncated, 1);
-            let got = match decoder.progress() {
-                Some((have, len)) => format!("{have} bytes of {len} received"),
-                None => format!("{} bytes of its length header received", decoder.buffered()),
-            };
-            PendingClose {
-                reason: CloseReason::PeerClosed,
-                os_error: 0,
-                message: format!(
-                    "the peer closed the connection in the middle of a datagram ({got}; the \
-                     partial datagram is lost)"
-                ),
-            }
-        }
-        Ok(0) => PendingClose {
-            reason: CloseReason::PeerClosed,
-            os_error: 0,
-            message: "the peer closed the connection".into(),
-        },
+        Ok(0) => end_of_stream(conn, decoder),
         Ok(n) => return Ok(n),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(Outcome::Drained),
         Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(Outcome::MoreToRead),
@@ -148,6 +128,31 @@ fn classify_read(
         },
     };
     Err(close_after_pending(&rs.pending, &mut rs.closing, pc))
+}
+
+/// Why a stream ended: an orderly close, or a reset whose error a writer took from the
+/// socket first (the socket then reads as ended; it says which it was). A datagram the end
+/// cut short is said and counted lost.
+fn end_of_stream(conn: &Connection, decoder: &Decoder) -> PendingClose {
+    let (reason, os_error, what) = if conn.io().hung_up() {
+        (CloseReason::Reset, libc::ECONNRESET, "reset")
+    } else {
+        (CloseReason::PeerClosed, 0, "closed")
+    };
+    let mut message = format!("the peer {what} the connection");
+    if decoder.buffered() > 0 {
+        conn.count_drop(DropReason::Truncated, 1);
+        let got = match decoder.progress() {
+            Some((have, len)) => format!("{have} bytes of {len} received"),
+            None => format!("{} bytes of its length header received", decoder.buffered()),
+        };
+        message += &format!(" in the middle of a datagram ({got}; the partial datagram is lost)");
+    }
+    PendingClose {
+        reason,
+        os_error,
+        message,
+    }
 }
 
 /// Queues what the connection has decoded, within the queue and its share.
