@@ -381,6 +381,9 @@ typedef struct gamenet_reader_stats {
   uint64_t dropped_checksum;
   // UDP datagrams dropped for exceeding the maximum size.
   uint64_t dropped_too_large;
+  // Partial TCP datagrams lost because the peer closed in their middle (the close's
+  // reset message says how much of it arrived).
+  uint64_t dropped_truncated;
   // Datagrams a recent-only reader replaced with newer ones.
   uint64_t replaced;
   // Times TCP reading paused because the queue was full (backpressure).

@@ -304,6 +304,7 @@ fn a_peer_that_closes_mid_datagram_is_reported_with_the_loss() {
         ev.message
     );
     assert_eq!(c.stats().dropped_truncated, 1);
+    assert_eq!(reader.stats().dropped_truncated, 1);
     assert_eq!(reader.current_queue_size(), 0);
 }
 

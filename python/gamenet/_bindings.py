@@ -197,6 +197,7 @@ class ReaderStats(Structure):
         ('dropped_overflow', c_uint64),
         ('dropped_checksum', c_uint64),
         ('dropped_too_large', c_uint64),
+        ('dropped_truncated', c_uint64),
         ('replaced', c_uint64),
         ('backpressure_pauses', c_uint64),
         ('connections', c_uint64),

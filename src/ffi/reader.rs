@@ -50,6 +50,9 @@ pub struct gamenet_reader_stats {
     pub dropped_checksum: u64,
     /// UDP datagrams dropped for exceeding the maximum size.
     pub dropped_too_large: u64,
+    /// Partial TCP datagrams lost because the peer closed in their middle (the close's
+    /// reset message says how much of it arrived).
+    pub dropped_truncated: u64,
     /// Datagrams a recent-only reader replaced with newer ones.
     pub replaced: u64,
     /// Times TCP reading paused because the queue was full (backpressure).
@@ -465,6 +468,7 @@ pub extern "C" fn gamenet_reader_get_stats(
             dropped_overflow: s.dropped_overflow,
             dropped_checksum: s.dropped_checksum,
             dropped_too_large: s.dropped_too_large,
+            dropped_truncated: s.dropped_truncated,
             replaced: s.replaced,
             backpressure_pauses: s.backpressure_pauses,
             connections: s.connections,

@@ -4,7 +4,7 @@
 
 use super::boundary::{call, with};
 use super::error::gamenet_result;
-use super::handle::{Castable, Handles, free_handle, new_handle, out_ref};
+use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref};
 use super::reader::{fill, gamenet_datagram_info, gamenet_reader};
 use crate::core::reader::Owned;
 
@@ -38,9 +38,11 @@ pub extern "C" fn gamenet_reader_get_data_view(
     info: *mut gamenet_datagram_info,
     out: *mut *mut gamenet_view,
 ) -> gamenet_result {
-    with(r, |rd| {
+    call(|| {
+        // `*out` is cleared before anything else can fail (a bad reader handle included).
         let out = out_ref(out, "out")?;
         *out = std::ptr::null_mut();
+        let rd = get(r)?;
         let info = out_ref(info, "info")?;
         let Some(d) = rd.take_owned() else {
             return Ok(gamenet_result::GAMENET_EMPTY);

@@ -107,6 +107,14 @@ static void two_views_at_once(void) {
              GAMENET_ERR_INVALID_HANDLE);
     CHECK_RC(gamenet_reader_get_current_queue_size((gamenet_reader *)(void *)v1, &n2),
              GAMENET_ERR_INVALID_HANDLE);
+    /* Whatever fails, *out is NULL afterwards: a bad reader handle, a NULL reader. */
+    v3 = (gamenet_view *)(uintptr_t)0x1234;
+    CHECK_RC(gamenet_reader_get_data_view((gamenet_reader *)(uintptr_t)0xdeadbeef, &info, &v3),
+             GAMENET_ERR_INVALID_HANDLE);
+    CHECK(v3 == NULL);
+    v3 = (gamenet_view *)(uintptr_t)0x1234;
+    CHECK_RC(gamenet_reader_get_data_view(NULL, &info, &v3), GAMENET_ERR_NULL_POINTER);
+    CHECK(v3 == NULL);
     CHECK_OK(gamenet_view_free(v1));
     CHECK_RC(gamenet_view_free(v1), GAMENET_ERR_INVALID_HANDLE);
     CHECK_OK(gamenet_view_free(NULL));

@@ -35,6 +35,7 @@ pub(super) struct Inbox {
     dropped_overflow: AtomicU64,
     dropped_checksum: AtomicU64,
     dropped_too_large: AtomicU64,
+    dropped_truncated: AtomicU64,
     replaced: AtomicU64,
     pauses: AtomicU64,
 }
@@ -57,6 +58,7 @@ impl Inbox {
             dropped_overflow: AtomicU64::new(0),
             dropped_checksum: AtomicU64::new(0),
             dropped_too_large: AtomicU64::new(0),
+            dropped_truncated: AtomicU64::new(0),
             replaced: AtomicU64::new(0),
             pauses: AtomicU64::new(0),
         }
@@ -181,11 +183,7 @@ impl Inbox {
             DropReason::Checksum => &self.dropped_checksum,
             DropReason::Overflow => &self.dropped_overflow,
             DropReason::TooLarge => &self.dropped_too_large,
-            // Counted on the connection only (the reader's stats have no such field).
-            DropReason::Truncated => {
-                conn.count_drop(why, n);
-                return;
-            }
+            DropReason::Truncated => &self.dropped_truncated,
         };
         stats::add(c, n as u64);
         conn.count_drop(why, n);
@@ -270,6 +268,7 @@ impl Inbox {
             dropped_overflow: stats::get(&self.dropped_overflow),
             dropped_checksum: stats::get(&self.dropped_checksum),
             dropped_too_large: stats::get(&self.dropped_too_large),
+            dropped_truncated: stats::get(&self.dropped_truncated),
             replaced: stats::get(&self.replaced),
             backpressure_pauses: stats::get(&self.pauses),
             connections: 0,

@@ -111,13 +111,14 @@ fn close_after_pending(
 /// The bytes a stream read returned, or what the loop does next: an end of stream or an
 /// error closes the connection, WouldBlock means drained, an interrupt means try again.
 fn classify_read(
+    inner: &Inner,
     conn: &Connection,
     rs: &mut ReadSide,
     decoder: &Decoder,
     read: io::Result<usize>,
 ) -> Result<usize, Outcome> {
     let pc = match read {
-        Ok(0) => end_of_stream(conn, decoder),
+        Ok(0) => end_of_stream(inner, conn, decoder),
         Ok(n) => return Ok(n),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(Outcome::Drained),
         Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(Outcome::MoreToRead),
@@ -133,7 +134,7 @@ fn classify_read(
 /// Why a stream ended: an orderly close, or a reset whose error a writer took from the
 /// socket first (the socket then reads as ended; it says which it was). A datagram the end
 /// cut short is said and counted lost.
-fn end_of_stream(conn: &Connection, decoder: &Decoder) -> PendingClose {
+fn end_of_stream(inner: &Inner, conn: &Connection, decoder: &Decoder) -> PendingClose {
     let (reason, os_error, what) = if conn.io().hung_up() {
         (CloseReason::Reset, libc::ECONNRESET, "reset")
     } else {
@@ -141,7 +142,7 @@ fn end_of_stream(conn: &Connection, decoder: &Decoder) -> PendingClose {
     };
     let mut message = format!("the peer {what} the connection");
     if decoder.buffered() > 0 {
-        conn.count_drop(DropReason::Truncated, 1);
+        inner.inbox.count_drop(conn, DropReason::Truncated, 1);
         let got = match decoder.progress() {
             Some((have, len)) => format!("{have} bytes of {len} received"),
             None => format!("{} bytes of its length header received", decoder.buffered()),
@@ -208,7 +209,7 @@ fn stream_once(
     // queued datagram: no copy through the scratch buffer and none into a block.
     if decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
         let read = decoder.read_into(|buf| s.read(buf));
-        if let Err(outcome) = classify_read(conn, rs, decoder, read) {
+        if let Err(outcome) = classify_read(inner, conn, rs, decoder, read) {
             return outcome;
         }
         if let Some((bytes, off)) = decoder.take_frame() {
@@ -223,7 +224,7 @@ fn stream_once(
         return Outcome::MoreToRead;
     }
     let read = s.read(scratch);
-    let n = match classify_read(conn, rs, decoder, read) {
+    let n = match classify_read(inner, conn, rs, decoder, read) {
         Ok(n) => n,
         Err(outcome) => return outcome,
     };

@@ -82,6 +82,8 @@ pub struct ReaderStats {
     pub dropped_checksum: u64,
     /// UDP datagrams dropped for exceeding the maximum size.
     pub dropped_too_large: u64,
+    /// Partial TCP datagrams lost because the peer closed in their middle.
+    pub dropped_truncated: u64,
     /// Datagrams a RecentConnectionReader replaced with a newer one.
     pub replaced: u64,
     /// Times TCP reading paused because the queue was full.
