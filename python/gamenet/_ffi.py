@@ -48,3 +48,50 @@ for _name, (_res, _args) in DECLARATIONS.items():
     _f = getattr(lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+# ctypes turns an out-of-range Python int into a wrapped C value without a word (a port of
+# 65616 becomes 80, a size of -1 becomes 2**64-1). Every function's integer arguments are
+# therefore checked against their C type and refused with ValueError, except on the
+# per-datagram paths below, where the check would cost more than the call and the package
+# passes only values it made itself (lengths, ids).
+_RANGES = {
+    ctypes.c_int8: (-2**7, 2**7 - 1), ctypes.c_uint8: (0, 2**8 - 1),
+    ctypes.c_int16: (-2**15, 2**15 - 1), ctypes.c_uint16: (0, 2**16 - 1),
+    ctypes.c_int32: (-2**31, 2**31 - 1), ctypes.c_uint32: (0, 2**32 - 1),
+    ctypes.c_int64: (-2**63, 2**63 - 1), ctypes.c_uint64: (0, 2**64 - 1),
+    ctypes.c_size_t: (0, 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1),
+}
+_UNCHECKED = {
+    "gamenet_writer_send", "gamenet_writer_send_to", "gamenet_writer_send_batch",
+    "gamenet_writer_send_to_batch", "gamenet_reader_get_data", "gamenet_reader_get_data_batch",
+    "gamenet_reader_data_available", "gamenet_reader_get_data_view", "gamenet_view_bytes",
+    "gamenet_view_free", "gamenet_last_error",
+}
+
+
+def _checked(name, fn):
+    checks = [(i, PARAMETERS[name][i], _RANGES[t]) for i, t in enumerate(fn.argtypes)
+              if t in _RANGES]
+    if not checks:
+        return fn
+
+    def call(*args):
+        for i, param, (lo, hi) in checks:
+            v = args[i]
+            if isinstance(v, int) and not lo <= v <= hi:
+                raise ValueError(f"{name}: {param} = {v} is out of range ({lo} to {hi})")
+        return fn(*args)
+    call.__name__ = name
+    return call
+
+
+class _Lib:
+    """The library's functions, integer arguments checked (see above)."""
+
+
+_checked_lib = _Lib()
+for _name in DECLARATIONS:
+    _f = getattr(lib, _name)
+    setattr(_checked_lib, _name, _f if _name in _UNCHECKED else _checked(_name, _f))
+cdll = lib  # the ctypes library itself, declarations applied
+lib = _checked_lib

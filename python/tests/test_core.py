@@ -270,3 +270,19 @@ def test_fair_shares_are_settable_and_checked():
                 foreign.set_reader(r)
             assert e.value.name == "INVALID_ARGUMENT" and "another manager" in e.value.message
         other.close()
+
+
+def test_out_of_range_integers_are_refused_not_wrapped():
+    with Manager() as m, Reader(m, 0) as r, Writer(m, 0) as w:
+        with pytest.raises(ValueError, match="port = 65616"):
+            m.open_tcp_server_rendezvous(65616, "127.0.0.1")
+        for v in (-1, 2**64 + 5):
+            with pytest.raises(ValueError):
+                r.max_queue_per_connection = v
+            with pytest.raises(ValueError):
+                w.max_queue_per_connection = v
+        with pytest.raises(ValueError):
+            w.set_send_timeout(-1)
+        with pytest.raises(ValueError):
+            Reader(m, -1)
+        assert r.max_queue_per_connection == gamenet._ffi.GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION

@@ -30,8 +30,9 @@ def test_every_function_is_declared_on_the_library():
     assert len(_ffi.DECLARATIONS) > 150
     assert set(_ffi.PARAMETERS) == set(_ffi.DECLARATIONS)
     for name, (restype, argtypes) in _ffi.DECLARATIONS.items():
-        f = getattr(_ffi.lib, name)
+        f = getattr(_ffi.cdll, name)
         assert f.restype == restype and f.argtypes == argtypes, name
+        assert callable(getattr(_ffi.lib, name)), name
         assert len(_ffi.PARAMETERS[name]) == len(argtypes), name
 
 

@@ -285,15 +285,20 @@ impl<C> LoopSet<C> {
         remove: impl FnOnce(u64) -> C,
     ) -> Result<()> {
         let idx = self.take(id);
-        let (Some(idx), Some(c)) = (idx, conn) else {
+        let what = self.owner.what();
+        let (Some(idx), Some(c)) = (idx, conn.as_ref()) else {
             if let Some(idx) = idx {
                 self.loops[idx].watched.fetch_sub(1, Ordering::Relaxed);
                 self.loops[idx].send(remove(id));
             }
-            return Err(Error::new(
-                ErrorKind::UnknownConnection,
-                format!("connection {id} is not on this {}", self.owner.what()),
-            ));
+            let why = if conn.is_some() {
+                format!("connection {id} is not on this {what}")
+            } else {
+                format!(
+                    "connection {id} is closed (or was never opened); it is not on this {what} any more"
+                )
+            };
+            return Err(Error::new(ErrorKind::UnknownConnection, why));
         };
         let lp = &self.loops[idx];
         c.deregister(&lp.registry);

@@ -115,9 +115,9 @@ impl ReadSide {
             Some(o) => Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!(
-                    "connection {id} is already read by {o}; remove it there before adding \
-                     it to this {}",
-                    owner.what
+                    "connection {id} is already read by another {} ({o}); remove it there \
+                     before adding it to this {}",
+                    o.what, owner.what
                 ),
             )),
             None => {
