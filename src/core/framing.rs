@@ -485,7 +485,7 @@ mod tests {
         dec.switch_to(&Decoder::new(Framing::panda(4), 100));
         dec.feed(&[b'A', b'A', 3, 0, 0, 0, b'B'], |d| got.push(d.to_vec()))
             .unwrap();
-        dec.feed(&[b'B', b'B'], |d| got.push(d.to_vec())).unwrap();
+        dec.feed(b"BB", |d| got.push(d.to_vec())).unwrap();
         assert_eq!(got, vec![b"AAAA".to_vec(), b"BBB".to_vec()]);
         // With nothing in progress the switch is at once.
         dec.switch_to(&Decoder::new(Framing::peng3dnet(), 100));
