@@ -170,17 +170,11 @@ fn ingest_stream(
     rs: &mut ReadSide,
     io: &mut LoopIo,
 ) -> Outcome {
-    let LoopIo {
-        scratch,
-        spares,
-        pushed,
-        ..
-    } = io;
     let Some(mut decoder) = rs.decoder.take() else {
         // A stream is always claimed with a decoder; without one it cannot be read.
         return Outcome::NotMine;
     };
-    let outcome = stream_once(inner, conn, s, rs, &mut decoder, scratch, spares, pushed);
+    let outcome = stream_once(inner, conn, s, rs, &mut decoder, io);
     rs.decoder = Some(decoder);
     if s.wants_write() {
         // Protocol bytes (a TLS handshake or key update) leave from the read side.
@@ -201,10 +195,14 @@ fn stream_once(
     s: &dyn ByteStream,
     rs: &mut ReadSide,
     decoder: &mut Decoder,
-    scratch: &mut [u8],
-    spares: &mut Vec<Block>,
-    pushed: &mut usize,
+    io: &mut LoopIo,
 ) -> Outcome {
+    let LoopIo {
+        scratch,
+        spares,
+        pushed,
+        ..
+    } = io;
     // The rest of a large frame goes straight into its own buffer, which then becomes the
     // queued datagram: no copy through the scratch buffer and none into a block.
     if decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
