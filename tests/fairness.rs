@@ -486,3 +486,67 @@ fn a_reset_is_a_reset_whoever_sees_it_first() {
         );
     }
 }
+
+#[test]
+fn a_write_after_the_peers_orderly_close_does_not_make_it_a_reset() {
+    // The client closes in order; the server writes once more before its polling reader
+    // runs (the client's kernel answers that write with a reset). Whatever the order in
+    // which these reach the server, the peer closed in order.
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 0).unwrap();
+    let writer = Writer::new(&m, 0).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    for round in 0..10 {
+        let client = TcpStream::connect(at).unwrap();
+        assert!(listener.poll(Some(LONG)));
+        let conn = listener.get_new_connection().unwrap().conn;
+        reader.add_connection(conn).unwrap();
+        drop(client);
+        std::thread::sleep(Duration::from_millis(5));
+        let _ = writer.send(conn, &[9u8; 20], false);
+        std::thread::sleep(Duration::from_millis(5));
+        wait_until(LONG, "the close", || {
+            reader.data_available();
+            m.reset_connection_available()
+        });
+        let ev = m.get_reset_connection().unwrap();
+        assert_eq!(ev.conn, conn);
+        assert_eq!(
+            ev.reason,
+            gamenet::CloseReason::PeerClosed,
+            "round {round}: {}",
+            ev.message
+        );
+    }
+}
+
+#[test]
+fn a_reset_in_the_middle_of_a_datagram_counts_it_lost() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 0).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let mut peer = TcpStream::connect(at).unwrap();
+    assert!(listener.poll(Some(LONG)));
+    let conn = listener.get_new_connection().unwrap().conn;
+    reader.add_connection(conn).unwrap();
+    // A whole datagram and 3 bytes of a 10-byte one, in one write: the read that
+    // delivers the first takes the partial one too.
+    peer.write_all(&[1, 0, b'x', 10, 0, 1, 2, 3]).unwrap();
+    assert_eq!(take(&reader, 1, LONG)[0].data, b"x");
+    socket2::SockRef::from(&peer)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(peer);
+    wait_until(LONG, "the close", || {
+        reader.data_available();
+        m.reset_connection_available()
+    });
+    let ev = m.get_reset_connection().unwrap();
+    assert_eq!(ev.reason, gamenet::CloseReason::Reset, "{}", ev.message);
+    assert!(ev.message.contains("3 bytes of 10"), "{}", ev.message);
+    assert_eq!(reader.stats().dropped_truncated, 1);
+}

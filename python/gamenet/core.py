@@ -145,6 +145,8 @@ class NetAddress:
         return self._a.port
 
     def set_port(self, port):
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is out of range (0 to 65535)")
         self._a.port = port
 
     @property
@@ -181,6 +183,8 @@ class NetAddress:
         return int.from_bytes(bytes(self._a.ip[:4]), "big")
 
     def get_ip_component(self, n):
+        if not 0 <= n < len(self._a.ip):
+            raise IndexError(f"address component {n} is out of range (0 to {len(self._a.ip) - 1})")
         return self._a.ip[n]
 
     def to_tuple(self):

@@ -13,6 +13,15 @@ from .errors import EMPTY, check
 lib = _ffi.lib
 
 Received = namedtuple("Received", "conn address data")
+
+
+def _conn_id(conn):
+    """A connection id for the unchecked per-datagram calls: refused when out of range
+    rather than wrapped into another connection's id."""
+    c = int(conn)
+    if not 0 <= c < 1 << 64:
+        raise ValueError(f"connection id {c} is out of range (0 to 2**64 - 1)")
+    return c
 NewConnection = namedtuple("NewConnection", "rendezvous conn peer")
 
 
@@ -29,11 +38,11 @@ class Writer(_Handle):
 
     def send(self, conn, data, block=False):
         data = bytes(data)
-        check(lib.gamenet_writer_send(self._ptr, int(conn), data, len(data), block))
+        check(lib.gamenet_writer_send(self._ptr, _conn_id(conn), data, len(data), block))
 
     def send_to(self, conn, address, data, block=False):
         data = bytes(data)
-        check(lib.gamenet_writer_send_to(self._ptr, int(conn), byref(address._a), data, len(data),
+        check(lib.gamenet_writer_send_to(self._ptr, _conn_id(conn), byref(address._a), data, len(data),
                                          block))
 
     def send_batch(self, conn, datagrams, block=False):
@@ -44,7 +53,7 @@ class Writer(_Handle):
         lens = (c_size_t * len(datagrams))(*map(len, datagrams))
         packed = b"".join(datagrams)
         sent = c_size_t()
-        check(lib.gamenet_writer_send_batch(self._ptr, int(conn), packed, lens, len(datagrams),
+        check(lib.gamenet_writer_send_batch(self._ptr, _conn_id(conn), packed, lens, len(datagrams),
                                             block, byref(sent)))
         return sent.value
 
@@ -59,7 +68,7 @@ class Writer(_Handle):
         lens = (c_size_t * n)(*(len(d) for _, d in datagrams))
         packed = b"".join(d for _, d in datagrams)
         sent = c_size_t()
-        check(lib.gamenet_writer_send_to_batch(self._ptr, int(conn), addrs, packed, lens, n,
+        check(lib.gamenet_writer_send_to_batch(self._ptr, _conn_id(conn), addrs, packed, lens, n,
                                                block, byref(sent)))
         return sent.value
 

@@ -286,3 +286,16 @@ def test_out_of_range_integers_are_refused_not_wrapped():
         with pytest.raises(ValueError):
             Reader(m, -1)
         assert r.max_queue_per_connection == gamenet._ffi.GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION
+
+
+def test_ids_ports_and_components_out_of_range_are_refused():
+    with Manager() as m, Writer(m, 0) as w:
+        with pytest.raises(ValueError):
+            w.send(2**64 + 5, b"x")
+        with pytest.raises(ValueError):
+            w.send(-1, b"x")
+        a = NetAddress()
+        with pytest.raises(ValueError):
+            a.set_port(65616)
+        with pytest.raises(IndexError):
+            a.get_ip_component(-1)

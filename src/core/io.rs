@@ -279,6 +279,11 @@ impl Io {
                 .is_some_and(|r| r.contains(PollFlags::POLLHUP))
     }
 
+    /// Takes the socket's pending error (SO_ERROR), if any.
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.socket().take_error()
+    }
+
     /// Waits up to `timeout` for the I/O to become writable (readable when `write` is
     /// false). True when it is.
     pub(crate) fn wait_ready(&self, write: bool, timeout: Duration) -> bool {

@@ -122,11 +122,16 @@ fn classify_read(
         Ok(n) => return Ok(n),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(Outcome::Drained),
         Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(Outcome::MoreToRead),
-        Err(e) => PendingClose {
-            reason: close_reason(&e),
-            os_error: e.raw_os_error().unwrap_or(0),
-            message: format!("receive failed: {e}"),
-        },
+        Err(e) => lost_partial(
+            inner,
+            conn,
+            decoder,
+            PendingClose {
+                reason: close_reason(&e),
+                os_error: e.raw_os_error().unwrap_or(0),
+                message: format!("receive failed: {e}"),
+            },
+        ),
     };
     Err(close_after_pending(&rs.pending, &mut rs.closing, pc))
 }
@@ -134,26 +139,47 @@ fn classify_read(
 /// Why a stream ended: an orderly close, or a reset whose error a writer took from the
 /// socket first (the socket then reads as ended; it says which it was). A datagram the end
 /// cut short is said and counted lost.
+///
+/// Both a reset and our own write after the peer's orderly close leave the socket hung
+/// up; the socket's pending error tells them apart: EPIPE when the peer had closed in
+/// order (a reset after its FIN answered our late write), ECONNRESET or none (taken by a
+/// writer) after a reset.
 fn end_of_stream(inner: &Inner, conn: &Connection, decoder: &Decoder) -> PendingClose {
-    let (reason, os_error, what) = if conn.io().hung_up() {
-        (CloseReason::Reset, libc::ECONNRESET, "reset")
+    let reset = conn.io().hung_up()
+        && !matches!(conn.io().take_error(), Ok(Some(e)) if e.raw_os_error() == Some(libc::EPIPE));
+    let pc = if reset {
+        PendingClose {
+            reason: CloseReason::Reset,
+            os_error: libc::ECONNRESET,
+            message: "the peer reset the connection".into(),
+        }
     } else {
-        (CloseReason::PeerClosed, 0, "closed")
+        PendingClose {
+            reason: CloseReason::PeerClosed,
+            os_error: 0,
+            message: "the peer closed the connection".into(),
+        }
     };
-    let mut message = format!("the peer {what} the connection");
+    lost_partial(inner, conn, decoder, pc)
+}
+
+/// A close that cuts a datagram short says so, and the datagram is counted lost.
+fn lost_partial(
+    inner: &Inner,
+    conn: &Connection,
+    decoder: &Decoder,
+    mut pc: PendingClose,
+) -> PendingClose {
     if decoder.buffered() > 0 {
         inner.inbox.count_drop(conn, DropReason::Truncated, 1);
         let got = match decoder.progress() {
             Some((have, len)) => format!("{have} bytes of {len} received"),
             None => format!("{} bytes of its length header received", decoder.buffered()),
         };
-        message += &format!(" in the middle of a datagram ({got}; the partial datagram is lost)");
+        pc.message +=
+            &format!(" in the middle of a datagram ({got}; the partial datagram is lost)");
     }
-    PendingClose {
-        reason,
-        os_error,
-        message,
-    }
+    pc
 }
 
 /// Queues what the connection has decoded, within the queue and its share.
