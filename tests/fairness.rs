@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{connected_pair, rendezvous, stalled_peer, take, wait_until, within};
+use common::{
+    connected_pair, next_close, raw_peer, rendezvous, stalled_peer, take, wait_until, within,
+};
 use gamenet::{ErrorKind, Framing, Listener, LogLevel, Manager, Reader, Writer};
 
 const LONG: Duration = Duration::from_secs(20);
@@ -63,12 +65,8 @@ fn a_flooding_peer_holds_at_most_its_share_of_the_reader_queue() {
     let share = reader.max_queue_per_connection();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
-    let mut flood = TcpStream::connect(at).unwrap();
-    assert!(listener.poll(Some(LONG)));
-    let flood_conn = listener.get_new_connection().unwrap().conn;
-    let mut honest = TcpStream::connect(at).unwrap();
-    assert!(listener.poll(Some(LONG)));
-    let honest_conn = listener.get_new_connection().unwrap().conn;
+    let (mut flood, flood_conn) = raw_peer(&listener, at);
+    let (mut honest, honest_conn) = raw_peer(&listener, at);
     reader.add_connection(flood_conn).unwrap();
     reader.add_connection(honest_conn).unwrap();
     let mut wire = Vec::new();
@@ -286,18 +284,14 @@ fn a_peer_that_closes_mid_datagram_is_reported_with_the_loss() {
     reader.set_tcp_header_size(4).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
-    let mut peer = TcpStream::connect(at).unwrap();
-    assert!(listener.poll(Some(LONG)));
-    let conn = listener.get_new_connection().unwrap().conn;
+    let (mut peer, conn) = raw_peer(&listener, at);
     let c = m.connection(conn).unwrap();
     reader.add_connection(conn).unwrap();
     let mut wire = 1000u32.to_le_bytes().to_vec();
     wire.extend_from_slice(&[9u8; 500]);
     peer.write_all(&wire).unwrap();
     drop(peer);
-    wait_until(LONG, "the close", || m.reset_connection_available());
-    let ev = m.get_reset_connection().unwrap();
-    assert_eq!(ev.conn, conn);
+    let ev = next_close(&m, conn, || {});
     assert!(
         ev.message.contains("middle of a datagram") && ev.message.contains("500 bytes of 1000"),
         "{}",
@@ -499,20 +493,15 @@ fn a_write_after_the_peers_orderly_close_does_not_make_it_a_reset() {
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
     for round in 0..10 {
-        let client = TcpStream::connect(at).unwrap();
-        assert!(listener.poll(Some(LONG)));
-        let conn = listener.get_new_connection().unwrap().conn;
+        let (client, conn) = raw_peer(&listener, at);
         reader.add_connection(conn).unwrap();
         drop(client);
         std::thread::sleep(Duration::from_millis(5));
         let _ = writer.send(conn, &[9u8; 20], false);
         std::thread::sleep(Duration::from_millis(5));
-        wait_until(LONG, "the close", || {
+        let ev = next_close(&m, conn, || {
             reader.data_available();
-            m.reset_connection_available()
         });
-        let ev = m.get_reset_connection().unwrap();
-        assert_eq!(ev.conn, conn);
         assert_eq!(
             ev.reason,
             gamenet::CloseReason::PeerClosed,
@@ -529,9 +518,7 @@ fn a_reset_in_the_middle_of_a_datagram_counts_it_lost() {
     let reader = Reader::new(&m, 0).unwrap();
     let (r, at) = rendezvous(&m);
     listener.add_connection(r).unwrap();
-    let mut peer = TcpStream::connect(at).unwrap();
-    assert!(listener.poll(Some(LONG)));
-    let conn = listener.get_new_connection().unwrap().conn;
+    let (mut peer, conn) = raw_peer(&listener, at);
     reader.add_connection(conn).unwrap();
     // A whole datagram and 3 bytes of a 10-byte one, in one write: the read that
     // delivers the first takes the partial one too.

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{connected_pair, rendezvous, stalled_peer, take, wait_until, within};
+use common::{connected_pair, raw_peer, rendezvous, stalled_peer, take, wait_until, within};
 use gamenet::{CloseReason, ErrorKind, Framing, Listener, Manager, Reader, Writer};
 
 const LONG: Duration = Duration::from_secs(20);
@@ -148,9 +148,7 @@ fn moving_a_blocked_connection_loses_nothing() {
         let b = Reader::new(&m, threads).unwrap();
         let (r, at) = rendezvous(&m);
         listener.add_connection(r).unwrap();
-        let mut peer = TcpStream::connect(at).unwrap();
-        assert!(listener.poll(Some(LONG)));
-        let conn = listener.get_new_connection().unwrap().conn;
+        let (mut peer, conn) = raw_peer(&listener, at);
         a.add_connection(conn).unwrap();
         peer.write_all(&numbered(1000)).unwrap();
         // Reader a fills its queue and parks the datagrams it decoded beyond it.
@@ -289,9 +287,7 @@ fn a_connection_moved_mid_datagram_takes_the_new_readers_framing_after_it() {
         b.set_tcp_header_size(4).unwrap();
         let (r, at) = rendezvous(&m);
         listener.add_connection(r).unwrap();
-        let mut peer = TcpStream::connect(at).unwrap();
-        assert!(listener.poll(Some(LONG)));
-        let conn = listener.get_new_connection().unwrap().conn;
+        let (mut peer, conn) = raw_peer(&listener, at);
         a.add_connection(conn).unwrap();
         // A whole 2-byte-header datagram and half of the next, read by reader a.
         peer.write_all(&[1, 0, b'Z', 4, 0, b'A', b'A']).unwrap();

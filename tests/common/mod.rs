@@ -84,3 +84,25 @@ pub fn stalled_peer(m: &Manager, listener: &Listener, at: SocketAddr) -> (socket
         .unwrap();
     (slow, conn)
 }
+
+/// A plain socket connected to `at`, and the connection the listener accepted for it.
+pub fn raw_peer(listener: &Listener, at: SocketAddr) -> (std::net::TcpStream, u64) {
+    let peer = std::net::TcpStream::connect(at).unwrap();
+    assert!(
+        listener.poll(Some(Duration::from_secs(10))),
+        "no connection accepted"
+    );
+    (peer, listener.get_new_connection().unwrap().conn)
+}
+
+/// Waits for the next close event (calling `pump` meanwhile, for polling readers), checks
+/// that it is `conn`'s, and returns it.
+pub fn next_close(m: &Manager, conn: u64, mut pump: impl FnMut()) -> gamenet::ResetEvent {
+    wait_until(Duration::from_secs(20), "a close event", || {
+        pump();
+        m.reset_connection_available()
+    });
+    let ev = m.get_reset_connection().unwrap();
+    assert_eq!(ev.conn, conn, "{ev:?}");
+    ev
+}
