@@ -917,8 +917,19 @@ gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, s
 gamenet_result gamenet_reader_data_available(struct gamenet_reader *r, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
-// waiting, `GAMENET_EMPTY` when the time ran out.
+// waiting, `GAMENET_EMPTY` when the time ran out. A polling reader (0 threads) reads the
+// ready sockets in this call, also with `timeout_ms` 0. Before it sleeps, it watches
+// for a datagram without sleeping for the busy-poll time
+// (`gamenet_reader_set_busy_poll`).
 gamenet_result gamenet_reader_poll(struct gamenet_reader *r, int32_t timeout_ms);
+
+// How long `gamenet_reader_poll` watches for a datagram without sleeping before it waits
+// for the kernel to wake it, in microseconds (default 50; 0: sleep at once). Spinning
+// trades CPU, only while `poll` waits, for a round trip without wake-ups.
+gamenet_result gamenet_reader_set_busy_poll(struct gamenet_reader *r, uint32_t us);
+
+// The busy-poll time of `gamenet_reader_poll`, in microseconds.
+gamenet_result gamenet_reader_get_busy_poll(struct gamenet_reader *r, uint32_t *out);
 
 // Takes the oldest datagram: its bytes into `buf`, its length into `*out_len`, its
 // origin into `*info`. `GAMENET_EMPTY` when none is waiting. When `cap` is too small:

@@ -541,3 +541,20 @@ fn a_reset_in_the_middle_of_a_datagram_counts_it_lost() {
     assert!(ev.message.contains("3 bytes of 10"), "{}", ev.message);
     assert_eq!(reader.stats().dropped_truncated, 1);
 }
+
+#[test]
+fn a_polling_readers_zero_timeout_poll_reads_the_sockets() {
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let reader = Reader::new(&m, 0).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let (mut peer, conn) = raw_peer(&listener, at);
+    reader.add_connection(conn).unwrap();
+    peer.write_all(&[2, 0, b'h', b'i']).unwrap();
+    // Only poll(0) is called: it must read the socket itself (as Panda3D's poll does).
+    wait_until(LONG, "poll(0) to find the datagram", || {
+        reader.poll(Some(Duration::ZERO))
+    });
+    assert_eq!(reader.get_data().unwrap().data, b"hi");
+}

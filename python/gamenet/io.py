@@ -171,6 +171,10 @@ class Reader(_Handle):
         lambda s, v: check(lib.gamenet_reader_set_max_datagram_size(s._ptr, v)))
     current_queue_size = property(
         lambda s: s._get(lib.gamenet_reader_get_current_queue_size, c_size_t))
+    busy_poll_us = property(
+        lambda s: s._get(lib.gamenet_reader_get_busy_poll, c_uint32),
+        lambda s, v: check(lib.gamenet_reader_set_busy_poll(s._ptr, v)),
+        doc="How long poll() watches without sleeping before it sleeps (microseconds).")
     max_queue_per_connection = property(
         lambda s: s._get(lib.gamenet_reader_get_max_queue_per_connection, c_size_t),
         lambda s, v: check(lib.gamenet_reader_set_max_queue_per_connection(s._ptr, v)),

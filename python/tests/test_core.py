@@ -299,3 +299,12 @@ def test_ids_ports_and_components_out_of_range_are_refused():
             a.set_port(65616)
         with pytest.raises(IndexError):
             a.get_ip_component(-1)
+
+
+def test_busy_poll_is_settable_and_poll_zero_reads():
+    with Manager() as m, Reader(m, 0) as r:
+        assert r.busy_poll_us == 50
+        r.busy_poll_us = 0
+        assert r.busy_poll_us == 0
+        with pytest.raises(ValueError):
+            r.busy_poll_us = -1

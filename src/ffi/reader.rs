@@ -309,7 +309,10 @@ pub extern "C" fn gamenet_reader_data_available(
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
-/// waiting, `GAMENET_EMPTY` when the time ran out.
+/// waiting, `GAMENET_EMPTY` when the time ran out. A polling reader (0 threads) reads the
+/// ready sockets in this call, also with `timeout_ms` 0. Before it sleeps, it watches
+/// for a datagram without sleeping for the busy-poll time
+/// (`gamenet_reader_set_busy_poll`).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
     with(r, |rd| {
@@ -319,6 +322,29 @@ pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -
         } else {
             gamenet_result::GAMENET_EMPTY
         })
+    })
+}
+
+/// How long `gamenet_reader_poll` watches for a datagram without sleeping before it waits
+/// for the kernel to wake it, in microseconds (default 50; 0: sleep at once). Spinning
+/// trades CPU, only while `poll` waits, for a round trip without wake-ups.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_set_busy_poll(r: *mut gamenet_reader, us: u32) -> gamenet_result {
+    with(r, |rd| {
+        rd.set_busy_poll(Duration::from_micros(us as u64));
+        Ok(())
+    })
+}
+
+/// The busy-poll time of `gamenet_reader_poll`, in microseconds.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_reader_get_busy_poll(
+    r: *mut gamenet_reader,
+    out: *mut u32,
+) -> gamenet_result {
+    with(r, |rd| {
+        *out_ref(out, "out")? = rd.busy_poll().as_micros().min(u32::MAX as u128) as u32;
+        Ok(())
     })
 }
 

@@ -332,6 +332,11 @@ static void settings(void) {
     CHECK_OK(gamenet_reader_get_max_queue_per_connection(r, &n));
     CHECK(n == 5);
     CHECK_RC(gamenet_reader_set_max_queue_per_connection(r, 0), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_OK(gamenet_reader_get_busy_poll(r, &ms));
+    CHECK(ms == 50);
+    CHECK_OK(gamenet_reader_set_busy_poll(r, 0));
+    CHECK_OK(gamenet_reader_get_busy_poll(r, &ms));
+    CHECK(ms == 0);
     CHECK_RC(gamenet_reader_add_connection(r, 12345), GAMENET_ERR_UNKNOWN_CONNECTION);
     CHECK_RC(gamenet_reader_remove_connection(r, 12345), GAMENET_ERR_UNKNOWN_CONNECTION);
     CHECK_RC(gamenet_reader_poll(r, 0), GAMENET_EMPTY);

@@ -330,6 +330,9 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_get_max_datagram_size(r, NULL));
     CHECK_NULL(gamenet_reader_set_max_queue_size(NULL, 1));
     CHECK_NULL(gamenet_reader_set_max_queue_per_connection(NULL, 1));
+    CHECK_NULL(gamenet_reader_set_busy_poll(NULL, 1));
+    CHECK_NULL(gamenet_reader_get_busy_poll(NULL, &u32));
+    CHECK_NULL(gamenet_reader_get_busy_poll(r, NULL));
     CHECK_NULL(gamenet_reader_get_max_queue_per_connection(NULL, &n));
     CHECK_NULL(gamenet_reader_get_max_queue_per_connection(r, NULL));
     CHECK_NULL(gamenet_reader_get_current_queue_size(NULL, &n));

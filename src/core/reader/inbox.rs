@@ -12,10 +12,35 @@ use super::super::connection::Connection;
 use super::super::queue::{Block, BlockQueue, Tally};
 use super::super::settings::DEFAULT_MAX_QUEUE;
 use super::super::stats::{self, DropReason};
-use super::{DEFAULT_MAX_QUEUE_PER_CONNECTION, ReaderStats};
+use super::DEFAULT_MAX_QUEUE_PER_CONNECTION;
 
 /// How long `poll` watches for a datagram before it sleeps, by default.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
+
+/// Counters of one reader.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// Datagrams queued for the engine.
+    pub datagrams: u64,
+    /// Payload bytes queued.
+    pub bytes: u64,
+    /// Datagrams waiting in the queue now.
+    pub queue_size: u64,
+    /// UDP datagrams dropped because the queue was full.
+    pub dropped_overflow: u64,
+    /// UDP datagrams dropped for a bad checksum header.
+    pub dropped_checksum: u64,
+    /// UDP datagrams dropped for exceeding the maximum size.
+    pub dropped_too_large: u64,
+    /// Partial TCP datagrams lost because the peer closed in their middle.
+    pub dropped_truncated: u64,
+    /// Datagrams a RecentConnectionReader replaced with a newer one.
+    pub replaced: u64,
+    /// Times TCP reading paused because the queue was full.
+    pub backpressure_pauses: u64,
+    /// Connections currently watched.
+    pub connections: u64,
+}
 
 pub(super) struct Inbox {
     pub(super) recent: bool,

@@ -41,6 +41,7 @@ use super::read_side::ReadOwner;
 pub use super::settings::DEFAULT_MAX_QUEUE;
 use super::settings::{AtomicFraming, Lifecycle, check_queue_size, check_threads};
 use inbox::Inbox;
+pub use inbox::ReaderStats;
 use read_loop::{Ctl, ReadLoop};
 
 /// Default share of the queue one TCP connection may hold while others are watched.
@@ -65,31 +66,6 @@ pub struct Received {
     pub from: Option<SocketAddr>,
     /// The payload, without framing.
     pub data: Vec<u8>,
-}
-
-/// Counters of one reader.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReaderStats {
-    /// Datagrams queued for the engine.
-    pub datagrams: u64,
-    /// Payload bytes queued.
-    pub bytes: u64,
-    /// Datagrams waiting in the queue now.
-    pub queue_size: u64,
-    /// UDP datagrams dropped because the queue was full.
-    pub dropped_overflow: u64,
-    /// UDP datagrams dropped for a bad checksum header.
-    pub dropped_checksum: u64,
-    /// UDP datagrams dropped for exceeding the maximum size.
-    pub dropped_too_large: u64,
-    /// Partial TCP datagrams lost because the peer closed in their middle.
-    pub dropped_truncated: u64,
-    /// Datagrams a RecentConnectionReader replaced with a newer one.
-    pub replaced: u64,
-    /// Times TCP reading paused because the queue was full.
-    pub backpressure_pauses: u64,
-    /// Connections currently watched.
-    pub connections: u64,
 }
 
 struct Inner {
@@ -351,6 +327,7 @@ impl Reader {
     }
 
     /// Waits up to `timeout` (`None`: forever) for a datagram; true when one is waiting.
+    /// In polling mode it reads the ready sockets, also with a zero timeout.
     pub fn poll(&self, timeout: Option<Duration>) -> bool {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut spin_until: Option<Instant> = None;
@@ -362,8 +339,14 @@ impl Reader {
                     return true;
                 }
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                if left == Some(Duration::ZERO) || self.inner.life.is_closed() {
+                if self.inner.life.is_closed() {
                     return false;
+                }
+                if left == Some(Duration::ZERO) {
+                    // Even a zero timeout reads what the sockets have (as Panda3D's poll
+                    // does in polling mode), once.
+                    self.pump(Some(Duration::ZERO));
+                    return self.current_queue_size() > 0;
                 }
                 // Look without sleeping for a moment first: an answer often follows within
                 // microseconds, and a sleep costs a wake-up on each side.
