@@ -1015,6 +1015,12 @@ gamenet_result gamenet_writer_send_iov(struct gamenet_writer *w, gamenet_conn co
 // over.
 gamenet_result gamenet_writer_flush(struct gamenet_writer *w);
 
+// Writes what is queued and waits up to `timeout_ms` until every datagram queued so far
+// has been handed to the kernel: `GAMENET_OK`, or `GAMENET_ERR_TIMEOUT` when some are
+// still queued (a peer that does not read). An immediate writer writes in this thread
+// meanwhile. Unlike `gamenet_writer_flush`, it blocks.
+gamenet_result gamenet_writer_flush_wait(struct gamenet_writer *w, uint32_t timeout_ms);
+
 // Stops accepting sends, lets what is queued leave for up to `flush_timeout_ms`, stops
 // the threads, and writes the number of datagrams that could not be sent to
 // `*out_unsent`. Never hangs. Later sends return `GAMENET_ERR_CLOSED`.

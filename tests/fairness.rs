@@ -558,3 +558,33 @@ fn a_polling_readers_zero_timeout_poll_reads_the_sockets() {
     });
     assert_eq!(reader.get_data().unwrap().data, b"hi");
 }
+
+#[test]
+fn flush_wait_returns_when_everything_left_or_times_out() {
+    use std::io::Read;
+    let m = Manager::new();
+    let listener = Listener::new(&m, 0).unwrap();
+    let writer = Writer::new(&m, 0).unwrap();
+    writer.set_tcp_header_size(4).unwrap();
+    let (r, at) = rendezvous(&m);
+    listener.add_connection(r).unwrap();
+    let (mut peer, conn) = raw_peer(&listener, at);
+    let big = vec![3u8; 4 << 20];
+    // An immediate writer hands over what the socket takes; the rest waits in the buffer.
+    writer.send(conn, &big, false).unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut got = vec![0u8; 4 + (4 << 20)];
+        peer.read_exact(&mut got).unwrap();
+        got
+    });
+    writer.flush_wait(LONG).unwrap();
+    assert_eq!(writer.current_queue_size(), 0);
+    let got = reading.join().unwrap();
+    assert_eq!(&got[..4], &(4u32 << 20).to_le_bytes());
+    assert!(got[4..].iter().all(|&b| b == 3));
+    // A peer that never reads: the wait ends with Timeout.
+    let (_slow, stuck) = stalled_peer(&m, &listener, at);
+    while writer.send(stuck, &[1u8; 1024], false).is_ok() {}
+    let e = writer.flush_wait(Duration::from_millis(50)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+}

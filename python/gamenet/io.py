@@ -121,6 +121,11 @@ class Writer(_Handle):
         check(lib.gamenet_writer_get_collect_tcp(self._ptr, byref(on), byref(ms)))
         return ms.value if on.value else None
 
+    def flush_wait(self, timeout_ms):
+        """Writes what is queued and waits up to timeout_ms until all of it has reached the
+        kernel; raises Timeout when some is still queued then."""
+        check(lib.gamenet_writer_flush_wait(self._ptr, timeout_ms))
+
     def set_send_timeout(self, ms):
         check(lib.gamenet_writer_set_send_timeout(self._ptr, ms))
 

@@ -308,3 +308,8 @@ def test_busy_poll_is_settable_and_poll_zero_reads():
         assert r.busy_poll_us == 0
         with pytest.raises(ValueError):
             r.busy_poll_us = -1
+
+
+def test_flush_wait_on_an_idle_writer_returns_at_once():
+    with Manager() as m, Writer(m, 1) as w:
+        w.flush_wait(1000)

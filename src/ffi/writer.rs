@@ -243,6 +243,20 @@ pub extern "C" fn gamenet_writer_flush(w: *mut gamenet_writer) -> gamenet_result
     })
 }
 
+/// Writes what is queued and waits up to `timeout_ms` until every datagram queued so far
+/// has been handed to the kernel: `GAMENET_OK`, or `GAMENET_ERR_TIMEOUT` when some are
+/// still queued (a peer that does not read). An immediate writer writes in this thread
+/// meanwhile. Unlike `gamenet_writer_flush`, it blocks.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_writer_flush_wait(
+    w: *mut gamenet_writer,
+    timeout_ms: u32,
+) -> gamenet_result {
+    with(w, |wr| {
+        wr.flush_wait(Duration::from_millis(timeout_ms as u64))
+    })
+}
+
 /// Stops accepting sends, lets what is queued leave for up to `flush_timeout_ms`, stops
 /// the threads, and writes the number of datagrams that could not be sent to
 /// `*out_unsent`. Never hangs. Later sends return `GAMENET_ERR_CLOSED`.

@@ -281,6 +281,7 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_writer_send_iov(w, tcp, bufs, 1, false, NULL));
     CHECK_NULL(gamenet_writer_send_iov(w, tcp, bufs, 1, false, &n)); /* bufs[0].data */
     CHECK_NULL(gamenet_writer_flush(NULL));
+    CHECK_NULL(gamenet_writer_flush_wait(NULL, 0));
     CHECK_NULL(gamenet_writer_shutdown(NULL, 0, &unsent));
     CHECK_NULL(gamenet_writer_shutdown(w, 0, NULL));
     CHECK_NULL(gamenet_writer_set_max_queue_size(NULL, 1));

@@ -339,14 +339,25 @@ impl Writer {
         }
     }
 
-    /// Stops accepting sends, sends what is queued within `flush_timeout`, then stops the
-    /// threads. Returns the number of datagrams that could not be sent (also counted in
-    /// `stats().unsent_at_shutdown`). Never hangs; calling it again returns 0.
-    pub fn shutdown(&self, flush_timeout: Duration) -> u64 {
-        if !self.inner.life.close() {
-            return 0;
+    /// Writes what is queued, waiting up to `timeout` until every datagram queued so far
+    /// has been handed to the kernel (an immediate writer writes in this thread meanwhile).
+    /// `Timeout` when some are still queued then (a peer that does not read).
+    pub fn flush_wait(&self, timeout: Duration) -> Result<()> {
+        if self.drain(timeout) {
+            return Ok(());
         }
-        let deadline = Instant::now() + flush_timeout;
+        Err(Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "{} datagrams still queued after {timeout:?}: a peer is not reading fast enough",
+                self.current_queue_size()
+            ),
+        ))
+    }
+
+    /// Flushes until the queue is empty or `timeout` passed; true when it is empty.
+    fn drain(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
         self.flush();
         while self.current_queue_size() > 0 && Instant::now() < deadline {
             if self.inner.threads == 0 {
@@ -354,6 +365,17 @@ impl Writer {
             }
             std::thread::sleep(Duration::from_millis(1));
         }
+        self.current_queue_size() == 0
+    }
+
+    /// Stops accepting sends, sends what is queued within `flush_timeout`, then stops the
+    /// threads. Returns the number of datagrams that could not be sent (also counted in
+    /// `stats().unsent_at_shutdown`). Never hangs; calling it again returns 0.
+    pub fn shutdown(&self, flush_timeout: Duration) -> u64 {
+        if !self.inner.life.close() {
+            return 0;
+        }
+        self.drain(flush_timeout);
         let unsent = self.current_queue_size() as u64;
         if unsent > 0 {
             stats::add(&self.inner.unsent_at_shutdown, unsent);
