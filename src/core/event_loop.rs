@@ -320,11 +320,6 @@ impl<C> LoopSet<C> {
         self.lock().contains_key(&id)
     }
 
-    /// How many connections are watched here.
-    pub(crate) fn len(&self) -> usize {
-        self.lock().len()
-    }
-
     /// Sends `msg()` to every loop.
     pub(crate) fn broadcast(&self, msg: impl Fn() -> C) {
         for l in &self.loops {

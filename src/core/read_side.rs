@@ -32,9 +32,7 @@ impl ReadOwner {
             what,
         }
     }
-}
 
-impl ReadOwner {
     /// What kind of consumer this is ("reader", "listener").
     pub(crate) fn what(&self) -> &'static str {
         self.what

@@ -118,11 +118,6 @@ impl Inbox {
         !self.recent && self.len() >= self.max_queue.load(Ordering::Relaxed)
     }
 
-    /// Whether a parked stream connection holding `mine` datagrams should go on now.
-    pub(super) fn has_room(&self, mine: usize, others: bool) -> bool {
-        self.recent || (!self.is_full() && mine < self.resume_mark(others))
-    }
-
     /// Moves as many datagrams of `pending` into the queue as fit (in all, and within the
     /// connection's share, counted in `tally`, while `others` are watched); the rest stay,
     /// in order. Refills `spares` with emptied blocks while the lock is held. Returns how

@@ -273,7 +273,7 @@ impl Reader {
     /// The counters.
     pub fn stats(&self) -> ReaderStats {
         ReaderStats {
-            connections: self.inner.loops.len() as u64,
+            connections: self.inner.loops.count() as u64,
             ..self.inner.inbox.stats()
         }
     }

@@ -189,13 +189,16 @@ impl ReadLoop {
         // A wake-up for room may have come and gone while the connections were reading:
         // look again at each parked connection that could queue something now.
         if !self.parked.is_empty() {
-            let others = inner.loops.count() > 1;
+            // A parked connection goes on when the queue has room and it holds less than
+            // its mark (a recent-only reader never parks).
+            let full = inner.inbox.is_full();
+            let mark = inner.inbox.resume_mark(inner.loops.count() > 1);
             let parked = std::mem::take(&mut self.parked);
             for id in parked {
-                let room = self.conns.get(&id).is_none_or(|c| {
-                    let mine = c.read_side().queued();
-                    inner.inbox.has_room(mine, others)
-                });
+                let room = self
+                    .conns
+                    .get(&id)
+                    .is_none_or(|c| !full && c.read_side().queued() < mark);
                 if room {
                     self.mark_ready(id);
                 } else {
