@@ -934,7 +934,9 @@ gamenet_result gamenet_reader_get_busy_poll(struct gamenet_reader *r, uint32_t *
 // Takes the oldest datagram: its bytes into `buf`, its length into `*out_len`, its
 // origin into `*info`. `GAMENET_EMPTY` when none is waiting. When `cap` is too small:
 // `GAMENET_ERR_BUFFER_TOO_SMALL`, `*out_len` = the needed size, and the datagram stays
-// queued.
+// queued. A polling reader whose queue is empty reads the ready sockets first (so a loop
+// `while (get_data(...) == GAMENET_OK)` runs as long as peers keep sending: bound it per
+// frame).
 gamenet_result gamenet_reader_get_data(struct gamenet_reader *r, struct gamenet_datagram_info *info, uint8_t *buf, size_t cap, size_t *out_len);
 
 // Takes as many waiting datagrams as fit, in order: their bytes back to back into
@@ -1015,10 +1017,13 @@ gamenet_result gamenet_writer_send_iov(struct gamenet_writer *w, gamenet_conn co
 // over.
 gamenet_result gamenet_writer_flush(struct gamenet_writer *w);
 
-// Writes what is queued and waits up to `timeout_ms` until every datagram queued so far
-// has been handed to the kernel: `GAMENET_OK`, or `GAMENET_ERR_TIMEOUT` when some are
-// still queued (a peer that does not read). An immediate writer writes in this thread
-// meanwhile. Unlike `gamenet_writer_flush`, it blocks.
+// Writes what is queued and waits up to `timeout_ms` until nothing queued so far is left:
+// `GAMENET_OK` when every datagram was handed to the kernel or dropped with a connection
+// that closed meanwhile (each close is reported on the reset queue);
+// `GAMENET_ERR_TIMEOUT` when some are still queued (a peer that does not read);
+// `GAMENET_ERR_CLOSED` when the writer is shut down or freed, before or during the wait.
+// An immediate writer writes in this thread meanwhile. Unlike `gamenet_writer_flush`, it
+// blocks.
 gamenet_result gamenet_writer_flush_wait(struct gamenet_writer *w, uint32_t timeout_ms);
 
 // Stops accepting sends, lets what is queued leave for up to `flush_timeout_ms`, stops

@@ -588,3 +588,28 @@ fn flush_wait_returns_when_everything_left_or_times_out() {
     let e = writer.flush_wait(Duration::from_millis(50)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
 }
+
+#[test]
+fn flush_wait_ends_when_the_writer_shuts_down() {
+    for threads in [0, 1] {
+        let m = Manager::new();
+        let listener = Listener::new(&m, 0).unwrap();
+        let writer = Writer::new(&m, threads).unwrap();
+        let (r, at) = rendezvous(&m);
+        listener.add_connection(r).unwrap();
+        let (_slow, stuck) = stalled_peer(&m, &listener, at);
+        while writer.send(stuck, &[1u8; 1024], false).is_ok() {}
+        let w = writer.clone();
+        let waiting = std::thread::spawn(move || w.flush_wait(Duration::from_secs(600)));
+        std::thread::sleep(Duration::from_millis(20));
+        writer.shutdown(Duration::ZERO);
+        let r = within(LONG, move || waiting.join().unwrap());
+        assert_eq!(
+            r.unwrap_err().kind(),
+            ErrorKind::Closed,
+            "{threads} threads"
+        );
+        let e = writer.flush_wait(Duration::from_millis(10)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed);
+    }
+}

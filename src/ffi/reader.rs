@@ -351,7 +351,9 @@ pub extern "C" fn gamenet_reader_get_busy_poll(
 /// Takes the oldest datagram: its bytes into `buf`, its length into `*out_len`, its
 /// origin into `*info`. `GAMENET_EMPTY` when none is waiting. When `cap` is too small:
 /// `GAMENET_ERR_BUFFER_TOO_SMALL`, `*out_len` = the needed size, and the datagram stays
-/// queued.
+/// queued. A polling reader whose queue is empty reads the ready sockets first (so a loop
+/// `while (get_data(...) == GAMENET_OK)` runs as long as peers keep sending: bound it per
+/// frame).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_get_data(
     r: *mut gamenet_reader,

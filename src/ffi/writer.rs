@@ -243,10 +243,13 @@ pub extern "C" fn gamenet_writer_flush(w: *mut gamenet_writer) -> gamenet_result
     })
 }
 
-/// Writes what is queued and waits up to `timeout_ms` until every datagram queued so far
-/// has been handed to the kernel: `GAMENET_OK`, or `GAMENET_ERR_TIMEOUT` when some are
-/// still queued (a peer that does not read). An immediate writer writes in this thread
-/// meanwhile. Unlike `gamenet_writer_flush`, it blocks.
+/// Writes what is queued and waits up to `timeout_ms` until nothing queued so far is left:
+/// `GAMENET_OK` when every datagram was handed to the kernel or dropped with a connection
+/// that closed meanwhile (each close is reported on the reset queue);
+/// `GAMENET_ERR_TIMEOUT` when some are still queued (a peer that does not read);
+/// `GAMENET_ERR_CLOSED` when the writer is shut down or freed, before or during the wait.
+/// An immediate writer writes in this thread meanwhile. Unlike `gamenet_writer_flush`, it
+/// blocks.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_writer_flush_wait(
     w: *mut gamenet_writer,

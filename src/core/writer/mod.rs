@@ -339,13 +339,17 @@ impl Writer {
         }
     }
 
-    /// Writes what is queued, waiting up to `timeout` until every datagram queued so far
-    /// has been handed to the kernel (an immediate writer writes in this thread meanwhile).
-    /// `Timeout` when some are still queued then (a peer that does not read).
+    /// Writes what is queued, waiting up to `timeout` until nothing queued so far is left:
+    /// handed to the kernel, or dropped with a connection that closed meanwhile (each close
+    /// is reported on the reset queue). An immediate writer writes in this thread
+    /// meanwhile. `Timeout` when some are still queued then (a peer that does not read);
+    /// `Closed` when the writer is (or gets) shut down.
     pub fn flush_wait(&self, timeout: Duration) -> Result<()> {
-        if self.drain(timeout) {
+        self.inner.life.check_open()?;
+        if self.drain(timeout, true) {
             return Ok(());
         }
+        self.inner.life.check_open()?;
         Err(Error::new(
             ErrorKind::Timeout,
             format!(
@@ -355,11 +359,15 @@ impl Writer {
         ))
     }
 
-    /// Flushes until the queue is empty or `timeout` passed; true when it is empty.
-    fn drain(&self, timeout: Duration) -> bool {
+    /// Flushes until the queue is empty or `timeout` passed (or, with `until_shut`, the
+    /// writer is shut down); true when it is empty.
+    fn drain(&self, timeout: Duration, until_shut: bool) -> bool {
         let deadline = Instant::now() + timeout;
         self.flush();
         while self.current_queue_size() > 0 && Instant::now() < deadline {
+            if until_shut && self.inner.life.is_closed() {
+                return false;
+            }
             if self.inner.threads == 0 {
                 self.flush();
             }
@@ -375,7 +383,7 @@ impl Writer {
         if !self.inner.life.close() {
             return 0;
         }
-        self.drain(flush_timeout);
+        self.drain(flush_timeout, false);
         let unsent = self.current_queue_size() as u64;
         if unsent > 0 {
             stats::add(&self.inner.unsent_at_shutdown, unsent);
