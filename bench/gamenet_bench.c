@@ -1,11 +1,18 @@
-/* gamenet through its public C header, with the workloads of raw.c and enet_bench.c.
-   Usage: gamenet_bench MODE N SIZE
-     tcp        writer 1 thread -> loopback TCP -> reader 1 thread, drained with
-                gamenet_reader_get_data_batch; sends in batches of 1024  -> rate
+/* gamenet through its public C header, with the workloads of raw.c and enet_bench.c, the
+   same framing and the same checks (every datagram stamped with its sequence number and
+   checked on arrival, common.h).
+   Usage: gamenet_bench MODE N SIZE [RT [WT]]
+     RT, WT: the reader's and the writer's thread counts (default 1 and 1). RT 0 is a
+     polling reader: the receiving thread's own calls read the socket (it busy-polls, then
+     sleeps, in gamenet_reader_poll). WT 0 is an immediate writer: the sending thread's own
+     call writes to the socket.
+     tcp        sends in batches of 1024 (gamenet_writer_send_batch) -> loopback TCP ->
+                drained with gamenet_reader_get_data_batch             -> rate
      tcp1       the same, one gamenet_writer_send call per datagram     -> rate
-     pingpong   32-byte ping-pong, polling readers (0 threads)          -> median_us, p99_us
-     pingpongt  the same with reader threads                            -> median_us, p99_us
-     udp        gamenet_writer_send_to per datagram, reader 1 thread    -> rate, received, dropped
+     tcprefs    as tcp, drained zero-copy with gamenet_reader_get_batch -> rate
+     pingpong   32-byte ping-pong (both sides use RT; the writers WT 0) -> median_us, p99_us
+     udp        gamenet_writer_send_to per datagram (WT 0), received by a polling reader
+                drained on its own thread                               -> rate, received, dropped
      udpbatch   gamenet_writer_send_to_batch, 64 per call              -> rate, received, dropped
      bulk       SIZE-byte datagrams, 4-byte header, drained with zero-copy views -> gbps
      deep       N datagrams queued in the reader before the first read  -> rate
@@ -53,49 +60,106 @@ static void rig_open(struct rig *g, uint32_t reader_threads, uint32_t writer_thr
 }
 
 static struct rig rig;
+static uint32_t reader_threads = 1, writer_threads = 1;
 
 static void *batch_sender(void *arg) {
     int one_by_one = *(int *)arg;
-    size_t per = 1024, i;
-    uint8_t *data = calloc(per, msg_size ? msg_size : 1);
+    size_t per = 1024, i, sz = msg_size ? msg_size : 1;
+    uint8_t *data = malloc(per * sz);
     size_t *lens = malloc(per * sizeof *lens);
-    long left = n_msgs;
-    for (i = 0; i < per; i++) lens[i] = msg_size;
-    while (left > 0) {
-        size_t k = left < (long)per ? (size_t)left : per, sent = 0;
+    long sent_all = 0;
+    for (i = 0; i < per; i++) {
+        lens[i] = msg_size;
+        stamp(data + i * msg_size, msg_size, i);
+    }
+    while (sent_all < n_msgs) {
+        size_t k = n_msgs - sent_all < (long)per ? (size_t)(n_msgs - sent_all) : per, sent = 0;
+        for (i = 0; i < k; i++) restamp(data + i * msg_size, msg_size, (uint64_t)sent_all + i);
         if (one_by_one) {
-            for (i = 0; i < k; i++) OK(gamenet_writer_send(rig.w, rig.client, data, msg_size, true));
+            for (i = 0; i < k; i++)
+                OK(gamenet_writer_send(rig.w, rig.client, data + i * msg_size, msg_size, true));
             sent = k;
         } else {
             OK(gamenet_writer_send_batch(rig.w, rig.client, data, lens, k, true, &sent));
         }
-        left -= (long)sent;
+        if (sent != k) die("short batch");
+        sent_all += (long)sent;
     }
+    /* An immediate writer's blocking send may leave the tail of a batch to go out later. */
+    OK(gamenet_writer_flush_wait(rig.w, 60000));
     free(data);
     free(lens);
     return NULL;
 }
 
-/* Drains n datagrams with the batch call. */
+/* Drains and checks n datagrams with the batch call (copying into one buffer). */
 static void drain(gamenet_reader *r, long n) {
-    size_t cap = 1 << 20, count = 0;
+    size_t cap = 1 << 20, count = 0, i;
     uint8_t *buf = malloc(cap);
     gamenet_datagram_info *infos = malloc(4096 * sizeof *infos);
     long got = 0;
     while (got < n) {
         gamenet_result rc = gamenet_reader_get_data_batch(r, buf, cap, infos, 4096, &count);
-        if (rc == GAMENET_OK) got += (long)count;
-        else if (rc == GAMENET_EMPTY) gamenet_reader_poll(r, 10);
-        else OK(rc);
+        if (rc == GAMENET_OK) {
+            for (i = 0; i < count; i++, got++)
+                check(buf + infos[i].offset, infos[i].len, msg_size, (uint64_t)got);
+        } else if (rc == GAMENET_EMPTY) {
+            gamenet_reader_poll(r, 10);
+        } else {
+            OK(rc);
+        }
     }
     free(buf);
     free(infos);
 }
 
-static void tcp(int one_by_one, int header) {
+/* Drains and checks n datagrams zero-copy, a batch of references at a time. */
+static void drain_refs(gamenet_reader *r, long n) {
+    gamenet_datagram_ref *refs = malloc(4096 * sizeof *refs);
+    gamenet_batch *batch;
+    size_t count = 0, i;
+    long got = 0;
+    while (got < n) {
+        gamenet_result rc = gamenet_reader_get_batch(r, refs, 4096, &count, &batch);
+        if (rc == GAMENET_OK) {
+            for (i = 0; i < count; i++, got++) check(refs[i].data, refs[i].len, msg_size, (uint64_t)got);
+            OK(gamenet_batch_free(batch));
+        } else if (rc == GAMENET_EMPTY) {
+            gamenet_reader_poll(r, 10);
+        } else {
+            OK(rc);
+        }
+    }
+    free(refs);
+}
+
+/* Bulk: zero-copy views, as a program handling large datagrams would: each view owns its
+   datagram until it is freed. */
+static void drain_views(gamenet_reader *r, long n) {
+    long got = 0;
+    gamenet_datagram_info info;
+    gamenet_view *view;
+    const uint8_t *bytes;
+    size_t len;
+    while (got < n) {
+        gamenet_result rc = gamenet_reader_get_data_view(r, &info, &view);
+        if (rc == GAMENET_OK) {
+            OK(gamenet_view_bytes(view, &bytes, &len));
+            check(bytes, len, msg_size, (uint64_t)got);
+            OK(gamenet_view_free(view));
+            got++;
+        } else if (rc == GAMENET_EMPTY) {
+            gamenet_reader_poll(r, 10);
+        } else {
+            OK(rc);
+        }
+    }
+}
+
+static void tcp(int one_by_one, int header, int refs) {
     pthread_t t;
     double t0;
-    rig_open(&rig, 1, 1);
+    rig_open(&rig, reader_threads, writer_threads);
     if (header == 4) {
         OK(gamenet_writer_set_tcp_header_size(rig.w, 4));
         OK(gamenet_reader_set_tcp_header_size(rig.r, 4));
@@ -105,30 +169,9 @@ static void tcp(int one_by_one, int header) {
     OK(gamenet_reader_add_connection(rig.r, rig.server));
     t0 = now_s();
     pthread_create(&t, NULL, batch_sender, &one_by_one);
-    if (header == 4) {
-        /* Bulk: zero-copy views, as a program handling large datagrams would: each view
-           owns its datagram until it is freed. */
-        long got = 0;
-        gamenet_datagram_info info;
-        gamenet_view *view;
-        const uint8_t *bytes;
-        size_t len;
-        while (got < n_msgs) {
-            gamenet_result rc = gamenet_reader_get_data_view(rig.r, &info, &view);
-            if (rc == GAMENET_OK) {
-                OK(gamenet_view_bytes(view, &bytes, &len));
-                if (len != msg_size || bytes == NULL) die("view of the wrong size");
-                OK(gamenet_view_free(view));
-                got++;
-            } else if (rc == GAMENET_EMPTY) {
-                gamenet_reader_poll(rig.r, 10);
-            } else {
-                OK(rc);
-            }
-        }
-    } else {
-        drain(rig.r, n_msgs);
-    }
+    if (header == 4) drain_views(rig.r, n_msgs);
+    else if (refs) drain_refs(rig.r, n_msgs);
+    else drain(rig.r, n_msgs);
     pthread_join(t, NULL);
     if (header == 4) printf("gbps=%.3f\n", (double)n_msgs * (double)msg_size / (now_s() - t0) / 1e9);
     else printf("rate=%.0f\n", (double)n_msgs / (now_s() - t0));
@@ -139,7 +182,7 @@ static void deep(void) {
     pthread_t t;
     double t0;
     size_t q = 0;
-    rig_open(&rig, 1, 1);
+    rig_open(&rig, reader_threads, writer_threads);
     OK(gamenet_reader_set_max_queue_size(rig.r, (size_t)n_msgs * 2));
     OK(gamenet_writer_set_max_queue_size(rig.w, (size_t)n_msgs * 2));
     OK(gamenet_writer_set_max_buffer_bytes(rig.w, 64 << 20));
@@ -155,6 +198,7 @@ static void deep(void) {
     printf("rate=%.0f\n", (double)n_msgs / (now_s() - t0));
 }
 
+#define PING 32
 static volatile int echo_stop;
 
 static void *echo(void *arg) {
@@ -170,32 +214,62 @@ static void *echo(void *arg) {
     return NULL;
 }
 
-static void pingpong(uint32_t threads) {
+static void pingpong(void) {
     gamenet_reader *server_reader;
     pthread_t t;
-    uint8_t buf[64];
+    uint8_t buf[64], in[64];
     size_t n;
     gamenet_datagram_info info;
     double *rtt = malloc((size_t)n_msgs * sizeof *rtt);
     long i;
-    rig_open(&rig, threads, 0);
-    OK(gamenet_reader_new(rig.m, threads, &server_reader));
+    rig_open(&rig, reader_threads, 0);
+    OK(gamenet_reader_new(rig.m, reader_threads, &server_reader));
     OK(gamenet_reader_add_connection(server_reader, rig.server));
     OK(gamenet_reader_add_connection(rig.r, rig.client));
     pthread_create(&t, NULL, echo, server_reader);
-    memset(buf, 7, sizeof buf);
     for (i = -1000; i < n_msgs; i++) {
+        uint64_t seq = (uint64_t)(i + 1000);
         double t0 = now_s();
-        OK(gamenet_writer_send(rig.w, rig.client, buf, 32, true));
+        stamp(buf, PING, seq);
+        OK(gamenet_writer_send(rig.w, rig.client, buf, PING, true));
         do {
             gamenet_reader_poll(rig.r, 1000);
-        } while (gamenet_reader_get_data(rig.r, &info, buf, sizeof buf, &n) != GAMENET_OK);
+        } while (gamenet_reader_get_data(rig.r, &info, in, sizeof in, &n) != GAMENET_OK);
         if (i >= 0) rtt[i] = now_s() - t0;
+        check(in, n, PING, seq);
     }
     print_rtt(rtt, (size_t)n_msgs);
     echo_stop = 1;
     pthread_join(t, NULL);
     free(rtt);
+}
+
+static volatile int udp_done;
+static volatile long udp_received;
+
+/* Counts and checks what arrives, as raw.c's receiver does: a polling reader drained with
+   the batch call on this thread (the reader's own reads happen in that call). */
+static void *udp_receiver(void *arg) {
+    gamenet_reader *r = (gamenet_reader *)arg;
+    static uint8_t buf[64 * 2048];
+    gamenet_datagram_info infos[64];
+    uint64_t next = 0;
+    size_t count, i;
+    while (!udp_done) {
+        if (gamenet_reader_get_data_batch(r, buf, sizeof buf, infos, 64, &count) != GAMENET_OK) {
+            usleep(50);
+            continue;
+        }
+        for (i = 0; i < count; i++) {
+            const uint8_t *p = buf + infos[i].offset;
+            uint64_t seq = seq_of(p, infos[i].len);
+            if (seq < next) die("udp: sequence numbers went back");
+            check(p, infos[i].len, msg_size, seq);
+            next = seq + 1;
+        }
+        udp_received += (long)count;
+    }
+    return NULL;
 }
 
 static void udp(int batched) {
@@ -204,46 +278,49 @@ static void udp(int batched) {
     gamenet_reader *r;
     gamenet_conn a, b;
     gamenet_address to;
-    gamenet_reader_stats rs;
-    uint8_t payload[2048];
+    static uint8_t packed[64 * 2048];
     long sent = 0;
     double t0, dt;
+    pthread_t t;
+    size_t k;
     OK(gamenet_manager_new(&m));
     OK(gamenet_writer_new(m, 0, &w));
-    OK(gamenet_reader_new(m, 1, &r));
+    OK(gamenet_reader_new(m, 0, &r));
     OK(gamenet_reader_set_max_queue_size(r, 1 << 22));
     OK(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, &a));
     OK(gamenet_manager_open_udp_connection(m, "127.0.0.1", 0, false, &b));
     OK(gamenet_conn_set_recv_buffer_size(m, b, 4 << 20));
     OK(gamenet_reader_add_connection(r, b));
     OK(gamenet_conn_get_local_address(m, b, &to));
-    memset(payload, 1, sizeof payload);
+    for (k = 0; k < 64; k++) stamp(packed + k * msg_size, msg_size, k);
+    pthread_create(&t, NULL, udp_receiver, r);
     t0 = now_s();
     if (batched) {
         /* 64 datagrams per call, each with its address (sendmmsg underneath). */
         static gamenet_address tos[64];
         static size_t lens[64];
-        static uint8_t packed[64 * 2048];
-        size_t k;
         for (k = 0; k < 64; k++) {
             tos[k] = to;
             lens[k] = msg_size;
         }
         while (sent < n_msgs) {
             size_t want = n_msgs - sent < 64 ? (size_t)(n_msgs - sent) : 64, done = 0;
+            for (k = 0; k < want; k++) restamp(packed + k * msg_size, msg_size, (uint64_t)sent + k);
             if (gamenet_writer_send_to_batch(w, a, tos, packed, lens, want, false, &done) ==
                 GAMENET_OK)
                 sent += (long)done;
         }
     }
     while (!batched && sent < n_msgs) {
-        if (gamenet_writer_send_to(w, a, &to, payload, msg_size, false) == GAMENET_OK) sent++;
+        restamp(packed, msg_size, (uint64_t)sent);
+        if (gamenet_writer_send_to(w, a, &to, packed, msg_size, false) == GAMENET_OK) sent++;
     }
     dt = now_s() - t0;
     usleep(200000);
-    OK(gamenet_reader_get_stats(r, &rs));
-    printf("rate=%.0f received=%llu dropped=%lld\n", (double)sent / dt,
-           (unsigned long long)rs.datagrams, (long long)sent - (long long)rs.datagrams);
+    udp_done = 1;
+    pthread_join(t, NULL);
+    printf("rate=%.0f received=%ld dropped=%ld\n", (double)sent / dt, udp_received,
+           sent - udp_received);
 }
 
 static long rss_bytes(void) {
@@ -323,22 +400,21 @@ static void idle(void) {
 
 int main(int argc, char **argv) {
     const char *mode;
-    int zero = 0, one = 1;
-    (void)zero;
-    (void)one;
     if (argc < 4) {
-        fprintf(stderr, "usage: gamenet_bench MODE N SIZE\n");
+        fprintf(stderr, "usage: gamenet_bench MODE N SIZE [RT [WT]]\n");
         return 2;
     }
     mode = argv[1];
     n_msgs = atol(argv[2]);
     msg_size = (size_t)atol(argv[3]);
-    if (!strcmp(mode, "tcp")) tcp(0, 2);
-    else if (!strcmp(mode, "tcp1")) tcp(1, 2);
-    else if (!strcmp(mode, "bulk")) tcp(0, 4);
+    if (argc > 4) reader_threads = (uint32_t)atoi(argv[4]);
+    if (argc > 5) writer_threads = (uint32_t)atoi(argv[5]);
+    if (!strcmp(mode, "tcp")) tcp(0, 2, 0);
+    else if (!strcmp(mode, "tcp1")) tcp(1, 2, 0);
+    else if (!strcmp(mode, "tcprefs")) tcp(0, 2, 1);
+    else if (!strcmp(mode, "bulk")) tcp(0, 4, 0);
     else if (!strcmp(mode, "deep")) deep();
-    else if (!strcmp(mode, "pingpong")) pingpong(0);
-    else if (!strcmp(mode, "pingpongt")) pingpong(1);
+    else if (!strcmp(mode, "pingpong")) pingpong();
     else if (!strcmp(mode, "udp")) udp(0);
     else if (!strcmp(mode, "udpbatch")) udp(1);
     else if (!strcmp(mode, "idle")) idle();

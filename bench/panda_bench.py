@@ -50,20 +50,26 @@ def tcp(n, size):
     client = mgr.openTCPClientConnection("127.0.0.1", port, 3000)
     server = accept(listener)
     reader.addConnection(server)
-    dg = NetDatagram()
-    dg.appendData(b"\x01" * size)
+    # Each datagram carries its number (mod 1000) in its first 8 bytes; each is checked.
+    dgs = []
+    for i in range(1000):
+        dgs.append(NetDatagram())
+        dgs[-1].appendData(i.to_bytes(8, "little") + b"\x01" * (size - 8))
     got = 0
     out = NetDatagram()
     t0 = time.perf_counter()
     sent = 0
     while got < n:
         burst = min(1000, n - sent)
-        for _ in range(burst):
+        for dg in dgs[:burst]:
             writer.send(dg, client)
         sent += burst
         # Panda's queue drops beyond 50,000: drain before sending more.
         while got < sent:
             if reader.dataAvailable() and reader.getData(out):
+                m = out.getMessage()
+                if len(m) != size or int.from_bytes(m[:8], "little") != got % 1000:
+                    sys.exit("datagram %d: got %r" % (got, m))
                 got += 1
             elif time.perf_counter() - t0 > 60:
                 sys.exit("stalled")
@@ -93,6 +99,7 @@ def pingpong(n, size):
     reader.addConnection(conn)
     dg = NetDatagram()
     dg.appendData(b"\x07" * size)
+    want = dg.getMessage()
     d = NetDatagram()
     rtt = []
     for i in range(n + 500):
@@ -102,6 +109,8 @@ def pingpong(n, size):
             pass
         if i >= 500:
             rtt.append(time.perf_counter() - t0)
+        if d.getMessage() != want:
+            sys.exit("echo %d: got %r" % (i, d.getMessage()))
     child.kill()
     rtt.sort()
     print("median_us=%.2f p99_us=%.2f" % (rtt[len(rtt) // 2] * 1e6, rtt[len(rtt) * 99 // 100] * 1e6))

@@ -217,6 +217,13 @@ typedef int32_t gamenet_close_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Several received datagrams taken from a reader without a copy
+// (`gamenet_reader_get_batch`), in the buffers they were read into. Their bytes stay
+// valid and unchanged until `gamenet_batch_free`, whatever happens meanwhile: other
+// calls on the reader from any thread, the reader's free. A freed batch returns
+// `GAMENET_ERR_INVALID_HANDLE`.
+typedef struct gamenet_batch gamenet_batch;
+
 // A growable buffer of Panda3D-encoded values (Panda3D's `Datagram`).
 typedef struct gamenet_datagram gamenet_datagram;
 
@@ -391,6 +398,18 @@ typedef struct gamenet_reader_stats {
   // Connections watched now.
   uint64_t connections;
 } gamenet_reader_stats;
+
+// One datagram of a `gamenet_batch`: where it came from and where its bytes are.
+typedef struct gamenet_datagram_ref {
+  // The connection it arrived on.
+  gamenet_conn conn;
+  // The sender (UDP) or the peer (TCP).
+  struct gamenet_address from;
+  // Its bytes, valid until the batch is freed (not to be read when `len` is 0).
+  const uint8_t *data;
+  // Its length in bytes.
+  size_t len;
+} gamenet_datagram_ref;
 
 // One buffer of a `gamenet_writer_send_iov` batch.
 typedef struct gamenet_buffer {
@@ -976,6 +995,22 @@ gamenet_result gamenet_view_bytes(const struct gamenet_view *view, const uint8_t
 // Frees a view and its bytes. NULL is a no-op; a view freed already (or any other value)
 // returns `GAMENET_ERR_INVALID_HANDLE` and does nothing.
 gamenet_result gamenet_view_free(struct gamenet_view *view);
+
+// Zero-copy batch receive: takes the oldest queued datagrams, at most `max_refs`, into a
+// new batch in `*out_batch`, and describes them, oldest first, in `refs[0..*out_count]`.
+// No datagram is copied: each `refs[i].data` points into the buffers the reader read
+// into, which the batch owns until `gamenet_batch_free(*out_batch)` gives them back to
+// the reader for reuse. Free each batch soon (a held batch keeps its buffers); any number
+// may be held at once, from any thread, and a batch outlives its reader. A polling reader
+// reads the sockets first when its queue is empty. `GAMENET_EMPTY` when none is waiting;
+// `*out_batch` is NULL and `*out_count` 0 unless the call returns `GAMENET_OK`.
+// `max_refs` 0 is `GAMENET_ERR_INVALID_ARGUMENT`.
+gamenet_result gamenet_reader_get_batch(struct gamenet_reader *r, struct gamenet_datagram_ref *refs, size_t max_refs, size_t *out_count, struct gamenet_batch **out_batch);
+
+// Frees a batch and gives its buffers back to the reader. NULL is a no-op; a batch
+// freed already (or any other value) returns `GAMENET_ERR_INVALID_HANDLE` and does
+// nothing.
+gamenet_result gamenet_batch_free(struct gamenet_batch *batch);
 
 // Creates a writer for `m` with `num_threads` threads (0: immediate mode, at most 256).
 gamenet_result gamenet_writer_new(struct gamenet_manager *m, uint32_t num_threads, struct gamenet_writer **out);

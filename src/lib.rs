@@ -17,6 +17,6 @@ pub use crate::core::interfaces::Interface;
 pub use crate::core::listener::{Listener, ListenerStats, NewConnection};
 pub use crate::core::log::{LogFn, LogLevel};
 pub use crate::core::manager::Manager;
-pub use crate::core::reader::{Reader, ReaderStats, Received};
+pub use crate::core::reader::{Batch, Reader, ReaderStats, Received};
 pub use crate::core::stats::ConnStatsSnapshot;
 pub use crate::core::writer::{Writer, WriterStats};

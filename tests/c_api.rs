@@ -129,6 +129,11 @@ fn c_view() {
     c_test("test_view");
 }
 
+#[test]
+fn c_batch() {
+    c_test("test_batch");
+}
+
 /// Every function of the header has its NULL tests in `tests/c/test_null.c`.
 #[test]
 fn every_function_has_a_null_test() {

@@ -2,6 +2,9 @@
 server and back, then 2,000 ping-pongs; the same script on Panda3D's classes, on
 gamenet.panda, and on gamenet's batch API.
 
+Every datagram carries its number in its first 8 bytes, and the client checks each echo
+(its length and number) as it arrives, on every implementation alike.
+
 Usage: python bench_echo.py panda3d|gamenet|batch    (prints one result line)"""
 import socket
 import subprocess
@@ -60,8 +63,19 @@ def serve(port):
             writer.send(d, d.getConnection())
 
 
+def payloads():
+    """The CHUNK datagrams of a chunk: number i in the first 8 bytes, then padding."""
+    return [i.to_bytes(8, "little") + b"\x07" * (SIZE - 8) for i in range(CHUNK)]
+
+
+def check(data, i):
+    if len(data) != SIZE or int.from_bytes(data[:8], "little") != i % CHUNK:
+        sys.exit("echo %d: got %r" % (i, data))
+
+
 def client(port):
-    payload = b"\x07" * SIZE
+    chunk = payloads()
+    payload = chunk[0]
     if IMPL == "batch":
         import gamenet
         m, r, w = gamenet.Manager(), None, None
@@ -71,17 +85,25 @@ def client(port):
         t0 = time.perf_counter()
         got = 0
         for _ in range(N // CHUNK):
-            w.send_batch(c, [payload] * CHUNK, True)
+            w.send_batch(c, chunk, True)
             want = got + CHUNK
             while got < want:
-                got += len(r.get_batch()) or (r.poll(100) and 0)
+                batch = r.get_batch()
+                if not batch:
+                    r.poll(100)
+                for d in batch:
+                    check(d.data, got)
+                    got += 1
         rate = N / (time.perf_counter() - t0)
         rtt = []
         for _ in range(PINGS):
             t = time.perf_counter()
             w.send(c, payload, True)
-            while r.get_data() is None:
+            d = r.get_data()
+            while d is None:
                 r.poll(100)
+                d = r.get_data()
+            check(d.data, 0)
             rtt.append(time.perf_counter() - t)
         return rate, rtt
     net = panda_classes()
@@ -90,17 +112,21 @@ def client(port):
     writer = net.ConnectionWriter(m, 0)
     c = m.openTCPClientConnection("127.0.0.1", port, 3000)
     reader.addConnection(c)
-    dg = net.NetDatagram()
-    dg.appendData(payload)
+    dgs = []
+    for p in chunk:
+        dgs.append(net.NetDatagram())
+        dgs[-1].appendData(p)
+    dg = dgs[0]
     d = net.NetDatagram()
     t0 = time.perf_counter()
     got = 0
     for _ in range(N // CHUNK):
-        for _ in range(CHUNK):
-            writer.send(dg, c)
+        for g in dgs:
+            writer.send(g, c)
         want = got + CHUNK
         while got < want:
             if reader.dataAvailable() and reader.getData(d):
+                check(d.getMessage(), got)
                 got += 1
     rate = N / (time.perf_counter() - t0)
     rtt = []
@@ -109,6 +135,7 @@ def client(port):
         writer.send(dg, c)
         while not (reader.dataAvailable() and reader.getData(d)):
             pass
+        check(d.getMessage(), 0)
         rtt.append(time.perf_counter() - t)
     return rate, rtt
 

@@ -105,7 +105,7 @@ ENUMS = {
 }
 
 # Opaque handle types (passed as c_void_p).
-HANDLES = ('gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_reader', 'gamenet_view', 'gamenet_writer')
+HANDLES = ('gamenet_batch', 'gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_reader', 'gamenet_view', 'gamenet_writer')
 
 # Structs.
 
@@ -204,6 +204,16 @@ class ReaderStats(Structure):
     ]
 
 
+class DatagramRef(Structure):
+    """gamenet_datagram_ref"""
+    _fields_ = [
+        ('conn', c_uint64),
+        ('from_', Address),
+        ('data', c_void_p),
+        ('len', c_size_t),
+    ]
+
+
 class Buffer(Structure):
     """gamenet_buffer"""
     _fields_ = [
@@ -233,6 +243,7 @@ STRUCTS = {
     'gamenet_interface': Interface,
     'gamenet_datagram_info': DatagramInfo,
     'gamenet_reader_stats': ReaderStats,
+    'gamenet_datagram_ref': DatagramRef,
     'gamenet_buffer': Buffer,
     'gamenet_writer_stats': WriterStats,
 }
@@ -392,6 +403,8 @@ DECLARATIONS = {
     'gamenet_reader_get_data_view': (c_int32, [c_void_p, POINTER(DatagramInfo), POINTER(c_void_p)]),
     'gamenet_view_bytes': (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_size_t)]),
     'gamenet_view_free': (c_int32, [c_void_p]),
+    'gamenet_reader_get_batch': (c_int32, [c_void_p, POINTER(DatagramRef), c_size_t, POINTER(c_size_t), POINTER(c_void_p)]),
+    'gamenet_batch_free': (c_int32, [c_void_p]),
     'gamenet_writer_new': (c_int32, [c_void_p, c_uint32, POINTER(c_void_p)]),
     'gamenet_writer_free': (c_int32, [c_void_p]),
     'gamenet_writer_send': (c_int32, [c_void_p, c_uint64, c_void_p, c_size_t, c_bool]),
@@ -571,6 +584,8 @@ PARAMETERS = {
     'gamenet_reader_get_data_view': ['r', 'info', 'out'],
     'gamenet_view_bytes': ['view', 'out_data', 'out_len'],
     'gamenet_view_free': ['view'],
+    'gamenet_reader_get_batch': ['r', 'refs', 'max_refs', 'out_count', 'out_batch'],
+    'gamenet_batch_free': ['batch'],
     'gamenet_writer_new': ['m', 'num_threads', 'out'],
     'gamenet_writer_free': ['w'],
     'gamenet_writer_send': ['w', 'conn', 'data', 'len', 'block'],

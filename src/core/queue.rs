@@ -139,6 +139,13 @@ impl Block {
         Some((s.from, &self.bytes[s.off..s.off + s.len]))
     }
 
+    /// The datagrams not yet taken: origin and bytes.
+    pub(crate) fn items(&self) -> impl Iterator<Item = (Option<SocketAddr>, &[u8])> {
+        self.spans[self.next..]
+            .iter()
+            .map(|s| (s.from, &self.bytes[s.off..s.off + s.len]))
+    }
+
     /// Copies the first `n` datagrams not yet taken into `into` and skips them here.
     fn split_front(&mut self, n: usize, into: &mut Block) {
         into.reset(self.conn);
@@ -381,6 +388,50 @@ impl BlockQueue {
         n
     }
 
+    /// Moves the oldest datagrams, at most `max`, into `into` as whole blocks (no copy;
+    /// only a block that holds more than the room left is split, its head copied).
+    /// Returns how many datagrams moved. They have left the queue: their shares are
+    /// counted down now.
+    pub(crate) fn take_blocks(&mut self, max: usize, into: &mut Vec<Block>) -> usize {
+        let mut n = 0;
+        while n < max {
+            let Some(b) = self.blocks.front_mut() else {
+                break;
+            };
+            let left = b.len();
+            if left <= max - n {
+                let mut b = self.blocks.pop_front().expect("front exists");
+                self.wake |= b.left(left);
+                b.tally = None;
+                n += left;
+                if left > 0 {
+                    into.push(b);
+                } else {
+                    self.recycle(b);
+                }
+            } else {
+                let k = max - n;
+                let mut head = self.pool.pop().unwrap_or_default();
+                self.pooled_bytes -= head.bytes.capacity().min(self.pooled_bytes);
+                let b = self.blocks.front_mut().expect("front exists");
+                b.split_front(k, &mut head);
+                self.wake |= b.left(k);
+                n += k;
+                into.push(head);
+            }
+        }
+        self.len -= n;
+        n
+    }
+
+    /// Takes back blocks handed out by `take_blocks`, for reuse.
+    pub(crate) fn give_back(&mut self, blocks: impl IntoIterator<Item = Block>) {
+        for mut b in blocks {
+            b.next = b.spans.len();
+            self.recycle(b);
+        }
+    }
+
     /// Moves up to `n` spare blocks into `into` (for a reader loop to fill next).
     pub(crate) fn lend_spares(&mut self, into: &mut Vec<Block>, n: usize) {
         while into.len() < n && !self.pool.is_empty() {
@@ -390,100 +441,5 @@ impl BlockQueue {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn block(conn: u64, items: &[&[u8]]) -> Block {
-        let mut b = Block::default();
-        b.reset(conn);
-        for i in items {
-            b.push(i, None);
-        }
-        b
-    }
-
-    fn drain(q: &mut BlockQueue) -> Vec<(u64, Vec<u8>)> {
-        let mut out = Vec::new();
-        while let Some((c, _, d)) = q.front() {
-            out.push((c, d.to_vec()));
-            q.pop_front();
-        }
-        out
-    }
-
-    #[test]
-    fn fifo_across_blocks_and_bounded() {
-        let mut q = BlockQueue::default();
-        assert!(q.push(block(1, &[b"a", b"", b"bc"]), 10).is_none());
-        let rest = q.push(block(2, &[b"d", b"e", b"f"]), 4).unwrap();
-        assert_eq!(q.len(), 4);
-        assert_eq!(rest.len(), 2);
-        assert_eq!(rest.bytes_left(), 2);
-        assert!(q.push(rest, 100).is_none());
-        assert_eq!(
-            drain(&mut q),
-            vec![
-                (1, b"a".to_vec()),
-                (1, vec![]),
-                (1, b"bc".to_vec()),
-                (2, b"d".to_vec()),
-                (2, b"e".to_vec()),
-                (2, b"f".to_vec())
-            ]
-        );
-        assert!(q.is_empty());
-        // Emptied blocks are reused.
-        let mut spares = Vec::new();
-        q.lend_spares(&mut spares, 8);
-        assert!(!spares.is_empty());
-    }
-
-    #[test]
-    fn a_connection_holds_at_most_its_share_and_the_tally_follows() {
-        let mut q = BlockQueue::default();
-        let t: Tally = Arc::default();
-        let rest = q
-            .push_shared(block(1, &[b"a", b"b", b"c"]), 100, 2, &t)
-            .unwrap();
-        assert_eq!((q.len(), rest.len(), t.get()), (2, 1, 2));
-        assert!(!t.park(2), "full: it waits");
-        // Another connection is not held back by this one's share.
-        assert!(q.push(block(2, &[b"x"]), 100).is_none());
-        assert!(
-            q.push_shared(rest, 100, 2, &t).is_some(),
-            "share still full"
-        );
-        q.pop_front();
-        assert_eq!(t.get(), 1);
-        assert!(
-            q.take_wake(),
-            "fell below the mark: the parked connection is woken"
-        );
-        assert!(!q.take_wake());
-        let rest = q.push_shared(block(1, &[b"c"]), 100, 2, &t);
-        assert!(rest.is_none());
-        let mut seen = 0;
-        q.drain(2, |_, _, _| {
-            seen += 1;
-            true
-        });
-        assert_eq!((seen, t.get()), (2, 1));
-        assert!(!q.take_wake(), "nobody was parked");
-        assert!(q.pop_owned().is_some());
-        assert_eq!(t.get(), 0);
-        q.push_shared(block(1, &[b"d", b"e"]), 100, 5, &t);
-        q.clear();
-        assert_eq!(t.get(), 0);
-        assert!(t.park(1), "already below the mark: goes on at once");
-    }
-
-    #[test]
-    fn full_queue_takes_nothing_and_keep_latest_replaces() {
-        let mut q = BlockQueue::default();
-        assert!(q.push(block(1, &[b"x"]), 1).is_none());
-        let rest = q.push(block(1, &[b"y"]), 1).unwrap();
-        assert_eq!(rest.len(), 1);
-        assert_eq!(q.push_keep_latest(block(3, &[b"p", b"q"])), 2);
-        assert_eq!(drain(&mut q), vec![(3, b"q".to_vec())]);
-    }
-}
+#[path = "queue_tests.rs"]
+mod tests;

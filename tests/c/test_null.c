@@ -406,6 +406,22 @@ static void view_functions(gamenet_manager *m, gamenet_conn udp) {
     CHECK(n == 1 && p[0] == 'v');
     CHECK_OK(gamenet_view_free(NULL));
     CHECK_OK(gamenet_view_free(v));
+    {
+        /* A batch's out-params: NULL ones take nothing from the queue. */
+        gamenet_datagram_ref refs[2];
+        gamenet_batch *b = NULL;
+        CHECK_OK(gamenet_writer_send_to(w, udp, &self, (const uint8_t *)"b", 1, false));
+        CHECK_OK(gamenet_reader_poll(r, 5000));
+        CHECK_NULL(gamenet_reader_get_batch(NULL, refs, 2, &n, &b));
+        CHECK_NULL(gamenet_reader_get_batch(r, NULL, 2, &n, &b));
+        CHECK_NULL(gamenet_reader_get_batch(r, refs, 2, NULL, &b));
+        CHECK(b == NULL);
+        CHECK_NULL(gamenet_reader_get_batch(r, refs, 2, &n, NULL));
+        CHECK_OK(gamenet_reader_get_batch(r, refs, 2, &n, &b)); /* still queued */
+        CHECK(n == 1 && refs[0].len == 1 && refs[0].data[0] == 'b');
+        CHECK_OK(gamenet_batch_free(NULL));
+        CHECK_OK(gamenet_batch_free(b));
+    }
     CHECK_OK(gamenet_reader_free(r));
     CHECK_OK(gamenet_writer_free(w));
 }

@@ -22,6 +22,7 @@
 //! Files: `inbox.rs` (the queue and its admission), `read_loop.rs` (one loop and its
 //! turn), `ingest.rs` (reading one connection, per I/O kind).
 
+mod batch;
 mod inbox;
 mod ingest;
 mod read_loop;
@@ -40,6 +41,7 @@ pub use super::queue::Owned;
 use super::read_side::ReadOwner;
 pub use super::settings::DEFAULT_MAX_QUEUE;
 use super::settings::{AtomicFraming, Lifecycle, check_queue_size, check_threads};
+pub use batch::Batch;
 use inbox::Inbox;
 pub use inbox::ReaderStats;
 use read_loop::{Ctl, ReadLoop};
