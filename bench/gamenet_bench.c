@@ -6,11 +6,12 @@
      polling reader: the receiving thread's own calls read the socket (it busy-polls, then
      sleeps, in gamenet_reader_poll). WT 0 is an immediate writer: the sending thread's own
      call writes to the socket.
-     tcp        sends in batches of 1024 (gamenet_writer_send_batch) -> loopback TCP ->
+     tcp        sends in batches of as many as raw.c packs in 64 KiB (send_batch) ->
                 drained with gamenet_reader_get_data_batch             -> rate
      tcp1       the same, one gamenet_writer_send call per datagram     -> rate
      tcprefs    as tcp, drained zero-copy with gamenet_reader_get_batch -> rate
      pingpong   32-byte ping-pong (both sides use RT; the writers WT 0) -> median_us, p99_us
+                (environment BUSY_POLL_US: the readers' busy-poll time, else the default)
      udp        gamenet_writer_send_to per datagram (WT 0), received by a polling reader
                 drained on its own thread                               -> rate, received, dropped
      udpbatch   gamenet_writer_send_to_batch, 64 per call              -> rate, received, dropped
@@ -64,7 +65,8 @@ static uint32_t reader_threads = 1, writer_threads = 1;
 
 static void *batch_sender(void *arg) {
     int one_by_one = *(int *)arg;
-    size_t per = 1024, i, sz = msg_size ? msg_size : 1;
+    /* As many datagrams a call as raw.c packs into one 64 KiB write (at least one). */
+    size_t i, sz = msg_size ? msg_size : 1, per = 65536 / (sz + 2) ? 65536 / (sz + 2) : 1;
     uint8_t *data = malloc(per * sz);
     size_t *lens = malloc(per * sizeof *lens);
     long sent_all = 0;
@@ -226,6 +228,12 @@ static void pingpong(void) {
     OK(gamenet_reader_new(rig.m, reader_threads, &server_reader));
     OK(gamenet_reader_add_connection(server_reader, rig.server));
     OK(gamenet_reader_add_connection(rig.r, rig.client));
+    if (getenv("BUSY_POLL_US")) {
+        /* The readers' busy-poll time (gamenet's default unless set). */
+        uint32_t us = (uint32_t)atoi(getenv("BUSY_POLL_US"));
+        OK(gamenet_reader_set_busy_poll(server_reader, us));
+        OK(gamenet_reader_set_busy_poll(rig.r, us));
+    }
     pthread_create(&t, NULL, echo, server_reader);
     for (i = -1000; i < n_msgs; i++) {
         uint64_t seq = (uint64_t)(i + 1000);

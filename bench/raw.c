@@ -4,7 +4,9 @@
    checks each one (common.h).
    Usage: raw MODE N SIZE [WAIT]
      WAIT: block (default): receivers block in recv(); spin: receivers busy-poll a
-           non-blocking socket, as gamenet's polling reader does before it sleeps.
+           non-blocking socket, as gamenet's polling reader does before it sleeps;
+           epoll (UDP): the receiver learns readiness from edge-triggered epoll (as
+           gamenet's reader does), else it polls recvmmsg; both nap 50 us when idle.
      tcp1      one send() per message, TCP_NODELAY                -> rate (messages/s)
      tcpbatch  messages packed into 64 KiB writes                  -> rate
      bulk      SIZE-byte messages (4-byte header), 64 KiB writes;  -> gbps (GB/s of payload)
@@ -22,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -195,7 +198,7 @@ static void pingpong(void) {
     free(rtt);
 }
 
-static int udp_rx;
+static int udp_rx, use_epoll, readable;
 static volatile long udp_received;
 static volatile int udp_done;
 
@@ -215,10 +218,29 @@ static void *udp_receiver(void *arg) {
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
+    int ep = -1;
+    if (use_epoll) {
+        /* Readiness from edge-triggered epoll, as an event loop (and gamenet) has it. */
+        struct epoll_event ev;
+        ep = epoll_create1(0);
+        ev.events = EPOLLIN | EPOLLET;
+        ev.data.fd = udp_rx;
+        if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, udp_rx, &ev)) die("epoll");
+    }
     while (!udp_done) {
-        int r = recvmmsg(udp_rx, msgs, 64, MSG_DONTWAIT, NULL);
+        int r;
+        if (use_epoll && !readable) {
+            struct epoll_event ev;
+            if (epoll_wait(ep, &ev, 1, 0) <= 0) {
+                usleep(50);
+                continue;
+            }
+            readable = 1;
+        }
+        r = recvmmsg(udp_rx, msgs, 64, MSG_DONTWAIT, NULL);
         if (r <= 0) {
-            usleep(50);
+            readable = 0;
+            if (!use_epoll) usleep(50);
             continue;
         }
         for (i = 0; i < r; i++) {
@@ -292,6 +314,7 @@ int main(int argc, char **argv) {
     n_msgs = atol(argv[2]);
     msg_size = (size_t)atol(argv[3]);
     spin = argc > 4 && !strcmp(argv[4], "spin");
+    use_epoll = argc > 4 && !strcmp(argv[4], "epoll");
     if (!strcmp(mode, "tcp1")) tcp_rate(0);
     else if (!strcmp(mode, "tcpbatch")) tcp_rate(1);
     else if (!strcmp(mode, "pingpong")) pingpong();

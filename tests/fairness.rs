@@ -128,12 +128,19 @@ fn a_blocking_send_ends_when_its_writer_shuts_down() {
         std::thread::sleep(Duration::from_millis(100));
         while writer.send(conn, &chunk, false).is_ok() {}
         let w = writer.clone();
-        let sender = std::thread::spawn(move || w.send(conn, &vec![2u8; 60_000], true));
-        // Give the send a moment to start waiting (either way it must end with Closed).
+        // Blocking sends until one waits: the peer never reads, so the kernel's buffers
+        // (which may still grow for a while) fill up and a send waits for room. However
+        // far it got, the send under way when the writer shuts down ends with Closed.
+        let sender = std::thread::spawn(move || {
+            loop {
+                w.send(conn, &vec![2u8; 60_000], true)?;
+            }
+        });
+        // Give the sends a moment to start waiting (either way one must end with Closed).
         std::thread::sleep(Duration::from_millis(50));
         let w = writer.clone();
         within(LONG, move || w.shutdown(Duration::from_millis(50)));
-        let r = within(LONG, move || sender.join().unwrap());
+        let r: gamenet::Result<()> = within(LONG, move || sender.join().unwrap());
         assert_eq!(
             r.unwrap_err().kind(),
             ErrorKind::Closed,

@@ -176,14 +176,23 @@ impl UdpIo {
         to: SocketAddr,
     ) -> io::Result<usize> {
         let to = to.into();
-        let total = header.len() + payload.len();
-        if total <= 2048 {
-            let mut buf = [0u8; 2048];
-            buf[..header.len()].copy_from_slice(header);
-            buf[header.len()..total].copy_from_slice(payload);
+        if header.is_empty() {
             return self
                 .socket
-                .send_to_with_flags(&buf[..total], &to, libc::MSG_NOSIGNAL);
+                .send_to_with_flags(payload, &to, libc::MSG_NOSIGNAL);
+        }
+        if header.len() + payload.len() <= 2048 {
+            // A buffer of the thread's, reused: neither cleared nor allocated per packet.
+            thread_local! {
+                static PACKET: std::cell::RefCell<Vec<u8>> =
+                    std::cell::RefCell::new(Vec::with_capacity(2048));
+            }
+            return PACKET.with_borrow_mut(|buf| {
+                buf.clear();
+                buf.extend_from_slice(header);
+                buf.extend_from_slice(payload);
+                self.socket.send_to_with_flags(buf, &to, libc::MSG_NOSIGNAL)
+            });
         }
         let bufs = [io::IoSlice::new(header), io::IoSlice::new(payload)];
         self.socket

@@ -3,9 +3,11 @@
 #![deny(unsafe_code)]
 
 pub mod address;
+pub(crate) mod bufpool;
 pub mod connection;
 pub mod datagram;
 pub mod datagram_iterator;
+pub mod decoder;
 pub mod error;
 pub(crate) mod event_loop;
 pub mod framing;

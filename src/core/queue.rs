@@ -4,7 +4,9 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+
+use super::bufpool::{BufPool, MIN_POOLED};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The datagrams of one connection that wait in a reader queue (its share), and the mark
@@ -156,7 +158,8 @@ impl Block {
     }
 }
 
-/// One datagram with the buffer that holds it (`bytes[off..off + len]`).
+/// One datagram with the buffer that holds it (`bytes[off..off + len]`). A large one's
+/// buffer goes back to its reader for reuse when the value is dropped.
 #[derive(Debug)]
 pub struct Owned {
     /// The connection it arrived on.
@@ -169,6 +172,18 @@ pub struct Owned {
     pub off: usize,
     /// Its length.
     pub len: usize,
+    /// The reader's pool of large buffers.
+    pub(crate) home: Weak<BufPool>,
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if self.bytes.capacity() >= MIN_POOLED
+            && let Some(pool) = self.home.upgrade()
+        {
+            pool.give(std::mem::take(&mut self.bytes));
+        }
+    }
 }
 
 impl Owned {
@@ -187,6 +202,8 @@ pub(crate) struct BlockQueue {
     pooled_bytes: usize,
     /// A connection parked over its share may go on (see [`Share::park`]).
     wake: bool,
+    /// Where the buffers of large datagrams (read in place) go when they are emptied.
+    pub(crate) bufs: Arc<BufPool>,
 }
 
 impl BlockQueue {
@@ -214,6 +231,10 @@ impl BlockQueue {
     fn recycle(&mut self, mut b: Block) {
         self.wake |= b.left(b.len());
         b.tally = None;
+        if b.spans.len() == 1 && b.bytes.capacity() > 2 * MIN_POOLED {
+            // A large datagram's own buffer: kept for the next large datagram.
+            self.bufs.give(std::mem::take(&mut b.bytes));
+        }
         let cap = b.bytes.capacity();
         if self.pool.len() < POOL_BLOCKS
             && cap <= POOL_MAX_BYTES
@@ -324,6 +345,7 @@ impl BlockQueue {
                 bytes: b.bytes,
                 off: s.off,
                 len: s.len,
+                home: Weak::new(),
             });
         }
         let bytes = b.bytes[s.off..s.off + s.len].to_vec();
@@ -334,6 +356,7 @@ impl BlockQueue {
             bytes,
             off: 0,
             len: s.len,
+            home: Weak::new(),
         })
     }
 

@@ -240,17 +240,13 @@ impl Inbox {
         let seen = self.pushes.load(Ordering::SeqCst);
         if self.len() == 0 {
             let spin_until = Instant::now() + self.busy_poll();
-            let mut i = 0u32;
+            // Each look yields the core: the thread that will push (a reader thread, or
+            // the peer's) may be waiting for it on a machine with few cores.
             while self.pushes.load(Ordering::SeqCst) == seen
                 && deadline.is_none_or(|d| Instant::now() < d)
                 && Instant::now() < spin_until
             {
-                i += 1;
-                if i % 32 == 0 {
-                    std::thread::yield_now();
-                } else {
-                    std::hint::spin_loop();
-                }
+                std::thread::yield_now();
             }
         }
         let mut q = self.lock();

@@ -232,7 +232,7 @@ fn stream_once(
     // The rest of a large frame goes straight into its own buffer, which then becomes the
     // queued datagram: no copy through the scratch buffer and none into a block.
     if decoder.missing().is_some_and(|m| m >= READ_CHUNK) {
-        let read = decoder.read_into(|buf| s.read(buf));
+        let read = decoder.read_into(&inner.bufs, |buf| s.read(buf));
         if let Err(outcome) = classify_read(inner, conn, rs, decoder, read) {
             return outcome;
         }

@@ -34,6 +34,13 @@ pub(super) struct ReadLoop {
     parked: VecDeque<u64>,
     /// The engine made room: the parked connections go on this turn.
     room: bool,
+    /// The last turn had events (a loop thread then watches without sleeping for a
+    /// moment: the next datagram of an exchange often follows within microseconds).
+    pub(super) active: bool,
+    /// The last turn's events, kept to reuse the allocation.
+    events: Vec<(u64, bool)>,
+    /// Polling mode: the caller's thread runs this loop (see `turn`'s direct read).
+    pub(super) inline: bool,
     pub(super) io: LoopIo,
 }
 
@@ -48,6 +55,9 @@ impl ReadLoop {
             in_ready: HashSet::new(),
             parked: VecDeque::new(),
             room: false,
+            active: false,
+            events: Vec::new(),
+            inline: false,
             io: LoopIo::new(),
         }
     }
@@ -111,6 +121,23 @@ impl ReadLoop {
         if !self.control() {
             return false;
         }
+        // A look without waiting, on the caller's thread, at a loop that watches one
+        // connection reads it directly: one system call instead of epoll's and then the
+        // read's (busy-polling for an answer does this at every look). Edge-triggered
+        // readiness stays correct: epoll may later report what was read here, and that
+        // read finds nothing. (A loop thread keeps epoll: reading directly there measured
+        // slower and erratic, its looks competing with the engine's thread for a core.)
+        if self.inline
+            && timeout == Some(Duration::ZERO)
+            && self.conns.len() == 1
+            && self.ready.is_empty()
+            && self.parked.is_empty()
+            && !self.room
+        {
+            let id = *self.conns.keys().next().expect("one connection");
+            self.mark_ready(id);
+            return self.read_ready(true);
+        }
         // Known work (ready connections, or room for the parked ones): do not sleep.
         let timeout = if self.ready.is_empty() && !self.room {
             timeout
@@ -124,20 +151,24 @@ impl ReadLoop {
                 .manager
                 .log(LogLevel::Error, || format!("reader poll failed: {e}"));
         }
-        let ids: Vec<(u64, bool)> = self
-            .lp
-            .ready()
-            .map(|e| (e.token().0 as u64, e.is_read_closed() || e.is_error()))
-            .collect();
+        let mut ids = std::mem::take(&mut self.events);
+        ids.clear();
+        ids.extend(
+            self.lp
+                .ready()
+                .map(|e| (e.token().0 as u64, e.is_read_closed() || e.is_error())),
+        );
+        self.active = !ids.is_empty();
         if !self.control() {
             return false;
         }
-        for (id, gone) in ids {
+        for &(id, gone) in &ids {
             self.mark_ready(id);
             if gone && let Some(c) = self.conns.get(&id) {
                 c.read_side().peer_gone = true;
             }
         }
+        self.events = ids;
         // Connections that waited for room are read after those that just became ready:
         // a datagram of a quiet peer never waits behind a share the flooder refills in the
         // same turn.
@@ -146,12 +177,19 @@ impl ReadLoop {
                 self.mark_ready(id);
             }
         }
+        self.read_ready(false)
+    }
+
+    /// Reads each connection ready now once (those with more wait for the next turn,
+    /// behind the others), then looks again at the parked ones. `direct`: the connections
+    /// were read without readiness, and the loop counts as active only if data came.
+    fn read_ready(&mut self, direct: bool) -> bool {
         let Some(inner) = self.inner.upgrade() else {
             self.release_all();
             return false;
         };
-        // Each connection ready now gets one read; those with more wait for the next turn,
-        // behind the others.
+        let udp_before = self.io.read_count;
+        let mut got = false;
         for _ in 0..self.ready.len() {
             let Some(id) = self.ready.pop_front() else {
                 break;
@@ -160,7 +198,9 @@ impl ReadLoop {
             let Some(conn) = self.conns.get(&id).cloned() else {
                 continue;
             };
-            match read_conn(&inner, self.owner, &conn, &mut self.io) {
+            let outcome = read_conn(&inner, self.owner, &conn, &mut self.io);
+            got |= self.io.pushed > 0;
+            match outcome {
                 Outcome::MoreToRead => self.mark_ready(id),
                 Outcome::Blocked => {
                     let full = inner.inbox.is_full();
@@ -205,6 +245,9 @@ impl ReadLoop {
                     self.parked.push_back(id);
                 }
             }
+        }
+        if direct {
+            self.active = got || self.io.read_count != udp_before;
         }
         true
     }
