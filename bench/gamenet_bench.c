@@ -17,12 +17,14 @@
      udpbatch   gamenet_writer_send_to_batch, 64 per call              -> rate, received, dropped
      bulk       SIZE-byte datagrams, 4-byte header, drained with zero-copy views -> gbps
      deep       N datagrams queued in the reader before the first read  -> rate
+                (a 6th argument CHUNK: CHUNK at a time, each queued whole, then read)
      idle       N idle connections (peers in a child process)           -> bytes_per_conn,
                 then the delay until a new connection's first datagram is delivered
                                                                          -> first_median_us */
 #include "common.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -62,6 +64,7 @@ static void rig_open(struct rig *g, uint32_t reader_threads, uint32_t writer_thr
 
 static struct rig rig;
 static uint32_t reader_threads = 1, writer_threads = 1;
+static uint64_t seq_base; /* the number of batch_sender's first datagram */
 
 static void *batch_sender(void *arg) {
     int one_by_one = *(int *)arg;
@@ -76,7 +79,7 @@ static void *batch_sender(void *arg) {
     }
     while (sent_all < n_msgs) {
         size_t k = n_msgs - sent_all < (long)per ? (size_t)(n_msgs - sent_all) : per, sent = 0;
-        for (i = 0; i < k; i++) restamp(data + i * msg_size, msg_size, (uint64_t)sent_all + i);
+        for (i = 0; i < k; i++) restamp(data + i * msg_size, msg_size, seq_base + (uint64_t)sent_all + i);
         if (one_by_one) {
             for (i = 0; i < k; i++)
                 OK(gamenet_writer_send(rig.w, rig.client, data + i * msg_size, msg_size, true));
@@ -94,8 +97,9 @@ static void *batch_sender(void *arg) {
     return NULL;
 }
 
-/* Drains and checks n datagrams with the batch call (copying into one buffer). */
-static void drain(gamenet_reader *r, long n) {
+/* Drains and checks n datagrams with the batch call (copying into one buffer), the first
+   numbered `first`. */
+static void drain_from(gamenet_reader *r, long n, uint64_t first) {
     size_t cap = 1 << 20, count = 0, i;
     uint8_t *buf = malloc(cap);
     gamenet_datagram_info *infos = malloc(4096 * sizeof *infos);
@@ -104,7 +108,7 @@ static void drain(gamenet_reader *r, long n) {
         gamenet_result rc = gamenet_reader_get_data_batch(r, buf, cap, infos, 4096, &count);
         if (rc == GAMENET_OK) {
             for (i = 0; i < count; i++, got++)
-                check(buf + infos[i].offset, infos[i].len, msg_size, (uint64_t)got);
+                check(buf + infos[i].offset, infos[i].len, msg_size, first + (uint64_t)got);
         } else if (rc == GAMENET_EMPTY) {
             gamenet_reader_poll(r, 10);
         } else {
@@ -114,6 +118,8 @@ static void drain(gamenet_reader *r, long n) {
     free(buf);
     free(infos);
 }
+
+static void drain(gamenet_reader *r, long n) { drain_from(r, n, 0); }
 
 /* Drains and checks n datagrams zero-copy, a batch of references at a time. */
 static void drain_refs(gamenet_reader *r, long n) {
@@ -179,25 +185,34 @@ static void tcp(int one_by_one, int header, int refs) {
     else printf("rate=%.0f\n", (double)n_msgs / (now_s() - t0));
 }
 
-static void deep(void) {
-    int zero = 0;
-    pthread_t t;
+/* Send CHUNK datagrams, wait until the reader has queued them all, drain them; repeat until
+   N went through. CHUNK = N queues everything before the first read (a deep queue); a
+   small CHUNK does the same work with a short queue. Both sides take turns, so the two
+   differ only in the queue's depth. */
+static void deep(long chunk) {
     double t0;
-    size_t q = 0;
+    long done = 0, all = n_msgs;
+    int zero = 0;
     rig_open(&rig, reader_threads, writer_threads);
-    OK(gamenet_reader_set_max_queue_size(rig.r, (size_t)n_msgs * 2));
-    OK(gamenet_writer_set_max_queue_size(rig.w, (size_t)n_msgs * 2));
+    OK(gamenet_reader_set_max_queue_size(rig.r, (size_t)chunk * 2));
+    OK(gamenet_writer_set_max_queue_size(rig.w, (size_t)chunk * 2));
     OK(gamenet_writer_set_max_buffer_bytes(rig.w, 64 << 20));
     OK(gamenet_reader_add_connection(rig.r, rig.server));
     t0 = now_s();
-    pthread_create(&t, NULL, batch_sender, &zero);
-    pthread_join(t, NULL);
-    while (q < (size_t)n_msgs) {
-        usleep(100);
-        OK(gamenet_reader_get_current_queue_size(rig.r, &q));
+    while (done < all) {
+        size_t q = 0;
+        n_msgs = all - done < chunk ? all - done : chunk;
+        seq_base = (uint64_t)done;
+        batch_sender(&zero); /* on this thread: the two sides take turns */
+        while (q < (size_t)n_msgs) {
+            if (reader_threads == 0) gamenet_reader_poll(rig.r, 0);
+            else sched_yield();
+            OK(gamenet_reader_get_current_queue_size(rig.r, &q));
+        }
+        drain_from(rig.r, n_msgs, (uint64_t)done);
+        done += n_msgs;
     }
-    drain(rig.r, n_msgs);
-    printf("rate=%.0f\n", (double)n_msgs / (now_s() - t0));
+    printf("rate=%.0f\n", (double)all / (now_s() - t0));
 }
 
 #define PING 32
@@ -421,7 +436,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(mode, "tcp1")) tcp(1, 2, 0);
     else if (!strcmp(mode, "tcprefs")) tcp(0, 2, 1);
     else if (!strcmp(mode, "bulk")) tcp(0, 4, 0);
-    else if (!strcmp(mode, "deep")) deep();
+    else if (!strcmp(mode, "deep")) deep(argc > 6 ? atol(argv[6]) : n_msgs);
     else if (!strcmp(mode, "pingpong")) pingpong();
     else if (!strcmp(mode, "udp")) udp(0);
     else if (!strcmp(mode, "udpbatch")) udp(1);

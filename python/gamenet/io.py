@@ -2,6 +2,7 @@
 ConnectionWriter), Reader (QueuedConnectionReader / RecentConnectionReader) and Listener
 (QueuedConnectionListener), over a core.Manager. The GIL is released during every call."""
 import ctypes
+import struct
 from collections import namedtuple
 from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64
 
@@ -13,6 +14,37 @@ from .errors import EMPTY, check
 lib = _ffi.lib
 
 Received = namedtuple("Received", "conn address data")
+
+# gamenet_datagram_info as bytes: conn, from (a 28-byte gamenet_address), 4 bytes of
+# padding, offset, len. Unpacking the whole array at once costs a fraction of reading it
+# field by field through ctypes.
+_INFO = struct.Struct("=Q28s4xQQ")
+assert _INFO.size == ctypes.sizeof(_ffi.DatagramInfo)
+
+
+def fetch_batch(ptr, buf, infos, max_count):
+    """One gamenet_reader_get_data_batch call into the ctypes buffers `buf` and `infos`:
+    (buf, [(conn, address bytes, data), ...]), with `buf` grown when the first datagram
+    did not fit; an empty list when none waits."""
+    count = c_size_t()
+    while True:
+        rc = lib.gamenet_reader_get_data_batch(ptr, buf, len(buf), infos, max_count,
+                                               byref(count))
+        if rc == GAMENET_ERR_BUFFER_TOO_SMALL:  # grow it and ask again (nothing is lost)
+            buf = ctypes.create_string_buffer(infos[0].len)
+            continue
+        if check(rc) == EMPTY:
+            return buf, []
+        return buf, unpack_batch(buf, infos, count.value)
+
+
+def unpack_batch(buf, infos, n):
+    """The n datagrams a batch call left in `buf` and `infos`, as (conn, address bytes,
+    data) tuples."""
+    rows = _INFO.iter_unpack(ctypes.string_at(infos, n * _INFO.size))
+    last = infos[n - 1]
+    raw = ctypes.string_at(buf, last.offset + last.len)
+    return [(conn, addr, raw[off:off + ln]) for conn, addr, off, ln in rows]
 
 
 def _conn_id(conn):
@@ -217,27 +249,14 @@ class Reader(_Handle):
             self._infos = (_ffi.DatagramInfo * max_count)()
         if len(self._buf) < bufsize:
             self._buf = ctypes.create_string_buffer(bufsize)
-        count = c_size_t()
-        while True:
-            rc = lib.gamenet_reader_get_data_batch(self._ptr, self._buf, len(self._buf),
-                                                   self._infos, max_count, byref(count))
-            if rc == GAMENET_ERR_BUFFER_TOO_SMALL:
-                self._buf = ctypes.create_string_buffer(self._infos[0].len)
-                continue
-            if check(rc) == EMPTY:
-                return []
-            break
-        last = self._infos[count.value - 1]
-        raw = ctypes.string_at(self._buf, last.offset + last.len)
+        self._buf, rows = fetch_batch(self._ptr, self._buf, self._infos, max_count)
         out = []
         addresses = {}  # one NetAddress per distinct origin in the batch
-        for i in range(count.value):
-            inf = self._infos[i]
-            key = bytes(inf.from_)
+        for conn, key, data in rows:
             addr = addresses.get(key)
             if addr is None:
                 addr = addresses[key] = NetAddress._wrap(_ffi.Address.from_buffer_copy(key))
-            out.append(Received(inf.conn, addr, raw[inf.offset:inf.offset + inf.len]))
+            out.append(Received(conn, addr, data))
         return out
 
     def take_overflow(self):

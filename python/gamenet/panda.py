@@ -8,6 +8,7 @@ A Panda3D program switches by changing its imports:
 Both snake_case and camelCase method names work; getters that fill an object passed in
 return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
 
+import collections
 import ctypes as _ctypes
 import time
 
@@ -22,6 +23,8 @@ from .errors import check as _check
 
 _lib = _ffi.lib
 _byref = _ctypes.byref
+# The most datagrams a queued reader takes from gamenet in one call.
+_TAKE = 256
 
 __all__ = ["QueuedConnectionManager", "ConnectionManager", "ConnectionWriter",
            "QueuedConnectionReader", "RecentConnectionReader", "QueuedConnectionListener",
@@ -306,6 +309,8 @@ class QueuedConnectionReader:
         self._yes = _ctypes.c_bool()
         self._yes_ref = _byref(self._yes)
         self._buf = _ctypes.create_string_buffer(65536)
+        self._infos = (_ffi.DatagramInfo * _TAKE)()
+        self._taken = collections.deque()  # (conn, address bytes, data) taken, not yet read
         self._h = self._r._ptr
 
     def add_connection(self, connection):
@@ -324,17 +329,43 @@ class QueuedConnectionReader:
         return self._r.is_connection_ok(int(connection))
 
     def data_available(self):
-        # The hot path too: one ctypes call, the answer in a c_bool kept between calls.
-        rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
-        if rc != _OK:
-            _check(rc)
-        return self._yes.value
+        # The hot path too. A queued reader takes what waits in one call and serves the
+        # next get_data calls from it: one ctypes crossing per batch, not two per datagram.
+        if self._taken:
+            return True
+        if self._recent:
+            rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
+            if rc != _OK:
+                _check(rc)
+            return self._yes.value
+        return self._take()
+
+    def _take(self):
+        """Moves the waiting datagrams (up to _TAKE) into self._taken; True when any came."""
+        rc = _lib.gamenet_reader_get_data_batch(self._h, self._buf, len(self._buf),
+                                                self._infos, _TAKE, self._n_ref)
+        if rc == _EMPTY:
+            return False
+        if rc == _OK:
+            self._taken.extend(io.unpack_batch(self._buf, self._infos, self._n.value))
+            return True
+        # A datagram larger than the buffer (or an error): the general path.
+        self._buf, rows = io.fetch_batch(self._h, self._buf, self._infos, _TAKE)
+        self._taken.extend(rows)
+        return bool(rows)
 
     def poll(self):
         self._r.data_available()
 
     def get_data(self, datagram):
-        # The hot path: one ctypes call into buffers kept between calls.
+        # The hot path: datagrams taken by data_available (or taken here) go first.
+        if self._taken or (not self._recent and self._take()):
+            conn, address, data = self._taken.popleft()
+            datagram._data[:] = data
+            if isinstance(datagram, NetDatagram):
+                datagram._connection = self._manager._conns.get(conn)
+                datagram._raw_address = address
+            return True
         info, n = self._info, self._n
         while True:
             rc = _lib.gamenet_reader_get_data(self._h, self._info_ref, self._buf,

@@ -103,3 +103,62 @@ def test_panda_names_and_conventions():
     assert time.monotonic() - start >= 0.04
     # A refused connection is None, as in Panda3D.
     assert m.openTCPClientConnection("127.0.0.1", 1, 500) is None
+
+
+def test_a_queued_reader_takes_in_batches_and_keeps_order_origin_and_large_datagrams():
+    """The queued reader takes what waits in one call and serves get_data from it: every
+    datagram comes once, in order, with its connection and origin; one larger than its
+    buffer comes whole."""
+    m = panda.QueuedConnectionManager()
+    reader = panda.QueuedConnectionReader(m, 0)
+    writer = panda.ConnectionWriter(m, 0)
+    a = m.openUDPConnection(0)
+    b = m.openUDPConnection(0)
+    c = m.openUDPConnection(0)
+    assert reader.addConnection(c)
+    to = panda.NetAddress()
+    assert to.setHost("127.0.0.1", c.getAddress().getPort())
+    sent, got = [], []
+    g = panda.NetDatagram()
+    deadline = time.time() + 10
+    for i in range(600):  # six hundreds, each taken in one call or a few, from two senders
+        d = panda.NetDatagram()
+        d.addUint32(i)
+        src = a if i % 3 else b
+        assert writer.send(d, src, to)
+        sent.append((i, src.getAddress().getPort()))
+        if i % 100 != 99:
+            continue
+        # Read each hundred before sending more: the kernel's buffer holds a few hundred.
+        while len(got) < len(sent):
+            assert time.time() < deadline, f"{len(got)} of {len(sent)}"
+            if reader.dataAvailable() and reader.getData(g):
+                it = panda.PyDatagramIterator(g)
+                got.append((it.getUint32(), g.getAddress().getPort()))
+                assert g.getConnection() == c
+            else:
+                m.wait_for_readers(0.01)
+    assert got == sent
+    assert not reader.dataAvailable() and not reader.getData(g)
+    # A TCP datagram of 200,000 bytes: larger than the reader's buffer, it comes whole.
+    rv = m.openTCPServerRendezvous(0, 4)
+    listener = panda.QueuedConnectionListener(m, 0)
+    assert listener.addConnection(rv)
+    reader.set_tcp_header_size(4)
+    writer.set_tcp_header_size(4)
+    client = m.openTCPClientConnection("127.0.0.1", rv.getAddress().getPort(), 3000)
+    new = panda.PointerToConnection()
+    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
+        assert time.time() < deadline
+    assert reader.addConnection(new.p())
+    big = panda.NetDatagram()
+    big.appendData(bytes(range(256)) * 781 + b"end")
+    small = panda.NetDatagram()
+    small.appendData(b"after")
+    assert writer.send(big, client) and writer.send(small, client)
+    seen = []
+    while len(seen) < 2:
+        assert time.time() < deadline + 10
+        if reader.dataAvailable() and reader.getData(g):
+            seen.append(g.getMessage())
+    assert seen == [big.getMessage(), b"after"]

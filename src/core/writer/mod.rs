@@ -362,8 +362,12 @@ impl Writer {
     /// Flushes until the queue is empty or `timeout` passed (or, with `until_shut`, the
     /// writer is shut down); true when it is empty.
     fn drain(&self, timeout: Duration, until_shut: bool) -> bool {
-        let deadline = Instant::now() + timeout;
+        let start = Instant::now();
+        let deadline = start + timeout;
         self.flush();
+        // Short waits are common (the writer threads are at it): look often at first,
+        // then back off to a nap of 1 ms.
+        let mut nap = Duration::from_micros(20);
         while self.current_queue_size() > 0 && Instant::now() < deadline {
             if until_shut && self.inner.life.is_closed() {
                 return false;
@@ -371,7 +375,12 @@ impl Writer {
             if self.inner.threads == 0 {
                 self.flush();
             }
-            std::thread::sleep(Duration::from_millis(1));
+            if start.elapsed() < Duration::from_micros(50) {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_millis(1));
+            }
         }
         self.current_queue_size() == 0
     }
