@@ -943,8 +943,10 @@ gamenet_result gamenet_reader_data_available(struct gamenet_reader *r, bool *out
 gamenet_result gamenet_reader_poll(struct gamenet_reader *r, int32_t timeout_ms);
 
 // How long `gamenet_reader_poll` watches for a datagram without sleeping before it waits
-// for the kernel to wake it, in microseconds (default 50; 0: sleep at once). Spinning
-// trades CPU, only while `poll` waits, for a round trip without wake-ups.
+// for the kernel to wake it, in microseconds (default 50; 0: sleep at once); the reader's
+// threads, if any, likewise keep looking for this long after a turn that brought data.
+// Each look yields the core. It trades CPU, only around traffic, for a round trip
+// without wake-ups.
 gamenet_result gamenet_reader_set_busy_poll(struct gamenet_reader *r, uint32_t us);
 
 // The busy-poll time of `gamenet_reader_poll`, in microseconds.

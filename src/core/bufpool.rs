@@ -9,8 +9,9 @@
 
 use std::sync::Mutex;
 
-/// Buffers smaller than this are not worth keeping.
-pub(crate) const MIN_POOLED: usize = 64 * 1024;
+/// Buffers this small or smaller are not kept (a read buffer of 64 KiB is not a large
+/// frame's buffer).
+pub(crate) const MIN_POOLED: usize = 128 * 1024;
 /// The most buffers kept.
 const MAX_BUFS: usize = 8;
 /// The most bytes kept in all.
@@ -42,7 +43,7 @@ impl BufPool {
     /// Keeps `buf` for reuse, within the pool's bounds; else frees it.
     pub(crate) fn give(&self, buf: Vec<u8>) {
         let cap = buf.capacity();
-        if cap < MIN_POOLED {
+        if cap <= MIN_POOLED {
             return;
         }
         let mut bufs = self.lock();
@@ -69,9 +70,9 @@ mod tests {
         p.give(vec![1; 100]);
         assert_eq!(p.kept(), 0, "small buffers are not kept");
         p.give(vec![1; 1 << 20]);
-        p.give(vec![2; 128 << 10]);
-        let b = p.take(100 << 10).unwrap();
-        assert_eq!((b.capacity(), b[0]), (128 << 10, 2));
+        p.give(vec![2; 256 << 10]);
+        let b = p.take(200 << 10).unwrap();
+        assert_eq!((b.capacity(), b[0]), (256 << 10, 2));
         assert!(p.take(2 << 20).is_none());
         for _ in 0..40 {
             p.give(vec![0; 1 << 20]);

@@ -183,48 +183,76 @@ impl Decoder {
     /// Feeds bytes read from the stream; calls `emit` with each complete datagram, in order.
     /// An announced length above the maximum is an error (`TooLarge`): the stream is then
     /// unusable and the connection must be closed.
-    pub fn feed(&mut self, mut input: &[u8], mut emit: impl FnMut(&[u8])) -> Result<()> {
+    pub fn feed(&mut self, input: &[u8], mut emit: impl FnMut(&[u8])) -> Result<()> {
+        self.feed_frames(input, |f| match f {
+            Frame::Held(d) => emit(d),
+            Frame::At(off, len) => emit(&input[off..off + len]),
+        })
+    }
+
+    /// Like `feed`, but says where each datagram is: one that lies whole in `input` by its
+    /// place there (so it can stay in the buffer it was read into), one completed from
+    /// bytes held from earlier reads by those bytes.
+    pub fn feed_frames(&mut self, input: &[u8], emit: impl FnMut(Frame<'_>)) -> Result<()> {
+        self.feed_from(input, 0, emit)
+    }
+
+    fn feed_from(
+        &mut self,
+        input: &[u8],
+        mut pos: usize,
+        mut emit: impl FnMut(Frame<'_>),
+    ) -> Result<()> {
         let h = self.framing.tcp_header_len();
         if h == 0 {
-            if !input.is_empty() {
-                emit(input);
+            if pos < input.len() {
+                emit(Frame::At(pos, input.len() - pos));
             }
             return Ok(());
         }
         if self.held > 0 {
             if self.held < h {
-                let take = (h - self.held).min(input.len());
-                self.hold(&input[..take]);
-                input = &input[take..];
+                let take = (h - self.held).min(input.len() - pos);
+                self.hold(&input[pos..pos + take]);
+                pos += take;
                 if self.held < h {
                     return Ok(());
                 }
             }
             let len = self.frame_len(&self.partial[..h])?;
-            let take = (h + len - self.held).min(input.len());
-            self.hold(&input[..take]);
-            input = &input[take..];
+            let take = (h + len - self.held).min(input.len() - pos);
+            self.hold(&input[pos..pos + take]);
+            pos += take;
             if self.held < h + len {
                 return Ok(());
             }
-            emit(&self.partial[h..self.held]);
+            emit(Frame::Held(&self.partial[h..self.held]));
             self.clear();
             if self.apply_next() {
                 // The rest is framed as the reader the connection moved to says.
-                return self.feed(input, emit);
+                return self.feed_from(input, pos, emit);
             }
         }
-        while input.len() >= h {
-            let len = self.frame_len(&input[..h])?;
-            if input.len() < h + len {
+        while input.len() - pos >= h {
+            let len = self.frame_len(&input[pos..pos + h])?;
+            if input.len() - pos < h + len {
                 break;
             }
-            emit(&input[h..h + len]);
-            input = &input[h + len..];
+            emit(Frame::At(pos + h, len));
+            pos += h + len;
         }
-        self.hold(input);
+        self.hold(&input[pos..]);
         Ok(())
     }
+}
+
+/// A datagram found by [`Decoder::feed_frames`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// Completed from bytes held from earlier input: its bytes.
+    Held(&'a [u8]),
+    /// Whole in this input: its offset and length there.
+    At(usize, usize),
 }
 
 #[cfg(test)]
@@ -381,5 +409,28 @@ mod tests {
             .unwrap();
         assert!(seen.is_empty());
         assert_eq!(dec.buffered(), 8);
+    }
+
+    #[test]
+    fn feed_frames_says_where_each_datagram_is() {
+        let f = Framing::panda(2);
+        let mut wire = Vec::new();
+        for n in [3usize, 0, 5] {
+            f.encode_tcp(&vec![n as u8; n], &mut wire).unwrap();
+        }
+        let mut dec = Decoder::new(f, 100);
+        let mut seen = Vec::new();
+        // The first read ends right after the third frame's header.
+        dec.feed_frames(&wire[..9], |fr| seen.push(format!("{fr:?}")))
+            .unwrap();
+        assert_eq!(seen, ["At(2, 3)", "At(7, 0)"]);
+        seen.clear();
+        // The next completes it from the held bytes, then a whole frame follows in place.
+        let mut next = wire[9..].to_vec();
+        f.encode_tcp(b"xy", &mut next).unwrap();
+        dec.feed_frames(&next, |fr| seen.push(format!("{fr:?}")))
+            .unwrap();
+        assert_eq!(seen, ["Held([5, 5, 5, 5, 5])", "At(7, 2)"]);
+        assert_eq!(dec.buffered(), 0);
     }
 }

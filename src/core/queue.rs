@@ -88,11 +88,42 @@ impl Block {
 
     /// Starts a new batch for `conn`, keeping the buffers.
     pub(crate) fn reset(&mut self, conn: u64) {
-        self.conn = conn;
+        self.forget(conn);
         self.bytes.clear();
+    }
+
+    /// Drops the datagrams, keeping the buffer and its bytes (room for `read_buffer`).
+    fn forget(&mut self, conn: u64) {
+        self.conn = conn;
         self.spans.clear();
         self.next = 0;
         self.tally = None;
+    }
+
+    /// Starts a new batch for `conn` in the buffer `buf` (a read buffer, `n` bytes of it
+    /// read into), handing the block's own buffer back in `buf`, at least `len` bytes long
+    /// (cleared only where never written before), for the next read. Record the
+    /// datagrams with `frames_in_place`.
+    pub(crate) fn adopt(&mut self, conn: u64, buf: &mut Vec<u8>, len: usize) {
+        self.forget(conn);
+        std::mem::swap(&mut self.bytes, buf);
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+    }
+
+    /// After `adopt`: shows the first `n` bytes to `split`, which records each datagram
+    /// found whole in them by its offset and length (no copy).
+    pub(crate) fn frames_in_place<R>(
+        &mut self,
+        n: usize,
+        from: Option<SocketAddr>,
+        split: impl FnOnce(&[u8], &mut dyn FnMut(usize, usize)) -> R,
+    ) -> R {
+        let Block { bytes, spans, .. } = self;
+        split(&bytes[..n], &mut |off, len| {
+            spans.push(Span { off, len, from });
+        })
     }
 
     /// `n` of the block's datagrams left the queue; true when that lets a parked
@@ -178,7 +209,7 @@ pub struct Owned {
 
 impl Drop for Owned {
     fn drop(&mut self) {
-        if self.bytes.capacity() >= MIN_POOLED
+        if self.bytes.capacity() > MIN_POOLED
             && let Some(pool) = self.home.upgrade()
         {
             pool.give(std::mem::take(&mut self.bytes));
@@ -231,7 +262,7 @@ impl BlockQueue {
     fn recycle(&mut self, mut b: Block) {
         self.wake |= b.left(b.len());
         b.tally = None;
-        if b.spans.len() == 1 && b.bytes.capacity() > 2 * MIN_POOLED {
+        if b.spans.len() == 1 && b.bytes.capacity() > MIN_POOLED {
             // A large datagram's own buffer: kept for the next large datagram.
             self.bufs.give(std::mem::take(&mut b.bytes));
         }
@@ -240,7 +271,7 @@ impl BlockQueue {
             && cap <= POOL_MAX_BYTES
             && self.pooled_bytes + cap <= POOL_TOTAL_BYTES
         {
-            b.reset(0);
+            b.forget(0);
             self.pooled_bytes += cap;
             self.pool.push(b);
         }

@@ -326,8 +326,10 @@ pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -
 }
 
 /// How long `gamenet_reader_poll` watches for a datagram without sleeping before it waits
-/// for the kernel to wake it, in microseconds (default 50; 0: sleep at once). Spinning
-/// trades CPU, only while `poll` waits, for a round trip without wake-ups.
+/// for the kernel to wake it, in microseconds (default 50; 0: sleep at once); the reader's
+/// threads, if any, likewise keep looking for this long after a turn that brought data.
+/// Each look yields the core. It trades CPU, only around traffic, for a round trip
+/// without wake-ups.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_set_busy_poll(r: *mut gamenet_reader, us: u32) -> gamenet_result {
     with(r, |rd| {

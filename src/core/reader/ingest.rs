@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::super::address;
 use super::super::connection::{CloseReason, Connection};
+use super::super::decoder::Frame;
 use super::super::error::ErrorKind;
 use super::super::framing::Decoder;
 use super::super::io::{ByteStream, Io, UdpIo, close_reason};
@@ -21,6 +22,10 @@ use super::Inner;
 
 /// Bytes one read takes into the scratch buffer.
 pub(super) const READ_CHUNK: usize = 64 * 1024;
+/// From this many bytes a read's datagrams stay in the buffer they were read into; below
+/// it they are copied into a block of their size (a queued block then holds at least a
+/// quarter of its buffer in datagrams).
+const IN_PLACE_MIN: usize = READ_CHUNK / 4;
 
 /// What the loop does with a connection after reading it.
 pub(super) enum Outcome {
@@ -257,8 +262,36 @@ fn stream_once(
     }
     let from = conn.peer_address();
     let mut block = spares.pop().unwrap_or_default();
-    block.reset(conn.id());
-    let fed = decoder.feed(&scratch[..n], |frame| block.push(frame, from));
+    let fed = if n >= IN_PLACE_MIN {
+        // A large read stays where it is: the block takes the read buffer (its datagrams
+        // are recorded by place, not copied) and gives its own for the next read. Only a
+        // datagram completed from bytes held from earlier reads is copied, into a block
+        // of its own that goes first.
+        block.adopt(conn.id(), scratch, READ_CHUNK);
+        let mut first: Option<Block> = None;
+        let fed = block.frames_in_place(n, from, |input, at| {
+            decoder.feed_frames(input, |f| match f {
+                Frame::At(off, len) => at(off, len),
+                Frame::Held(d) => {
+                    let b = first.get_or_insert_with(|| {
+                        let mut b = spares.pop().unwrap_or_default();
+                        b.reset(conn.id());
+                        b
+                    });
+                    b.push(d, from);
+                }
+            })
+        });
+        if let Some(b) = first {
+            inner.inbox.count_in(conn, b.len(), b.bytes_left());
+            rs.pending.push_back(b);
+        }
+        fed
+    } else {
+        // A small read is copied: a block keeps only what it holds.
+        block.reset(conn.id());
+        decoder.feed(&scratch[..n], |frame| block.push(frame, from))
+    };
     inner.inbox.count_in(conn, block.len(), block.bytes_left());
     rs.pending.push_back(block);
     *pushed += push(inner, rs, spares);
