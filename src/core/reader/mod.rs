@@ -45,7 +45,7 @@ use super::settings::{AtomicFraming, Lifecycle, check_queue_size, check_threads}
 pub use batch::Batch;
 use inbox::Inbox;
 pub use inbox::ReaderStats;
-use read_loop::{Ctl, ReadLoop};
+use read_loop::{Ctl, ReadLoop, run_loop};
 
 /// Default share of the queue one TCP connection may hold while others are watched.
 pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16;
@@ -53,12 +53,6 @@ pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16;
 pub const DEFAULT_MAX_DATAGRAM_H2: usize = 65_535;
 /// Default largest datagram with a 4-byte header.
 pub const DEFAULT_MAX_DATAGRAM_H4: usize = 1 << 20;
-
-/// Datagrams per burst (the turns until the sockets are drained) from which a loop thread
-/// treats the traffic as a stream.
-const STREAM_TURN: usize = 8;
-/// How long a loop thread naps between turns under a stream.
-const STREAM_NAP: Duration = Duration::from_micros(50);
 
 /// One datagram as the engine receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,43 +92,6 @@ impl Inner {
             0 => DEFAULT_MAX_DATAGRAM_H2,
             n => n,
         }
-    }
-}
-
-/// A loop thread's life: turns until stopped. Under a steady UDP stream (several datagrams
-/// a burst), it naps briefly instead of blocking in epoll: the next datagrams then arrive
-/// without a wake-up, which the sender's system call would otherwise pay for each packet.
-/// TCP comes in large reads and never naps (napping there measured slower). After a turn
-/// that saw a datagram, the thread watches without sleeping for the reader's busy-poll
-/// time (yielding its core between looks): the answer in a request/response exchange
-/// then costs no wake-up, which on these machines is most of a round trip.
-fn run_loop(mut body: ReadLoop) {
-    let mut timeout = None;
-    let mut burst = 0;
-    let mut spin_until: Option<Instant> = None;
-    while body.turn(timeout) {
-        burst += std::mem::take(&mut body.io.read_count);
-        if body.has_ready() {
-            timeout = Some(Duration::ZERO);
-            continue;
-        }
-        if std::mem::take(&mut body.active) {
-            spin_until = body
-                .inner
-                .upgrade()
-                .map(|i| Instant::now() + i.inbox.busy_poll());
-        }
-        timeout = if burst >= STREAM_TURN {
-            std::thread::sleep(STREAM_NAP);
-            Some(Duration::ZERO)
-        } else if spin_until.is_some_and(|t| Instant::now() < t) {
-            std::thread::yield_now();
-            Some(Duration::ZERO)
-        } else {
-            spin_until = None;
-            None
-        };
-        burst = 0;
     }
 }
 
