@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 pub mod address;
+pub(crate) mod block;
 pub(crate) mod bufpool;
 pub mod connection;
 pub mod datagram;

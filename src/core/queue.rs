@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 
+pub(crate) use super::block::Block;
 use super::bufpool::{BufPool, MIN_POOLED};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -31,7 +32,7 @@ impl Share {
     }
 
     /// `k` datagrams left the queue; true when a parked connection may go on now.
-    fn sub(&self, k: usize) -> bool {
+    pub(super) fn sub(&self, k: usize) -> bool {
         let now = self.n.fetch_sub(k, Ordering::AcqRel) - k;
         let w = self.wake_below.load(Ordering::Acquire);
         w > 0 && now < w && self.wake_below.swap(0, Ordering::AcqRel) > 0
@@ -48,146 +49,12 @@ impl Share {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    off: usize,
-    len: usize,
-    from: Option<SocketAddr>,
-}
-
-/// Datagrams of one connection, back to back.
-#[derive(Debug, Default)]
-pub(crate) struct Block {
-    pub(crate) conn: u64,
-    bytes: Vec<u8>,
-    spans: Vec<Span>,
-    next: usize,
-    /// The connection's tally, counted down as the block's datagrams leave the queue.
-    tally: Option<Tally>,
-}
-
 /// Emptied blocks kept for reuse.
 const POOL_BLOCKS: usize = 64;
 /// A block whose buffer grew beyond this is not kept.
 const POOL_MAX_BYTES: usize = 4 << 20;
 /// The most bytes of buffers the pool keeps in all.
 const POOL_TOTAL_BYTES: usize = 16 << 20;
-
-impl Block {
-    /// A block holding one datagram that is already in `bytes`, at `off..` (no copy).
-    pub(crate) fn owning(conn: u64, bytes: Vec<u8>, off: usize, from: Option<SocketAddr>) -> Block {
-        let len = bytes.len() - off;
-        Block {
-            conn,
-            bytes,
-            spans: vec![Span { off, len, from }],
-            next: 0,
-            tally: None,
-        }
-    }
-
-    /// Starts a new batch for `conn`, keeping the buffers.
-    pub(crate) fn reset(&mut self, conn: u64) {
-        self.forget(conn);
-        self.bytes.clear();
-    }
-
-    /// Drops the datagrams, keeping the buffer and its bytes (room for `read_buffer`).
-    fn forget(&mut self, conn: u64) {
-        self.conn = conn;
-        self.spans.clear();
-        self.next = 0;
-        self.tally = None;
-    }
-
-    /// Starts a new batch for `conn` in the buffer `buf` (a read buffer, `n` bytes of it
-    /// read into), handing the block's own buffer back in `buf`, at least `len` bytes long
-    /// (cleared only where never written before), for the next read. Record the
-    /// datagrams with `frames_in_place`.
-    pub(crate) fn adopt(&mut self, conn: u64, buf: &mut Vec<u8>, len: usize) {
-        self.forget(conn);
-        std::mem::swap(&mut self.bytes, buf);
-        if buf.len() < len {
-            buf.resize(len, 0);
-        }
-    }
-
-    /// After `adopt`: shows the first `n` bytes to `split`, which records each datagram
-    /// found whole in them by its offset and length (no copy).
-    pub(crate) fn frames_in_place<R>(
-        &mut self,
-        n: usize,
-        from: Option<SocketAddr>,
-        split: impl FnOnce(&[u8], &mut dyn FnMut(usize, usize)) -> R,
-    ) -> R {
-        let Block { bytes, spans, .. } = self;
-        split(&bytes[..n], &mut |off, len| {
-            spans.push(Span { off, len, from });
-        })
-    }
-
-    /// `n` of the block's datagrams left the queue; true when that lets a parked
-    /// connection go on.
-    fn left(&self, n: usize) -> bool {
-        match &self.tally {
-            Some(t) if n > 0 => t.sub(n),
-            _ => false,
-        }
-    }
-
-    /// Appends one datagram.
-    pub(crate) fn push(&mut self, data: &[u8], from: Option<SocketAddr>) {
-        self.spans.push(Span {
-            off: self.bytes.len(),
-            len: data.len(),
-            from,
-        });
-        self.bytes.extend_from_slice(data);
-    }
-
-    /// Datagrams not yet taken.
-    pub(crate) fn len(&self) -> usize {
-        self.spans.len() - self.next
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Payload bytes not yet taken.
-    pub(crate) fn bytes_left(&self) -> usize {
-        self.spans[self.next..].iter().map(|s| s.len).sum()
-    }
-
-    fn front(&self) -> Option<(Option<SocketAddr>, &[u8])> {
-        let s = self.spans.get(self.next)?;
-        Some((s.from, &self.bytes[s.off..s.off + s.len]))
-    }
-
-    fn last(&self) -> Option<(Option<SocketAddr>, &[u8])> {
-        if self.is_empty() {
-            return None;
-        }
-        let s = self.spans.last()?;
-        Some((s.from, &self.bytes[s.off..s.off + s.len]))
-    }
-
-    /// The datagrams not yet taken: origin and bytes.
-    pub(crate) fn items(&self) -> impl Iterator<Item = (Option<SocketAddr>, &[u8])> {
-        self.spans[self.next..]
-            .iter()
-            .map(|s| (s.from, &self.bytes[s.off..s.off + s.len]))
-    }
-
-    /// Copies the first `n` datagrams not yet taken into `into` and skips them here.
-    fn split_front(&mut self, n: usize, into: &mut Block) {
-        into.reset(self.conn);
-        for s in &self.spans[self.next..self.next + n] {
-            into.push(&self.bytes[s.off..s.off + s.len], s.from);
-        }
-        self.next += n;
-    }
-}
 
 /// One datagram with the buffer that holds it (`bytes[off..off + len]`). A large one's
 /// buffer goes back to its reader for reuse when the value is dropped.
@@ -365,6 +232,7 @@ impl BlockQueue {
     pub(crate) fn pop_owned(&mut self) -> Option<Owned> {
         let b = self.blocks.front_mut()?;
         let s = *b.spans.get(b.next)?;
+        let from = b.from_of(b.next);
         let conn = b.conn;
         if b.next + 1 == b.spans.len() && b.spans.len() == 1 {
             let b = self.blocks.pop_front().expect("front exists");
@@ -372,7 +240,7 @@ impl BlockQueue {
             self.len -= 1;
             return Some(Owned {
                 conn,
-                from: s.from,
+                from,
                 bytes: b.bytes,
                 off: s.off,
                 len: s.len,
@@ -383,7 +251,7 @@ impl BlockQueue {
         self.pop_front();
         Some(Owned {
             conn,
-            from: s.from,
+            from,
             bytes,
             off: 0,
             len: s.len,
@@ -424,7 +292,7 @@ impl BlockQueue {
             let before = n;
             while n < max && b.next < b.spans.len() {
                 let s = b.spans[b.next];
-                if !take(conn, s.from, &b.bytes[s.off..s.off + s.len]) {
+                if !take(conn, b.from_of(b.next), &b.bytes[s.off..s.off + s.len]) {
                     stopped = true;
                     break;
                 }

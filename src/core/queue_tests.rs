@@ -122,3 +122,33 @@ fn take_blocks_hands_over_whole_blocks_and_splits_only_the_last() {
     assert!(spares.len() >= 2);
     assert_eq!(q.take_blocks(5, &mut Vec::new()), 0);
 }
+
+#[test]
+fn a_block_keeps_each_origin_once_they_differ() {
+    let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+    let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
+    let mut blk = Block::default();
+    blk.reset(7);
+    blk.push(b"1", Some(a));
+    blk.push(b"2", Some(a));
+    blk.push(b"3", Some(b));
+    blk.push(b"4", None);
+    let got: Vec<_> = blk.items().map(|(f, d)| (f, d.to_vec())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(a), b"1".to_vec()),
+            (Some(a), b"2".to_vec()),
+            (Some(b), b"3".to_vec()),
+            (None, b"4".to_vec())
+        ]
+    );
+    let mut q = BlockQueue::default();
+    let rest = q.push(blk, 2).unwrap();
+    assert_eq!(
+        rest.items().next().unwrap().0,
+        Some(b),
+        "a split keeps the origins"
+    );
+    assert_eq!(q.pop_owned().unwrap().from, Some(a));
+}
