@@ -116,7 +116,7 @@ impl Block {
     }
 
     /// The origin of datagram `i`.
-    pub(super) fn from_of(&self, i: usize) -> Option<SocketAddr> {
+    pub(super) fn origin(&self, i: usize) -> Option<SocketAddr> {
         match self.froms.get(i) {
             Some(f) => *f,
             None => self.from,
@@ -139,7 +139,7 @@ impl Block {
 
     pub(super) fn front(&self) -> Option<(Option<SocketAddr>, &[u8])> {
         let s = self.spans.get(self.next)?;
-        Some((self.from_of(self.next), &self.bytes[s.off..s.off + s.len]))
+        Some((self.origin(self.next), &self.bytes[s.off..s.off + s.len]))
     }
 
     pub(super) fn last(&self) -> Option<(Option<SocketAddr>, &[u8])> {
@@ -148,14 +148,14 @@ impl Block {
         }
         let i = self.spans.len() - 1;
         let s = self.spans[i];
-        Some((self.from_of(i), &self.bytes[s.off..s.off + s.len]))
+        Some((self.origin(i), &self.bytes[s.off..s.off + s.len]))
     }
 
     /// The datagrams not yet taken: origin and bytes.
     pub(crate) fn items(&self) -> impl Iterator<Item = (Option<SocketAddr>, &[u8])> {
         (self.next..self.spans.len()).map(|i| {
             let s = self.spans[i];
-            (self.from_of(i), &self.bytes[s.off..s.off + s.len])
+            (self.origin(i), &self.bytes[s.off..s.off + s.len])
         })
     }
 
@@ -164,7 +164,7 @@ impl Block {
         into.reset(self.conn);
         for i in self.next..self.next + n {
             let s = self.spans[i];
-            into.push(&self.bytes[s.off..s.off + s.len], self.from_of(i));
+            into.push(&self.bytes[s.off..s.off + s.len], self.origin(i));
         }
         self.next += n;
     }

@@ -232,7 +232,7 @@ impl BlockQueue {
     pub(crate) fn pop_owned(&mut self) -> Option<Owned> {
         let b = self.blocks.front_mut()?;
         let s = *b.spans.get(b.next)?;
-        let from = b.from_of(b.next);
+        let from = b.origin(b.next);
         let conn = b.conn;
         if b.next + 1 == b.spans.len() && b.spans.len() == 1 {
             let b = self.blocks.pop_front().expect("front exists");
@@ -292,7 +292,7 @@ impl BlockQueue {
             let before = n;
             while n < max && b.next < b.spans.len() {
                 let s = b.spans[b.next];
-                if !take(conn, b.from_of(b.next), &b.bytes[s.off..s.off + s.len]) {
+                if !take(conn, b.origin(b.next), &b.bytes[s.off..s.off + s.len]) {
                     stopped = true;
                     break;
                 }
