@@ -252,6 +252,9 @@ fn stream_once(
         }
         return Outcome::MoreToRead;
     }
+    // The buffer's size now: a large read hands this buffer to its block and takes
+    // another, of any size, for the next read.
+    let asked = scratch.len();
     let read = s.read(scratch);
     let n = match classify_read(inner, conn, rs, decoder, read) {
         Ok(n) => n,
@@ -310,7 +313,7 @@ fn stream_once(
     }
     if !rs.pending.is_empty() {
         Outcome::Blocked
-    } else if n < scratch.len() && !rs.peer_gone && s.buffered() == 0 {
+    } else if n < asked && !rs.peer_gone && s.buffered() == 0 {
         // A short read took all the socket had. Edge-triggered epoll reports every later
         // arrival, and an end of stream that came with this data carries the read-closed
         // flag (`peer_gone`), so no extra read is needed to find out. A stream that holds
