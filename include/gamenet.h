@@ -936,9 +936,10 @@ gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, s
 gamenet_result gamenet_reader_data_available(struct gamenet_reader *r, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
-// waiting, `GAMENET_EMPTY` when the time ran out. A polling reader (0 threads) reads the
-// ready sockets in this call, also with `timeout_ms` 0. Before it sleeps, it watches
-// for a datagram without sleeping for the busy-poll time
+// waiting, `GAMENET_EMPTY` when the time ran out, `GAMENET_ERR_CLOSED` (at once) when the
+// reader is shut down and nothing is left in its queue. A polling reader (0 threads)
+// reads the ready sockets in this call, also with `timeout_ms` 0. Before it sleeps, it
+// watches for a datagram without sleeping for the busy-poll time
 // (`gamenet_reader_set_busy_poll`).
 gamenet_result gamenet_reader_poll(struct gamenet_reader *r, int32_t timeout_ms);
 
@@ -946,7 +947,7 @@ gamenet_result gamenet_reader_poll(struct gamenet_reader *r, int32_t timeout_ms)
 // for the kernel to wake it, in microseconds (default 50; 0: sleep at once); the reader's
 // threads, if any, likewise keep looking for this long after a turn that brought data.
 // Each look yields the core. It trades CPU, only around traffic, for a round trip
-// without wake-ups.
+// without wake-ups. At most 10000 (10 ms): more is `GAMENET_ERR_INVALID_ARGUMENT`.
 gamenet_result gamenet_reader_set_busy_poll(struct gamenet_reader *r, uint32_t us);
 
 // The busy-poll time of `gamenet_reader_poll`, in microseconds.

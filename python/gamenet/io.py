@@ -7,7 +7,7 @@ from collections import namedtuple
 from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64
 
 from . import _ffi
-from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL
+from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL, GAMENET_ERR_CLOSED
 from .core import Connection, NetAddress, _Handle, _answer, _new, _struct_dict
 from .errors import EMPTY, check
 
@@ -225,9 +225,13 @@ class Reader(_Handle):
         return _answer(lib.gamenet_reader_data_available, self._ptr)
 
     def poll(self, timeout_ms=-1):
-        """Waits up to timeout_ms (-1: no limit) for a datagram; True when one waits. The
-        GIL is released while waiting."""
-        return check(lib.gamenet_reader_poll(self._ptr, timeout_ms)) != EMPTY
+        """Waits up to timeout_ms (-1: no limit) for a datagram; True when one waits, False
+        when the time ran out or (at once) when the reader is shut down and its queue is
+        empty. The GIL is released while waiting."""
+        rc = lib.gamenet_reader_poll(self._ptr, timeout_ms)
+        if rc == GAMENET_ERR_CLOSED:
+            return False
+        return check(rc) != EMPTY
 
     def get_data(self):
         """The oldest datagram as Received(conn, address, data), or None."""

@@ -10,10 +10,12 @@ return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
 
 import collections
 import ctypes as _ctypes
+import threading
 import time
 
 from . import _ffi, core, io
 from ._bindings import GAMENET_EMPTY as _EMPTY, GAMENET_OK as _OK
+from ._bindings import GAMENET_READER_DEFAULT_MAX_QUEUE as _DEFAULT_MAX_QUEUE
 from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL as _TOO_SMALL
 from ._panda_values import (Datagram, DatagramIterator, NetAddress, NetDatagram, PyDatagram,
                             PyDatagramIterator, _with_camel_case)
@@ -133,6 +135,14 @@ class QueuedConnectionManager:
         conn = self._conns.get(c.id)
         if conn is None:
             conn = self._conns[c.id] = Connection(self, c)
+        return conn
+
+    def _lookup(self, conn_id):
+        """The Connection of a datagram: the open one, or (its close already taken from
+        the reset queue) a closed one, on which a send returns False as in Panda3D."""
+        conn = self._conns.get(conn_id)
+        if conn is None:
+            conn = Connection(self, core.Connection(self._m, conn_id))
         return conn
 
     def open_TCP_server_rendezvous(self, *args):
@@ -311,6 +321,11 @@ class QueuedConnectionReader:
         self._buf = _ctypes.create_string_buffer(65536)
         self._infos = (_ffi.DatagramInfo * _TAKE)()
         self._taken = collections.deque()  # (conn, address bytes, data) taken, not yet read
+        # The buffers above are shared by the calls of every thread: one at a time.
+        self._lock = threading.Lock()
+        self._raw = False
+        self._max_queue = _DEFAULT_MAX_QUEUE
+        self._overflow = False
         self._h = self._r._ptr
 
     def add_connection(self, connection):
@@ -333,12 +348,13 @@ class QueuedConnectionReader:
         # next get_data calls from it: one ctypes crossing per batch, not two per datagram.
         if self._taken:
             return True
-        if self._recent:
-            rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
-            if rc != _OK:
-                _check(rc)
-            return self._yes.value
-        return self._take()
+        with self._lock:
+            if self._recent:
+                rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
+                if rc != _OK:
+                    _check(rc)
+                return self._yes.value
+            return bool(self._taken) or self._take()
 
     def _take(self):
         """Moves the waiting datagrams (up to _TAKE) into self._taken; True when any came."""
@@ -358,12 +374,16 @@ class QueuedConnectionReader:
         self._r.data_available()
 
     def get_data(self, datagram):
+        with self._lock:
+            return self._get_data(datagram)
+
+    def _get_data(self, datagram):
         # The hot path: datagrams taken by data_available (or taken here) go first.
         if self._taken or (not self._recent and self._take()):
             conn, address, data = self._taken.popleft()
             datagram._data[:] = data
             if isinstance(datagram, NetDatagram):
-                datagram._connection = self._manager._conns.get(conn)
+                datagram._connection = self._manager._lookup(conn)
                 datagram._raw_address = address
             return True
         info, n = self._info, self._n
@@ -380,7 +400,7 @@ class QueuedConnectionReader:
             return False
         datagram._data[:] = _ctypes.string_at(self._buf, n.value)
         if isinstance(datagram, NetDatagram):
-            datagram._connection = self._manager._conns.get(info.conn)
+            datagram._connection = self._manager._lookup(info.conn)
             datagram._raw_address = bytes(info.from_)
         return True
 
@@ -392,6 +412,30 @@ class QueuedConnectionReader:
 
     def set_raw_mode(self, mode):
         self._r.set_raw_mode(mode)
+        self._raw = bool(mode)
+
+    def get_raw_mode(self):
+        return self._raw
+
+    def set_max_queue_size(self, n):
+        self._r.set_max_queue_size(n)
+        self._max_queue = n
+
+    def get_max_queue_size(self):
+        return self._max_queue
+
+    def get_current_queue_size(self):
+        """The datagrams waiting: in gamenet's queue and taken from it, not yet read."""
+        return self._r.current_queue_size + len(self._taken)
+
+    def get_overflow_flag(self):
+        """Whether a datagram was dropped for a full queue (UDP) since the last reset."""
+        self._overflow |= self._r.take_overflow()
+        return self._overflow
+
+    def reset_overflow_flag(self):
+        self._r.take_overflow()
+        self._overflow = False
 
     def set_tcp_header_size(self, size):
         self._r.tcp_header_size = size

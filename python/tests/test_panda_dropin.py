@@ -2,6 +2,7 @@
 client (written against Panda3D's API) run on gamenet as they are, on Panda3D by changing
 the import line, and mixed: a real Panda3D peer on the other side."""
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -162,3 +163,84 @@ def test_a_queued_reader_takes_in_batches_and_keeps_order_origin_and_large_datag
         if reader.dataAvailable() and reader.getData(g):
             seen.append(g.getMessage())
     assert seen == [big.getMessage(), b"after"]
+
+
+def test_two_threads_reading_one_queued_reader_get_each_datagram_once():
+    """Found by testing from outside: two threads on one reader duplicated, lost and mixed
+    up datagrams (the reader's buffers are shared by its calls)."""
+    import threading
+    m = panda.QueuedConnectionManager()
+    reader = panda.QueuedConnectionReader(m, 1)
+    writer = panda.ConnectionWriter(m, 0)
+    rv = m.openTCPServerRendezvous(0, 4)
+    listener = panda.QueuedConnectionListener(m, 0)
+    assert listener.addConnection(rv)
+    client = m.openTCPClientConnection("127.0.0.1", rv.getAddress().getPort(), 3000)
+    new = panda.PointerToConnection()
+    deadline = time.time() + 10
+    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
+        assert time.time() < deadline
+    assert reader.addConnection(new.p())
+    count = 20000
+    seen = [[], []]
+    done = threading.Event()
+
+    def take(mine):
+        g = panda.NetDatagram()
+        while not done.is_set():
+            if reader.dataAvailable() and reader.getData(g):
+                mine.append(panda.PyDatagramIterator(g).getUint32())
+
+    threads = [threading.Thread(target=take, args=(s,)) for s in seen]
+    for t in threads:
+        t.start()
+    for i in range(count):
+        d = panda.NetDatagram()
+        d.addUint32(i)
+        assert writer.send(d, client)
+    while len(seen[0]) + len(seen[1]) < count and time.time() < deadline + 20:
+        time.sleep(0.01)
+    done.set()
+    for t in threads:
+        t.join()
+    assert sorted(seen[0] + seen[1]) == list(range(count))
+    assert seen[0] == sorted(seen[0]) and seen[1] == sorted(seen[1])
+
+
+def test_a_datagram_keeps_its_connection_after_the_close_was_taken():
+    """Found by testing from outside: getConnection() was None for a datagram read after
+    its connection's close had been taken from the reset queue; now it is the connection,
+    and a send on it returns False, as in Panda3D."""
+    m = panda.QueuedConnectionManager()
+    reader = panda.QueuedConnectionReader(m, 1)
+    writer = panda.ConnectionWriter(m, 0)
+    rv = m.openTCPServerRendezvous(0, 4)
+    listener = panda.QueuedConnectionListener(m, 0)
+    assert listener.addConnection(rv)
+    peer = socket.create_connection(("127.0.0.1", rv.getAddress().getPort()))
+    new = panda.PointerToConnection()
+    deadline = time.time() + 10
+    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
+        assert time.time() < deadline
+    assert reader.addConnection(new.p())
+    peer.sendall(b"\x02\x00hi")
+    peer.close()
+    gone = panda.PointerToConnection()
+    while not (m.resetConnectionAvailable() and m.getResetConnection(gone)):
+        assert time.time() < deadline
+        time.sleep(0.001)
+    g = panda.NetDatagram()
+    while not (reader.dataAvailable() and reader.getData(g)):
+        assert time.time() < deadline
+    assert g.getMessage() == b"hi"
+    assert g.getConnection() == gone.p()
+    assert writer.send(g, g.getConnection()) is False
+    # The reader's queue settings and counts, as Panda3D names them.
+    assert reader.getCurrentQueueSize() == 0
+    reader.setMaxQueueSize(100)
+    assert reader.getMaxQueueSize() == 100
+    assert reader.getOverflowFlag() is False
+    reader.resetOverflowFlag()
+    assert reader.getRawMode() is False
+    reader.setRawMode(True)
+    assert reader.getRawMode() is True

@@ -309,19 +309,25 @@ pub extern "C" fn gamenet_reader_data_available(
 }
 
 /// Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is
-/// waiting, `GAMENET_EMPTY` when the time ran out. A polling reader (0 threads) reads the
-/// ready sockets in this call, also with `timeout_ms` 0. Before it sleeps, it watches
-/// for a datagram without sleeping for the busy-poll time
+/// waiting, `GAMENET_EMPTY` when the time ran out, `GAMENET_ERR_CLOSED` (at once) when the
+/// reader is shut down and nothing is left in its queue. A polling reader (0 threads)
+/// reads the ready sockets in this call, also with `timeout_ms` 0. Before it sleeps, it
+/// watches for a datagram without sleeping for the busy-poll time
 /// (`gamenet_reader_set_busy_poll`).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -> gamenet_result {
     with(r, |rd| {
         let t = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
-        Ok(if rd.poll(t) {
-            gamenet_result::GAMENET_OK
+        if rd.poll(t) {
+            Ok(gamenet_result::GAMENET_OK)
+        } else if rd.is_shut_down() {
+            Err(Error::new(
+                ErrorKind::Closed,
+                "the reader is shut down and its queue is empty: nothing more will arrive",
+            ))
         } else {
-            gamenet_result::GAMENET_EMPTY
-        })
+            Ok(gamenet_result::GAMENET_EMPTY)
+        }
     })
 }
 
@@ -329,13 +335,10 @@ pub extern "C" fn gamenet_reader_poll(r: *mut gamenet_reader, timeout_ms: i32) -
 /// for the kernel to wake it, in microseconds (default 50; 0: sleep at once); the reader's
 /// threads, if any, likewise keep looking for this long after a turn that brought data.
 /// Each look yields the core. It trades CPU, only around traffic, for a round trip
-/// without wake-ups.
+/// without wake-ups. At most 10000 (10 ms): more is `GAMENET_ERR_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_set_busy_poll(r: *mut gamenet_reader, us: u32) -> gamenet_result {
-    with(r, |rd| {
-        rd.set_busy_poll(Duration::from_micros(us as u64));
-        Ok(())
-    })
+    with(r, |rd| rd.set_busy_poll(Duration::from_micros(us as u64)))
 }
 
 /// The busy-poll time of `gamenet_reader_poll`, in microseconds.

@@ -337,10 +337,19 @@ static void settings(void) {
     CHECK_OK(gamenet_reader_set_busy_poll(r, 0));
     CHECK_OK(gamenet_reader_get_busy_poll(r, &ms));
     CHECK(ms == 0);
+    CHECK_OK(gamenet_reader_set_busy_poll(r, 10000));
+    CHECK_RC(gamenet_reader_set_busy_poll(r, 10001), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(last_error(), "busy-poll") != NULL);
+    CHECK_OK(gamenet_reader_get_busy_poll(r, &ms));
+    CHECK(ms == 10000);
+    CHECK_OK(gamenet_reader_set_busy_poll(r, 0));
     CHECK_RC(gamenet_reader_add_connection(r, 12345), GAMENET_ERR_UNKNOWN_CONNECTION);
     CHECK_RC(gamenet_reader_remove_connection(r, 12345), GAMENET_ERR_UNKNOWN_CONNECTION);
     CHECK_RC(gamenet_reader_poll(r, 0), GAMENET_EMPTY);
     CHECK_OK(gamenet_reader_shutdown(r));
+    /* Shut down with nothing queued: a wait ends at once, and says why. */
+    CHECK_RC(gamenet_reader_poll(r, -1), GAMENET_ERR_CLOSED);
+    CHECK_RC(gamenet_reader_poll(r, 0), GAMENET_ERR_CLOSED);
     CHECK_OK(gamenet_reader_free(r));
     CHECK_OK(gamenet_writer_free(w));
     CHECK_OK(gamenet_manager_free(m));

@@ -47,6 +47,8 @@ use inbox::Inbox;
 pub use inbox::ReaderStats;
 use read_loop::{Ctl, ReadLoop, run_loop};
 
+/// The longest busy-poll time (`set_busy_poll`): 10 ms.
+pub const MAX_BUSY_POLL: Duration = Duration::from_millis(10);
 /// Default share of the queue one TCP connection may hold while others are watched.
 pub const DEFAULT_MAX_QUEUE_PER_CONNECTION: usize = 16;
 /// Default largest datagram with a 2-byte header (all a 2-byte header can describe).
@@ -234,11 +236,23 @@ impl Reader {
     /// How long `poll` looks for a datagram without sleeping before it waits for the
     /// kernel to wake it (default 50 microseconds; 0 turns it off). Spinning trades a
     /// little CPU, only while `poll` waits, for a round trip without wake-ups.
-    pub fn set_busy_poll(&self, d: Duration) {
-        self.inner.inbox.busy_poll_us.store(
-            d.as_micros().min(u64::MAX as u128) as u64,
-            Ordering::Relaxed,
-        );
+    pub fn set_busy_poll(&self, d: Duration) -> Result<()> {
+        if d > MAX_BUSY_POLL {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "a busy-poll time of {} us is above the limit of {} us (it is spent \
+                     spinning after each datagram)",
+                    d.as_micros(),
+                    MAX_BUSY_POLL.as_micros()
+                ),
+            ));
+        }
+        self.inner
+            .inbox
+            .busy_poll_us
+            .store(d.as_micros() as u64, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The busy-poll time of `poll`.
@@ -307,8 +321,14 @@ impl Reader {
         self.current_queue_size() > 0
     }
 
+    /// Whether the reader was shut down (nothing more will arrive; what is queued stays).
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.life.is_closed()
+    }
+
     /// Waits up to `timeout` (`None`: forever) for a datagram; true when one is waiting.
-    /// In polling mode it reads the ready sockets, also with a zero timeout.
+    /// In polling mode it reads the ready sockets, also with a zero timeout. Returns false
+    /// at once when the reader is shut down and nothing is queued.
     pub fn poll(&self, timeout: Option<Duration>) -> bool {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut spin_until: Option<Instant> = None;
