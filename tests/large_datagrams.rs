@@ -67,3 +67,44 @@ fn large_datagrams_all_arrive_whole_with_and_without_reader_threads() {
         drop(writer.join().unwrap());
     }
 }
+
+/// Found by testing from outside: a large datagram written partly straight from the
+/// caller's memory and partly later from the queue counted only the later part in the
+/// connection's `bytes_out`.
+#[test]
+fn bytes_out_counts_every_byte_of_large_datagrams() {
+    use gamenet::Writer;
+    use std::io::Read;
+    const COUNT: usize = 30;
+    const SIZE: usize = 1_000_000;
+    for threads in [0, 1] {
+        let m = Manager::new();
+        let listener = Listener::new(&m, 0).unwrap();
+        let writer = Writer::new(&m, threads).unwrap();
+        writer.set_tcp_header_size(4).unwrap();
+        let (r, at) = rendezvous(&m);
+        listener.add_connection(r).unwrap();
+        let (mut peer, conn) = raw_peer(&listener, at);
+        let total = COUNT * (SIZE + 4);
+        let reading = std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1 << 16];
+            let mut got = 0;
+            while got < total {
+                let n = peer.read(&mut buf).unwrap();
+                assert!(n > 0, "the stream ended after {got} bytes");
+                got += n;
+            }
+            got
+        });
+        let payload = vec![9u8; SIZE];
+        for _ in 0..COUNT {
+            writer.send(conn, &payload, true).unwrap();
+        }
+        assert_eq!(reading.join().unwrap(), total);
+        let c = m.connection(conn).unwrap();
+        wait_until(Duration::from_secs(10), "bytes_out to count all", || {
+            let s = c.stats();
+            s.bytes_out == total as u64 && s.datagrams_out == COUNT as u64
+        });
+    }
+}

@@ -287,11 +287,14 @@ impl Connection {
         };
         let r = self
             .out
-            .write_through(header, payload, credit, |parts| s.write_vectored(parts));
-        if let Some(Ok(Flushed::Done)) = r {
-            self.count_out(1, header.len() + payload.len());
-        }
-        r
+            .write_through(header, payload, credit, |parts| s.write_vectored(parts))?;
+        Some(r.map(|(flushed, took)| {
+            // The datagram counts once it has left whole; a queued rest counts its bytes
+            // (and the datagram) when it is written.
+            let whole = u64::from(flushed == Flushed::Done);
+            self.count_out(whole, took);
+            flushed
+        }))
     }
 
     /// Bytes queued by writers and not yet handed to the kernel.

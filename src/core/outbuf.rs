@@ -151,14 +151,15 @@ impl OutBuf {
     /// Writes one large datagram (`header` then `payload`) straight from the caller's memory
     /// with `send`, when nothing is queued or being written (so order holds); what the
     /// socket does not take is queued first in line. `None` when the buffer is busy: the
-    /// caller appends as usual.
+    /// caller appends as usual. With the outcome, the bytes the socket took in this call
+    /// (the queued rest is counted when it is written).
     pub(crate) fn write_through(
         &self,
         header: &[u8],
         payload: &[u8],
         credit: &Credit,
         mut send: impl FnMut(&[io::IoSlice<'_>]) -> io::Result<usize>,
-    ) -> Option<io::Result<Flushed>> {
+    ) -> Option<io::Result<(Flushed, usize)>> {
         {
             let mut st = self.lock();
             if st.discarded {
@@ -213,12 +214,14 @@ impl OutBuf {
             });
         };
         Some(match result {
-            Ok(()) => Ok(Flushed::Done),
+            Ok(()) => Ok((Flushed::Done, done)),
             // Closed while writing: the rest has nowhere to go.
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && st.discarded => Ok(Flushed::Done),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && st.discarded => {
+                Ok((Flushed::Done, done))
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 rest(&mut st);
-                Ok(Flushed::WouldBlock)
+                Ok((Flushed::WouldBlock, done))
             }
             Err(e) => Err(e),
         })
