@@ -930,9 +930,11 @@ gamenet_result gamenet_reader_get_max_queue_per_connection(struct gamenet_reader
 // Datagrams waiting in the queue.
 gamenet_result gamenet_reader_get_current_queue_size(struct gamenet_reader *r, size_t *out);
 
-// Writes to `*out` whether a datagram is waiting (in polling mode, reads the ready
-// sockets first). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a false
-// answer; `*out` is written only on `GAMENET_OK`.
+// Writes to `*out` whether a datagram is waiting (in polling mode, when the queue is
+// empty, it reads the ready sockets first; datagrams already queued are answered from
+// the queue, and the sockets are read again once it is empty). A freed or foreign reader
+// is `GAMENET_ERR_INVALID_HANDLE`, never a false answer; `*out` is written only on
+// `GAMENET_OK`.
 gamenet_result gamenet_reader_data_available(struct gamenet_reader *r, bool *out);
 
 // Waits up to `timeout_ms` (negative: no limit) for a datagram: `GAMENET_OK` when one is

@@ -293,9 +293,11 @@ pub extern "C" fn gamenet_reader_get_current_queue_size(
     })
 }
 
-/// Writes to `*out` whether a datagram is waiting (in polling mode, reads the ready
-/// sockets first). A freed or foreign reader is `GAMENET_ERR_INVALID_HANDLE`, never a false
-/// answer; `*out` is written only on `GAMENET_OK`.
+/// Writes to `*out` whether a datagram is waiting (in polling mode, when the queue is
+/// empty, it reads the ready sockets first; datagrams already queued are answered from
+/// the queue, and the sockets are read again once it is empty). A freed or foreign reader
+/// is `GAMENET_ERR_INVALID_HANDLE`, never a false answer; `*out` is written only on
+/// `GAMENET_OK`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_reader_data_available(
     r: *mut gamenet_reader,

@@ -312,7 +312,8 @@ impl Reader {
         pump_inline(&self.inner.inline, timeout, ReadLoop::turn);
     }
 
-    /// Whether a datagram is waiting. In polling mode this reads the ready sockets first.
+    /// Whether a datagram is waiting. In polling mode, when the queue is empty, this reads
+    /// the ready sockets first.
     pub fn data_available(&self) -> bool {
         if self.current_queue_size() > 0 {
             return true;
