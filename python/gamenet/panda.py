@@ -325,6 +325,10 @@ class QueuedConnectionReader:
         self._lock = threading.Lock()
         self._raw = False
         self._max_queue = _DEFAULT_MAX_QUEUE
+        # Datagrams are taken in batches unless the reader keeps only the latest or its
+        # queue has a bound of the engine's (then the queue alone holds what waits, so
+        # the bound and the overflow flag are exact).
+        self._batched = not self._recent
         self._overflow = False
         self._h = self._r._ptr
 
@@ -349,7 +353,7 @@ class QueuedConnectionReader:
         if self._taken:
             return True
         with self._lock:
-            if self._recent:
+            if not self._batched:
                 rc = _lib.gamenet_reader_data_available(self._h, self._yes_ref)
                 if rc != _OK:
                     _check(rc)
@@ -379,7 +383,7 @@ class QueuedConnectionReader:
 
     def _get_data(self, datagram):
         # The hot path: datagrams taken by data_available (or taken here) go first.
-        if self._taken or (not self._recent and self._take()):
+        if self._taken or (self._batched and self._take()):
             conn, address, data = self._taken.popleft()
             datagram._data[:] = data
             if isinstance(datagram, NetDatagram):
@@ -420,13 +424,15 @@ class QueuedConnectionReader:
     def set_max_queue_size(self, n):
         self._r.set_max_queue_size(n)
         self._max_queue = n
+        self._batched = False
 
     def get_max_queue_size(self):
         return self._max_queue
 
     def get_current_queue_size(self):
         """The datagrams waiting: in gamenet's queue and taken from it, not yet read."""
-        return self._r.current_queue_size + len(self._taken)
+        with self._lock:
+            return self._r.current_queue_size + len(self._taken)
 
     def get_overflow_flag(self):
         """Whether a datagram was dropped for a full queue (UDP) since the last reset."""

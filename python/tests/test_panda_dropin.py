@@ -244,3 +244,37 @@ def test_a_datagram_keeps_its_connection_after_the_close_was_taken():
     assert reader.getRawMode() is False
     reader.setRawMode(True)
     assert reader.getRawMode() is True
+
+
+def test_a_queue_bound_set_by_the_engine_is_exact():
+    """Found by testing from outside: datagrams taken into Python in a batch were not
+    counted against setMaxQueueSize, so a UDP queue held more than its bound."""
+    m = panda.QueuedConnectionManager()
+    reader = panda.QueuedConnectionReader(m, 1)
+    writer = panda.ConnectionWriter(m, 0)
+    a = m.openUDPConnection(0)
+    b = m.openUDPConnection(0)
+    assert reader.addConnection(b)
+    reader.setMaxQueueSize(10)
+    to = panda.NetAddress()
+    assert to.setHost("127.0.0.1", b.getAddress().getPort())
+    d = panda.NetDatagram()
+    d.addUint8(1)
+    for _ in range(8):
+        assert writer.send(d, a, to)
+    deadline = time.time() + 10
+    while reader.getCurrentQueueSize() < 8:
+        assert time.time() < deadline
+        time.sleep(0.001)
+    assert reader.dataAvailable()
+    for _ in range(8):
+        assert writer.send(d, a, to)
+    while not reader.getOverflowFlag():
+        assert time.time() < deadline
+        time.sleep(0.001)
+    assert reader.getCurrentQueueSize() == 10
+    g = panda.NetDatagram()
+    got = 0
+    while reader.getData(g):
+        got += 1
+    assert got == 10
