@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit and integration tests (including interop with the real
 # Panda3D), the header freshness check, the C tests and examples under AddressSanitizer
-# and UndefinedBehaviorSanitizer, the Python package's tests (pytest), then cargo fmt and
-# clippy.
+# and UndefinedBehaviorSanitizer, the install (make install, pkg-config, CMake), the
+# Python package's tests (pytest), then cargo fmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,13 @@ fi
 export GAMENET_PYTHON="$PWD/.venv/bin/python"
 
 cargo test 2>&1
+
+# The install story: make install into a temporary prefix, then pkg-config and CMake
+# (installed here when missing) find and link it, shared and static.
+if ! command -v cmake >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq cmake) >/dev/null
+fi
+bash tests/install.sh 2>&1
 
 # The Python package, against the library cargo test just built.
 export GAMENET_LIBRARY="$PWD/target/debug/deps/libgamenet.so"
