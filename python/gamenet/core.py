@@ -261,7 +261,13 @@ class Connection:
     __index__ = __int__
 
     def __eq__(self, other):
-        return isinstance(other, Connection) and other.id == self.id
+        # Equal to the same connection, and to its id: a datagram's `conn` (an id) equals
+        # the Connection that open_* returned, and they hash alike.
+        if isinstance(other, Connection):
+            return other.id == self.id
+        if isinstance(other, int) and not isinstance(other, bool):
+            return other == self.id
+        return NotImplemented
 
     def __hash__(self):
         return hash(self.id)

@@ -49,6 +49,10 @@ def test_tcp_round_trip_and_batches(rig):
     r = take(reader, 1)[0]
     assert (r.conn, r.data) == (client.id, b"back")
     assert r.address.port == client.peer_address.port
+    # A datagram's connection id equals the Connection open_* returned, and hashes alike.
+    assert r.conn == client and client == r.conn and r.conn != server
+    assert {client: "c"}[r.conn] == "c" and hash(client) == hash(r.conn)
+    assert client != True and client != "1"  # noqa: E712
     assert writer.stats()["datagrams_sent"] == 5
     assert reader.stats()["datagrams"] == 5
     assert client.stats()["datagrams_in"] == 1
