@@ -100,6 +100,8 @@ fn bytes_out_counts_every_byte_of_large_datagrams() {
         for _ in 0..COUNT {
             writer.send(conn, &payload, true).unwrap();
         }
+        // An immediate writer's last send may leave its tail queued: wait until it left.
+        writer.flush_wait(Duration::from_secs(60)).unwrap();
         assert_eq!(reading.join().unwrap(), total);
         let c = m.connection(conn).unwrap();
         wait_until(Duration::from_secs(10), "bytes_out to count all", || {
