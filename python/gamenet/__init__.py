@@ -11,7 +11,8 @@ from .core import (CLOSE_ERROR, CLOSE_LOCAL, CLOSE_MANAGER_SHUTDOWN, CLOSE_PEER_
                    Connection, Manager, NetAddress, ResetEvent, debug_panic, version)
 from .io import Listener, NewConnection, Reader, Received, Writer
 from .datagram import Datagram, DatagramIterator
-from .errors import (Closed, DatagramError, GamenetError, Timeout, UnknownConnection,
+from .errors import (AddressError, Closed, ConnectionRefused, DatagramError, GamenetError,
+                     NetworkIOError, NetworkPermissionError, Timeout, UnknownConnection,
                      WouldBlock, last_error)
 
 __version__ = version()

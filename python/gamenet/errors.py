@@ -3,7 +3,10 @@ carrying the code and gamenet_last_error's message."""
 import ctypes
 
 from . import _ffi
-from ._bindings import (ENUMS, GAMENET_EMPTY, GAMENET_ERR_CLOSED, GAMENET_ERR_OVERREAD,
+from ._bindings import (ENUMS, GAMENET_EMPTY, GAMENET_ERR_ADDRESS_IN_USE,
+                        GAMENET_ERR_ADDRESS_PARSE, GAMENET_ERR_CLOSED,
+                        GAMENET_ERR_CONNECTION_REFUSED, GAMENET_ERR_IO, GAMENET_ERR_OVERREAD,
+                        GAMENET_ERR_PERMISSION_DENIED, GAMENET_ERR_RESOLVE,
                         GAMENET_ERR_TIMEOUT, GAMENET_ERR_TOO_LARGE,
                         GAMENET_ERR_UNKNOWN_CONNECTION, GAMENET_ERR_WOULD_BLOCK, GAMENET_OK)
 
@@ -25,12 +28,32 @@ class GamenetError(Exception):
         super().__init__(f"{self.name} ({code}): {message}")
 
 
-class WouldBlock(GamenetError):
+# Where Python has a builtin exception for the same failure, the class is also one, so
+# `except TimeoutError` or `except OSError` catch gamenet's errors as they catch socket's.
+
+
+class WouldBlock(GamenetError, BlockingIOError):
     """The queue or the connection's buffer is full; nothing was queued."""
 
 
-class Timeout(GamenetError):
+class Timeout(GamenetError, TimeoutError):
     """A deadline passed."""
+
+
+class ConnectionRefused(GamenetError, ConnectionRefusedError):
+    """The peer refused the connection."""
+
+
+class AddressError(GamenetError, OSError):
+    """An address could not be parsed or resolved, or is in use."""
+
+
+class NetworkPermissionError(GamenetError, PermissionError):
+    """The system refused the operation (a privileged port, a broadcast not allowed)."""
+
+
+class NetworkIOError(GamenetError, OSError):
+    """A socket operation failed; the message says which and why."""
 
 
 class UnknownConnection(GamenetError):
@@ -47,7 +70,12 @@ class DatagramError(GamenetError):
 
 _CLASSES = {GAMENET_ERR_WOULD_BLOCK: WouldBlock, GAMENET_ERR_TIMEOUT: Timeout,
             GAMENET_ERR_UNKNOWN_CONNECTION: UnknownConnection, GAMENET_ERR_CLOSED: Closed,
-            GAMENET_ERR_OVERREAD: DatagramError, GAMENET_ERR_TOO_LARGE: DatagramError}
+            GAMENET_ERR_OVERREAD: DatagramError, GAMENET_ERR_TOO_LARGE: DatagramError,
+            GAMENET_ERR_CONNECTION_REFUSED: ConnectionRefused,
+            GAMENET_ERR_ADDRESS_PARSE: AddressError, GAMENET_ERR_RESOLVE: AddressError,
+            GAMENET_ERR_ADDRESS_IN_USE: AddressError,
+            GAMENET_ERR_PERMISSION_DENIED: NetworkPermissionError,
+            GAMENET_ERR_IO: NetworkIOError}
 
 
 def last_error():

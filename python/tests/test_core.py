@@ -317,3 +317,28 @@ def test_busy_poll_is_settable_and_poll_zero_reads():
 def test_flush_wait_on_an_idle_writer_returns_at_once():
     with Manager() as m, Writer(m, 1) as w:
         w.flush_wait(1000)
+
+
+def test_errors_are_also_pythons_builtin_exceptions():
+    """A refused connect is a ConnectionRefusedError, a timeout a TimeoutError, a full
+    queue a BlockingIOError, an address error an OSError: caught as socket's errors are,
+    and still GamenetErrors with their code and message."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now: the connect is refused
+    with Manager() as m:
+        with pytest.raises(ConnectionRefusedError) as e:
+            m.open_tcp_client("127.0.0.1", port)
+        assert isinstance(e.value, gamenet.ConnectionRefused)
+        assert isinstance(e.value, GamenetError) and e.value.code == 9 and e.value.message
+    with pytest.raises(OSError) as e:  # parsed locally: no name is looked up
+        NetAddress.parse("not an address")
+    assert isinstance(e.value, gamenet.AddressError) and e.value.code == 10
+    for code, builtin in ((7, BlockingIOError), (8, TimeoutError), (17, OSError),
+                          (18, PermissionError), (12, OSError)):
+        err = gamenet.errors.error(code, "m")
+        assert isinstance(err, builtin) and isinstance(err, GamenetError)
+        assert err.code == code and err.message == "m"
+
