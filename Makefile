@@ -9,10 +9,11 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-MAJOR := $(firstword $(subst ., ,$(VERSION)))
+MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+MINOR := $(word 2,$(subst ., ,$(VERSION)))
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include
-SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g'
+SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g'
 
 .PHONY: all install uninstall
 all:
@@ -35,3 +36,4 @@ uninstall:
 	  $(LIBDIR)/libgamenet.so.$(MAJOR) $(LIBDIR)/libgamenet.so.$(VERSION) \
 	  $(LIBDIR)/pkgconfig/gamenet.pc $(LIBDIR)/cmake/gamenet/gamenetConfig.cmake \
 	  $(LIBDIR)/cmake/gamenet/gamenetConfigVersion.cmake
+	-rmdir $(LIBDIR)/cmake/gamenet 2>/dev/null

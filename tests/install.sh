@@ -19,9 +19,9 @@ readelf -d "$work/c_shared" | grep -q 'NEEDED.*\[libgamenet.so.0\]'
 "$work/c_shared" | grep -qx ok
 
 # C, static: the archive, with the system libraries pkg-config --static lists.
-static_libs=$(pkg-config --static --libs-only-l gamenet | sed 's/-lgamenet//')
 cc -Wall -Werror $(pkg-config --cflags gamenet) tests/install/app.c \
-   $(pkg-config --libs-only-L gamenet) -l:libgamenet.a $static_libs -o "$work/c_static"
+   $(pkg-config --libs-only-L gamenet) -l:libgamenet.a -lpthread -ldl -lm -o "$work/c_static"
+pkg-config --static --libs gamenet | grep -q -- '-lpthread -ldl -lm'
 ! readelf -d "$work/c_static" | grep -q libgamenet
 "$work/c_static" | grep -qx ok
 
@@ -29,6 +29,11 @@ cc -Wall -Werror $(pkg-config --cflags gamenet) tests/install/app.c \
 cmake -S tests/install -B "$work/build" -DCMAKE_PREFIX_PATH="$prefix" \
       -DCMAKE_BUILD_RPATH="$prefix/lib" >/dev/null
 cmake --build "$work/build" >/dev/null
+# A version it is not compatible with is refused (a 0.x minor is a breaking change).
+mkdir -p "$work/v"
+printf 'cmake_minimum_required(VERSION 3.16)\nproject(v NONE)\nfind_package(gamenet 0.2 REQUIRED)\n' \
+  > "$work/v/CMakeLists.txt"
+! cmake -S "$work/v" -B "$work/v/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1
 "$work/build/app_shared" | grep -qx ok
 "$work/build/app_static" | grep -qx ok
 ! readelf -d "$work/build/app_static" | grep -q libgamenet
