@@ -10,6 +10,7 @@ return a bool, as in Panda3D. Datagrams are `bytes` underneath."""
 
 import collections
 import ctypes as _ctypes
+import sys
 import threading
 import time
 
@@ -169,6 +170,13 @@ class QueuedConnectionManager:
             else:
                 c = self._m.open_tcp_client(args[0], args[1], args[2] if len(args) > 2 else 3000)
         except GamenetError:
+            # Panda3D says so on stderr, besides returning None.
+            if isinstance(args[0], core.NetAddress):
+                where = f"{args[0].get_ip_string()}:{args[0].get_port()}"
+            else:
+                where = f"{args[0]}:{args[1]}"
+            print(f":net(error): Unable to open TCP connection to server {where}",
+                  file=sys.stderr)
             return None
         return self._wrap(c)
 

@@ -278,3 +278,23 @@ def test_a_queue_bound_set_by_the_engine_is_exact():
     while reader.getData(g):
         got += 1
     assert got == 10
+
+
+def test_a_refused_connect_says_so_as_panda3d_does(capfd):
+    """Panda3D prints ':net(error): Unable to open TCP connection to server HOST:PORT' on
+    stderr besides returning None; gamenet.panda prints the same line."""
+    core = pytest.importorskip("panda3d.core")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    lines = []
+    for net in (core, panda):
+        m = net.QueuedConnectionManager()
+        assert m.openTCPClientConnection("127.0.0.1", port, 500) is None
+        a = net.NetAddress()
+        assert a.setHost("127.0.0.1", port)
+        assert m.openTCPClientConnection(a, 500) is None
+        lines.append(capfd.readouterr().err.splitlines())
+    want = f":net(error): Unable to open TCP connection to server 127.0.0.1:{port}"
+    assert lines[0] == lines[1] == [want, want]
