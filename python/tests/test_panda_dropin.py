@@ -25,6 +25,14 @@ def variant(name, impl, tmp_path):
     return str(path)
 
 
+def accept_one(listener, deadline):
+    """The next connection the (polling) listener accepts, before `deadline`."""
+    new = panda.PointerToConnection()
+    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
+        assert time.time() < deadline
+    return new.p()
+
+
 def run_pair(server_impl, client_impl, tmp_path, count=200):
     pytest.importorskip("panda3d.core") if "panda3d" in (server_impl, client_impl) else None
     env = dict(os.environ, PYTHONPATH=PYTHONPATH)
@@ -148,10 +156,7 @@ def test_a_queued_reader_takes_in_batches_and_keeps_order_origin_and_large_datag
     reader.set_tcp_header_size(4)
     writer.set_tcp_header_size(4)
     client = m.openTCPClientConnection("127.0.0.1", rv.getAddress().getPort(), 3000)
-    new = panda.PointerToConnection()
-    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
-        assert time.time() < deadline
-    assert reader.addConnection(new.p())
+    assert reader.addConnection(accept_one(listener, deadline))
     big = panda.NetDatagram()
     big.appendData(bytes(range(256)) * 781 + b"end")
     small = panda.NetDatagram()
@@ -176,11 +181,8 @@ def test_two_threads_reading_one_queued_reader_get_each_datagram_once():
     listener = panda.QueuedConnectionListener(m, 0)
     assert listener.addConnection(rv)
     client = m.openTCPClientConnection("127.0.0.1", rv.getAddress().getPort(), 3000)
-    new = panda.PointerToConnection()
     deadline = time.time() + 10
-    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
-        assert time.time() < deadline
-    assert reader.addConnection(new.p())
+    assert reader.addConnection(accept_one(listener, deadline))
     count = 20000
     seen = [[], []]
     done = threading.Event()
@@ -218,11 +220,8 @@ def test_a_datagram_keeps_its_connection_after_the_close_was_taken():
     listener = panda.QueuedConnectionListener(m, 0)
     assert listener.addConnection(rv)
     peer = socket.create_connection(("127.0.0.1", rv.getAddress().getPort()))
-    new = panda.PointerToConnection()
     deadline = time.time() + 10
-    while not (listener.newConnectionAvailable() and listener.getNewConnection(new)):
-        assert time.time() < deadline
-    assert reader.addConnection(new.p())
+    assert reader.addConnection(accept_one(listener, deadline))
     peer.sendall(b"\x02\x00hi")
     peer.close()
     gone = panda.PointerToConnection()

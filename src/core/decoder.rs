@@ -258,19 +258,7 @@ pub enum Frame<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const PAYLOAD: [u8; 6] = [0x34, 0x12, 0x02, 0x00, 0x68, 0x69];
-
-    fn framed(header_size: u8, raw: bool) -> Vec<u8> {
-        let mut out = Vec::new();
-        Framing {
-            raw,
-            ..Framing::panda(header_size)
-        }
-        .encode_tcp(&PAYLOAD, &mut out)
-        .unwrap();
-        out
-    }
+    use crate::core::framing::tests::{PAYLOAD, framed};
 
     fn decode_all(dec: &mut Decoder, chunks: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::new();

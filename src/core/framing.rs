@@ -147,12 +147,13 @@ pub fn udp_checksum(payload: &[u8]) -> u16 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const PAYLOAD: [u8; 6] = [0x34, 0x12, 0x02, 0x00, 0x68, 0x69];
+    pub(crate) const PAYLOAD: [u8; 6] = [0x34, 0x12, 0x02, 0x00, 0x68, 0x69];
 
-    fn framed(header_size: u8, raw: bool) -> Vec<u8> {
+    /// `PAYLOAD` framed as a stream with `header_size` (or raw).
+    pub(crate) fn framed(header_size: u8, raw: bool) -> Vec<u8> {
         let mut out = Vec::new();
         Framing {
             raw,

@@ -333,8 +333,7 @@ impl BlockQueue {
                 }
             } else {
                 let k = max - n;
-                let mut head = self.pool.pop().unwrap_or_default();
-                self.pooled_bytes -= head.bytes.capacity().min(self.pooled_bytes);
+                let mut head = self.spare();
                 let b = self.blocks.front_mut().expect("front exists");
                 b.split_front(k, &mut head);
                 self.wake |= b.left(k);
@@ -348,8 +347,8 @@ impl BlockQueue {
 
     /// Takes back blocks handed out by `take_blocks`, for reuse.
     pub(crate) fn give_back(&mut self, blocks: impl IntoIterator<Item = Block>) {
-        for mut b in blocks {
-            b.next = b.spans.len();
+        // Their tallies were counted down when they were taken (`take_blocks`).
+        for b in blocks {
             self.recycle(b);
         }
     }

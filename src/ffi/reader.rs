@@ -76,6 +76,24 @@ impl Castable for gamenet_reader {
     }
 }
 
+/// The C form of datagrams' origins, converted once per run of datagrams that share one
+/// (the datagrams of one connection do).
+#[derive(Default)]
+pub(crate) struct Origins(Option<(Option<SocketAddr>, gamenet_address)>);
+
+impl Origins {
+    pub(crate) fn of(&mut self, from: Option<SocketAddr>) -> gamenet_address {
+        match self.0 {
+            Some((f, a)) if f == from => a,
+            _ => {
+                let a = from.map(gamenet_address::from).unwrap_or_default();
+                self.0 = Some((from, a));
+                a
+            }
+        }
+    }
+}
+
 /// Describes a datagram taken from the queue in `*info`.
 pub(crate) fn fill(
     info: &mut gamenet_datagram_info,
@@ -426,24 +444,15 @@ pub extern "C" fn gamenet_reader_get_data_batch(
         let mut used = 0usize;
         let mut first_len = None;
         let mut k = 0usize;
-        // Datagrams of one connection share their origin: convert it once.
-        let mut last: Option<(Option<SocketAddr>, gamenet_address)> = None;
+        let mut origins = Origins::default();
         rd.drain_with(max_infos, |conn, from, data| {
             first_len.get_or_insert(data.len());
             if used + data.len() > cap {
                 return false;
             }
-            let addr = match last {
-                Some((f, a)) if f == from => a,
-                _ => {
-                    let a = from.map(gamenet_address::from).unwrap_or_default();
-                    last = Some((from, a));
-                    a
-                }
-            };
             infos[k] = gamenet_datagram_info {
                 conn,
-                from: addr,
+                from: origins.of(from),
                 offset: used,
                 len: data.len(),
             };

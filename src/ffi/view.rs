@@ -3,14 +3,12 @@
 //! copying them into the caller's buffer; `gamenet_reader_get_batch` hands over many at
 //! once as a `gamenet_batch`.
 
-use std::net::SocketAddr;
-
 use super::address::gamenet_address;
 use super::boundary::{call, with};
 use super::error::gamenet_result;
 use super::handle::{Castable, Handles, free_handle, get, new_handle, out_ref, out_slice};
 use super::manager::gamenet_conn;
-use super::reader::{fill, gamenet_datagram_info, gamenet_reader};
+use super::reader::{Origins, fill, gamenet_datagram_info, gamenet_reader};
 use crate::core::error::{Error, ErrorKind};
 use crate::core::reader::{Batch, Owned};
 
@@ -155,21 +153,12 @@ pub extern "C" fn gamenet_reader_get_batch(
         let Some(batch) = rd.take_batch(refs.len()) else {
             return Ok(gamenet_result::GAMENET_EMPTY);
         };
-        // Datagrams of one connection share their origin: convert it once.
-        let mut last: Option<(Option<SocketAddr>, gamenet_address)> = None;
+        let mut origins = Origins::default();
         let mut k = 0;
         for ((conn, from, data), slot) in batch.iter().zip(refs.iter_mut()) {
-            let addr = match last {
-                Some((f, a)) if f == from => a,
-                _ => {
-                    let a = from.map(gamenet_address::from).unwrap_or_default();
-                    last = Some((from, a));
-                    a
-                }
-            };
             *slot = gamenet_datagram_ref {
                 conn,
-                from: addr,
+                from: origins.of(from),
                 data: data.as_ptr(),
                 len: data.len(),
             };

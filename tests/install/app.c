@@ -1,4 +1,4 @@
-/* Built against an installed gamenet (tests/install.sh), as C and as C++: sends one UDP
+/* Built against an installed gamenet (tests/install.sh), as C and (app.cpp) as C++: sends one UDP
    datagram to itself on loopback and reads it back. Prints "ok" and exits 0 on success. */
 #include <stdio.h>
 #include <string.h>
