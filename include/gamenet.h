@@ -40,6 +40,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The default bound of a listener's and of the reset queue: Panda3D's 50,000.
+#define DEFAULT_MAX_QUEUED 50000
+
 // `gamenet_address.family` of an empty address.
 #define GAMENET_AF_NONE 0
 
@@ -75,6 +78,10 @@
 
 // Log level: detail for debugging.
 #define GAMENET_LOG_DEBUG 4
+
+// The default bound of a listener's queue of accepted connections and of the manager's
+// reset queue: Panda3D's.
+#define GAMENET_DEFAULT_MAX_QUEUED 50000
 
 // Default reader queue bound, in datagrams.
 #define GAMENET_READER_DEFAULT_MAX_QUEUE 65536
@@ -865,6 +872,65 @@ gamenet_result gamenet_manager_get_host_name(struct gamenet_manager *m, char *bu
 // `out[0..cap]` and the count into `*out_count`. Too small: `GAMENET_ERR_BUFFER_TOO_SMALL`
 // with the needed count, nothing written (`out` may be NULL with `cap` 0).
 gamenet_result gamenet_manager_get_interfaces(struct gamenet_manager *m, struct gamenet_interface *out, size_t cap, size_t *out_count);
+
+// The reader's threads (0: polling mode; Panda3D's `is_polling` is this being 0).
+gamenet_result gamenet_reader_get_num_threads(struct gamenet_reader *r, size_t *out);
+
+// Whether the reader is in raw mode (`gamenet_reader_set_raw_mode`).
+gamenet_result gamenet_reader_get_raw_mode(struct gamenet_reader *r, bool *out);
+
+// The reader's queue bound, in datagrams.
+gamenet_result gamenet_reader_get_max_queue_size(struct gamenet_reader *r, size_t *out);
+
+// Whether a UDP datagram was dropped for a full queue since the flag was last lowered
+// (it stays up; `gamenet_reader_reset_overflow_flag` lowers it, and
+// `gamenet_reader_take_overflow` reads and lowers it in one step).
+gamenet_result gamenet_reader_get_overflow_flag(struct gamenet_reader *r, bool *out);
+
+// Lowers the reader's overflow flag.
+gamenet_result gamenet_reader_reset_overflow_flag(struct gamenet_reader *r);
+
+// The writer's threads (0: immediate mode; Panda3D's `is_immediate` is this being 0).
+gamenet_result gamenet_writer_get_num_threads(struct gamenet_writer *w, size_t *out);
+
+// The listener's accept threads (0: polling mode).
+gamenet_result gamenet_listener_get_num_threads(struct gamenet_listener *l, size_t *out);
+
+// Bounds the queue of accepted connections (at least 1; default
+// `GAMENET_DEFAULT_MAX_QUEUED`). A connection accepted while it is full is closed (reason
+// `GAMENET_CLOSE_LOCAL`, reported on the reset queue; the peer sees its end close) and
+// the overflow flag goes up, as Panda3D's listener drops it.
+gamenet_result gamenet_listener_set_max_queue_size(struct gamenet_listener *l, size_t n);
+
+// The bound of the listener's queue.
+gamenet_result gamenet_listener_get_max_queue_size(struct gamenet_listener *l, size_t *out);
+
+// Accepted connections waiting to be taken.
+gamenet_result gamenet_listener_get_current_queue_size(struct gamenet_listener *l, size_t *out);
+
+// Whether an accepted connection was closed for a full queue since the flag was last
+// lowered.
+gamenet_result gamenet_listener_get_overflow_flag(struct gamenet_listener *l, bool *out);
+
+// Lowers the listener's overflow flag.
+gamenet_result gamenet_listener_reset_overflow_flag(struct gamenet_listener *l);
+
+// Bounds the manager's reset queue (at least 1; default `GAMENET_DEFAULT_MAX_QUEUED`). A
+// close that finds it full is not queued, as in Panda3D: the overflow flag goes up and the
+// log callback names the connection. Close it less often or take resets sooner.
+gamenet_result gamenet_manager_set_max_queue_size(struct gamenet_manager *m, size_t n);
+
+// The reset queue's bound.
+gamenet_result gamenet_manager_get_max_queue_size(struct gamenet_manager *m, size_t *out);
+
+// Closed connections waiting on the reset queue.
+gamenet_result gamenet_manager_get_current_queue_size(struct gamenet_manager *m, size_t *out);
+
+// Whether a close did not fit the reset queue since the flag was last lowered.
+gamenet_result gamenet_manager_get_overflow_flag(struct gamenet_manager *m, bool *out);
+
+// Lowers the reset queue's overflow flag.
+gamenet_result gamenet_manager_reset_overflow_flag(struct gamenet_manager *m);
 
 // Creates a queued reader for `m` with `num_threads` threads (0: polling mode; at most
 // 256).

@@ -134,6 +134,11 @@ fn c_batch() {
     c_test("test_batch");
 }
 
+#[test]
+fn c_queues() {
+    c_test("test_queues");
+}
+
 /// Every function of the header has its NULL tests in `tests/c/test_null.c`.
 #[test]
 fn every_function_has_a_null_test() {

@@ -17,11 +17,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use super::address;
-use super::connection::{Connection, ConnectionKind};
+use super::connection::{CloseReason, Connection, ConnectionKind};
 use super::error::{Error, ErrorKind, Result};
 use super::event_loop::{EventLoop, LoopSet, inline_body, new_loop, pump_inline};
 use super::log::LogLevel;
 use super::manager::Manager;
+use super::queued::Queued;
 use super::read_side::ReadOwner;
 use super::reader::Reader;
 use super::settings::{Lifecycle, check_threads};
@@ -68,13 +69,14 @@ enum Ctl {
 
 struct Inner {
     manager: Manager,
-    queue: Mutex<VecDeque<NewConnection>>,
+    queue: Queued<NewConnection>,
     available: Condvar,
     loops: LoopSet<Ctl>,
     inline: Option<Mutex<AcceptLoop>>,
     reader: Mutex<Option<Reader>>,
     on_accept: Mutex<Option<AcceptHook>>,
     life: Lifecycle,
+    threads: usize,
     accepted: AtomicU64,
     exhausted: AtomicU64,
     accept_errors: AtomicU64,
@@ -265,11 +267,21 @@ fn accepted(inner: &Inner, new: NewConnection) {
     if hook.is_some_and(|h| !h(&new)) {
         return;
     }
-    inner
-        .queue
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push_back(new);
+    if inner.queue.push(new).is_err() {
+        // Panda3D's QueuedConnectionListener drops it too. The peer learns at once, the
+        // engine from the overflow flag and from the close on the reset queue.
+        inner.manager.log(LogLevel::Warn, || {
+            format!("listener queue full: accepted connection {id} closed")
+        });
+        if let Ok(conn) = inner.manager.connection(id) {
+            conn.close(
+                CloseReason::LocalClose,
+                0,
+                "refused: the listener's queue of accepted connections is full",
+            );
+        }
+        return;
+    }
     inner.available.notify_all();
 }
 
@@ -295,13 +307,14 @@ impl Listener {
         let inline = inline_body(&mut bodies, threads);
         let inner = Arc::new(Inner {
             manager: manager.clone(),
-            queue: Mutex::new(VecDeque::new()),
+            queue: Queued::new(),
             available: Condvar::new(),
             loops: LoopSet::new(handles, owner),
             inline,
             reader: Mutex::new(None),
             on_accept: Mutex::new(None),
             life: Lifecycle::new("listener"),
+            threads,
             accepted: AtomicU64::new(0),
             exhausted: AtomicU64::new(0),
             accept_errors: AtomicU64::new(0),
@@ -366,7 +379,41 @@ impl Listener {
     }
 
     fn lock_queue(&self) -> MutexGuard<'_, VecDeque<NewConnection>> {
-        self.inner.queue.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.queue.lock()
+    }
+
+    /// Bounds the queue of accepted connections (at least 1; default
+    /// [`DEFAULT_MAX_QUEUED`](super::queued::DEFAULT_MAX_QUEUED), Panda3D's). A connection
+    /// accepted while it is full is closed (reason `LocalClose`, reported on the reset
+    /// queue) and the overflow flag goes up.
+    pub fn set_max_queue_size(&self, n: usize) -> Result<()> {
+        self.inner.queue.set_max(n)
+    }
+
+    /// The bound of the queue of accepted connections.
+    pub fn max_queue_size(&self) -> usize {
+        self.inner.queue.max()
+    }
+
+    /// Accepted connections waiting to be taken.
+    pub fn current_queue_size(&self) -> usize {
+        self.inner.queue.len()
+    }
+
+    /// Whether an accepted connection was closed for a full queue since the flag was
+    /// last reset.
+    pub fn overflow_flag(&self) -> bool {
+        self.inner.queue.overflow()
+    }
+
+    /// Lowers the overflow flag.
+    pub fn reset_overflow_flag(&self) {
+        self.inner.queue.reset_overflow()
+    }
+
+    /// The accept threads (0: polling mode).
+    pub fn num_threads(&self) -> usize {
+        self.inner.threads
     }
 
     fn pump(&self, timeout: Option<Duration>) {

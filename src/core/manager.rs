@@ -5,7 +5,6 @@
 //! A [`Manager`] is a cheap clone of a shared state; every method takes `&self` and may be
 //! called from any thread.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -20,6 +19,7 @@ use super::interfaces::{self, Interface};
 use super::io::{Io, ListenIo, Stream, TcpIo, UdpIo};
 use super::log::{LogFn, LogLevel, Logger};
 use super::outbuf::Flushed;
+use super::queued::Queued;
 
 /// How long `close_connection` waits for a slow peer to take what is queued for it.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
@@ -31,7 +31,7 @@ pub type CloseSink = Arc<dyn Fn(&ResetEvent) -> bool + Send + Sync>;
 
 struct Shared {
     conns: IdTable<Arc<Connection>>,
-    resets: Mutex<VecDeque<ResetEvent>>,
+    resets: Queued<ResetEvent>,
     sinks: Mutex<Vec<(u64, CloseSink)>>,
     logger: Logger,
 }
@@ -58,11 +58,15 @@ impl CloseReport for Shared {
         for s in sinks {
             taken |= s(&event);
         }
-        if !taken {
-            self.resets
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push_back(event);
+        if !taken && let Err(lost) = self.resets.push(event) {
+            // Panda3D's QueuedConnectionManager drops it too; the flag and the log say so.
+            self.logger.log(LogLevel::Warn, || {
+                format!(
+                    "reset queue full ({}): the close of connection {} is not queued",
+                    self.resets.max(),
+                    lost.conn
+                )
+            });
         }
     }
 }
@@ -140,7 +144,7 @@ impl Manager {
         Manager {
             shared: Arc::new(Shared {
                 conns: IdTable::new(),
-                resets: Mutex::new(VecDeque::new()),
+                resets: Queued::new(),
                 sinks: Mutex::new(Vec::new()),
                 logger: Logger::default(),
             }),
@@ -407,21 +411,40 @@ impl Manager {
 
     /// Whether a closed connection waits on the reset queue.
     pub fn reset_connection_available(&self) -> bool {
-        !self
-            .shared
-            .resets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
+        !self.shared.resets.is_empty()
+    }
+
+    /// Bounds the reset queue (at least 1; default
+    /// [`DEFAULT_MAX_QUEUED`](super::queued::DEFAULT_MAX_QUEUED), Panda3D's). A
+    /// close that finds it full is not queued: the overflow flag goes up and the log says
+    /// which connection (close sinks still see it).
+    pub fn set_max_reset_queue_size(&self, n: usize) -> Result<()> {
+        self.shared.resets.set_max(n)
+    }
+
+    /// The reset queue's bound.
+    pub fn max_reset_queue_size(&self) -> usize {
+        self.shared.resets.max()
+    }
+
+    /// Closed connections waiting on the reset queue.
+    pub fn reset_queue_size(&self) -> usize {
+        self.shared.resets.len()
+    }
+
+    /// Whether a close did not fit the reset queue since the flag was last reset.
+    pub fn reset_overflow(&self) -> bool {
+        self.shared.resets.overflow()
+    }
+
+    /// Lowers the reset queue's overflow flag.
+    pub fn clear_reset_overflow(&self) {
+        self.shared.resets.reset_overflow()
     }
 
     /// The oldest closed connection not yet reported, with its reason.
     pub fn get_reset_connection(&self) -> Option<ResetEvent> {
-        self.shared
-            .resets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
+        self.shared.resets.pop()
     }
 
     /// Closes every open connection (reason `ManagerShutdown`).

@@ -20,6 +20,7 @@ pub mod log;
 pub mod manager;
 pub mod outbuf;
 pub(crate) mod queue;
+pub mod queued;
 pub(crate) mod read_side;
 pub mod reader;
 pub mod settings;

@@ -17,6 +17,7 @@ pub mod error;
 pub mod handle;
 pub mod listener;
 pub mod manager;
+pub mod queues;
 pub mod reader;
 pub mod version;
 pub mod view;

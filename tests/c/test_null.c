@@ -186,6 +186,14 @@ static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
     CHECK_NULL(gamenet_manager_reset_connection_available(m, NULL));
     CHECK_NULL(gamenet_manager_get_reset_connection(NULL, &info));
     CHECK_NULL(gamenet_manager_get_reset_connection(m, NULL));
+    CHECK_NULL(gamenet_manager_set_max_queue_size(NULL, 1));
+    CHECK_NULL(gamenet_manager_get_max_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_manager_get_max_queue_size(m, NULL));
+    CHECK_NULL(gamenet_manager_get_current_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_manager_get_current_queue_size(m, NULL));
+    CHECK_NULL(gamenet_manager_get_overflow_flag(NULL, &on));
+    CHECK_NULL(gamenet_manager_get_overflow_flag(m, NULL));
+    CHECK_NULL(gamenet_manager_reset_overflow_flag(NULL));
     CHECK_NULL(gamenet_manager_get_host_name(NULL, buf, sizeof buf, &n));
     CHECK_NULL(gamenet_manager_get_host_name(m, NULL, sizeof buf, &n));
     CHECK_NULL(gamenet_manager_get_host_name(m, buf, sizeof buf, NULL));
@@ -296,6 +304,8 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_writer_set_raw_mode(NULL, true));
     CHECK_NULL(gamenet_writer_get_raw_mode(NULL, &on));
     CHECK_NULL(gamenet_writer_get_raw_mode(w, NULL));
+    CHECK_NULL(gamenet_writer_get_num_threads(NULL, &n));
+    CHECK_NULL(gamenet_writer_get_num_threads(w, NULL));
     CHECK_NULL(gamenet_writer_set_tcp_header_size(NULL, 2));
     CHECK_NULL(gamenet_writer_get_tcp_header_size(NULL, &i32));
     CHECK_NULL(gamenet_writer_get_tcp_header_size(w, NULL));
@@ -358,6 +368,15 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_reader_take_overflow(r, NULL));
     CHECK_NULL(gamenet_reader_get_stats(NULL, &rs));
     CHECK_NULL(gamenet_reader_get_stats(r, NULL));
+    CHECK_NULL(gamenet_reader_get_num_threads(NULL, &n));
+    CHECK_NULL(gamenet_reader_get_num_threads(r, NULL));
+    CHECK_NULL(gamenet_reader_get_raw_mode(NULL, &on));
+    CHECK_NULL(gamenet_reader_get_raw_mode(r, NULL));
+    CHECK_NULL(gamenet_reader_get_max_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_reader_get_max_queue_size(r, NULL));
+    CHECK_NULL(gamenet_reader_get_overflow_flag(NULL, &on));
+    CHECK_NULL(gamenet_reader_get_overflow_flag(r, NULL));
+    CHECK_NULL(gamenet_reader_reset_overflow_flag(NULL));
 
     CHECK_NULL(gamenet_listener_new(NULL, 0, &l));
     CHECK_NULL(gamenet_listener_new(m, 0, NULL));
@@ -375,6 +394,16 @@ static void io_functions(gamenet_manager *m, gamenet_conn tcp, gamenet_conn udp)
     CHECK_NULL(gamenet_listener_get_new_connection(l, NULL));
     CHECK_NULL(gamenet_listener_get_stats(NULL, &ls));
     CHECK_NULL(gamenet_listener_get_stats(l, NULL));
+    CHECK_NULL(gamenet_listener_get_num_threads(NULL, &n));
+    CHECK_NULL(gamenet_listener_get_num_threads(l, NULL));
+    CHECK_NULL(gamenet_listener_set_max_queue_size(NULL, 1));
+    CHECK_NULL(gamenet_listener_get_max_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_listener_get_max_queue_size(l, NULL));
+    CHECK_NULL(gamenet_listener_get_current_queue_size(NULL, &n));
+    CHECK_NULL(gamenet_listener_get_current_queue_size(l, NULL));
+    CHECK_NULL(gamenet_listener_get_overflow_flag(NULL, &on));
+    CHECK_NULL(gamenet_listener_get_overflow_flag(l, NULL));
+    CHECK_NULL(gamenet_listener_reset_overflow_flag(NULL));
     CHECK_OK(gamenet_listener_free(l));
     CHECK_OK(gamenet_reader_free(r));
 }

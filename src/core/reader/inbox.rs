@@ -228,6 +228,10 @@ impl Inbox {
         self.overflowed.swap(false, Ordering::AcqRel)
     }
 
+    pub(super) fn overflow_flag(&self) -> bool {
+        self.overflowed.load(Ordering::Acquire)
+    }
+
     pub(super) fn busy_poll(&self) -> Duration {
         Duration::from_micros(self.busy_poll_us.load(Ordering::Relaxed))
     }

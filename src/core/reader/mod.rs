@@ -265,6 +265,12 @@ impl Reader {
         self.inner.inbox.take_overflow()
     }
 
+    /// Whether a datagram was dropped for a full queue since the flag was last lowered
+    /// (Panda3D's `get_overflow_flag`; [`Reader::take_overflow`] reads and lowers it).
+    pub fn overflow_flag(&self) -> bool {
+        self.inner.inbox.overflow_flag()
+    }
+
     /// The counters.
     pub fn stats(&self) -> ReaderStats {
         ReaderStats {
