@@ -40,6 +40,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The most connects one manager has pending at once; one more is `WouldBlock`.
+#define MAX_PENDING_CONNECTS 256
+
 // The default bound of a listener's and of the reset queue: Panda3D's 50,000.
 #define DEFAULT_MAX_QUEUED 50000
 
@@ -51,6 +54,9 @@
 
 // `gamenet_address.family` of an IPv6 address.
 #define GAMENET_AF_IPV6 6
+
+// The most connects one manager may have pending; one more is `GAMENET_ERR_WOULD_BLOCK`.
+#define GAMENET_MAX_PENDING_CONNECTS 256
 
 // The bytes of `gamenet_reset_info.message`, its NUL included.
 #define GAMENET_MESSAGE_MAX 256
@@ -305,6 +311,22 @@ typedef struct gamenet_conn_stats {
   uint64_t pending_out_bytes;
 } gamenet_conn_stats;
 
+// The outcome of a connect started by `gamenet_manager_open_tcp_client_async`.
+typedef struct gamenet_connect_event {
+  // The ticket the call returned.
+  uint64_t ticket;
+  // `GAMENET_OK` when connected, else why not (`GAMENET_ERR_CONNECTION_REFUSED`,
+  // `GAMENET_ERR_TIMEOUT`, `GAMENET_ERR_RESOLVE`, ...).
+  gamenet_result result;
+  // The `errno` behind a failure, or 0.
+  int32_t os_error;
+  // The new connection (0 when the connect failed).
+  gamenet_conn conn;
+  // A failure's account, naming every address tried and why it failed; "" on success.
+  // NUL-terminated (cut to fit).
+  char message[GAMENET_MESSAGE_MAX];
+} gamenet_connect_event;
+
 // A connection the listener accepted.
 typedef struct gamenet_new_connection {
   // The rendezvous socket it arrived on.
@@ -557,6 +579,21 @@ gamenet_result gamenet_conn_get_tos(struct gamenet_manager *m, gamenet_conn conn
 
 // The connection's counters.
 gamenet_result gamenet_conn_get_stats(struct gamenet_manager *m, gamenet_conn conn, struct gamenet_conn_stats *out);
+
+// Starts connecting to `host:port` and returns at once with a ticket in `*out_ticket`:
+// the game loop does not wait. A connect thread resolves `host` (a name or a numeric
+// address) and tries every address it resolves to in turn, all within `timeout_ms` (0:
+// the OS limit per address). The outcome, connected or failed with its reason, is taken
+// with `gamenet_manager_get_connect_event`. At most `GAMENET_MAX_PENDING_CONNECTS` may be
+// pending: one more is `GAMENET_ERR_WOULD_BLOCK`.
+gamenet_result gamenet_manager_open_tcp_client_async(struct gamenet_manager *m, const char *host, uint16_t port, uint32_t timeout_ms, uint64_t *out_ticket);
+
+// Takes the oldest finished connect into `*out`: `GAMENET_OK`, or `GAMENET_EMPTY` (not an
+// error) when none has finished. Poll it from the game loop; each ticket is reported once.
+gamenet_result gamenet_manager_get_connect_event(struct gamenet_manager *m, struct gamenet_connect_event *out);
+
+// Writes to `*out` how many connects are pending (started, outcome not yet reported).
+gamenet_result gamenet_manager_get_pending_connects(struct gamenet_manager *m, size_t *out);
 
 // Creates an empty datagram in `*out`. Free it with `gamenet_datagram_free`.
 gamenet_result gamenet_datagram_new(struct gamenet_datagram **out);

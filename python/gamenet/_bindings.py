@@ -10,6 +10,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_d
 GAMENET_AF_NONE = 0
 GAMENET_AF_IPV4 = 4
 GAMENET_AF_IPV6 = 6
+GAMENET_MAX_PENDING_CONNECTS = 256
 GAMENET_MESSAGE_MAX = 256
 GAMENET_IFNAME_MAX = 64
 GAMENET_IF_UP = 1
@@ -137,6 +138,17 @@ class ConnStats(Structure):
     ]
 
 
+class ConnectEvent(Structure):
+    """gamenet_connect_event"""
+    _fields_ = [
+        ('ticket', c_uint64),
+        ('result', c_int32),
+        ('os_error', c_int32),
+        ('conn', c_uint64),
+        ('message', c_char * GAMENET_MESSAGE_MAX),
+    ]
+
+
 class NewConnection(Structure):
     """gamenet_new_connection"""
     _fields_ = [
@@ -238,6 +250,7 @@ class WriterStats(Structure):
 STRUCTS = {
     'gamenet_address': Address,
     'gamenet_conn_stats': ConnStats,
+    'gamenet_connect_event': ConnectEvent,
     'gamenet_new_connection': NewConnection,
     'gamenet_listener_stats': ListenerStats,
     'gamenet_reset_info': ResetInfo,
@@ -285,6 +298,9 @@ DECLARATIONS = {
     'gamenet_conn_set_tos': (c_int32, [c_void_p, c_uint64, c_uint32]),
     'gamenet_conn_get_tos': (c_int32, [c_void_p, c_uint64, POINTER(c_uint32)]),
     'gamenet_conn_get_stats': (c_int32, [c_void_p, c_uint64, POINTER(ConnStats)]),
+    'gamenet_manager_open_tcp_client_async': (c_int32, [c_void_p, c_char_p, c_uint16, c_uint32, POINTER(c_uint64)]),
+    'gamenet_manager_get_connect_event': (c_int32, [c_void_p, POINTER(ConnectEvent)]),
+    'gamenet_manager_get_pending_connects': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_datagram_new': (c_int32, [POINTER(c_void_p)]),
     'gamenet_datagram_free': (c_int32, [c_void_p]),
     'gamenet_datagram_clear': (c_int32, [c_void_p]),
@@ -483,6 +499,9 @@ PARAMETERS = {
     'gamenet_conn_set_tos': ['m', 'conn', 'tos'],
     'gamenet_conn_get_tos': ['m', 'conn', 'out'],
     'gamenet_conn_get_stats': ['m', 'conn', 'out'],
+    'gamenet_manager_open_tcp_client_async': ['m', 'host', 'port', 'timeout_ms', 'out_ticket'],
+    'gamenet_manager_get_connect_event': ['m', 'out'],
+    'gamenet_manager_get_pending_connects': ['m', 'out'],
     'gamenet_datagram_new': ['out'],
     'gamenet_datagram_free': ['d'],
     'gamenet_datagram_clear': ['d'],

@@ -19,6 +19,9 @@ from .errors import Closed, GamenetError, check, EMPTY, error
 lib = _ffi.lib
 
 ResetEvent = namedtuple("ResetEvent", "conn reason message os_error")
+# The outcome of open_tcp_client_async: conn is the new Connection (None on failure),
+# error the GamenetError saying why (None on success).
+ConnectEvent = namedtuple("ConnectEvent", "ticket conn error")
 
 # Close reasons (gamenet_close_reason), log levels and connection kinds (gamenet_conn_kind).
 CLOSE_LOCAL = _b.GAMENET_CLOSE_LOCAL
@@ -393,6 +396,25 @@ class Manager(_Handle):
                 self._ptr, host.encode(), port, timeout_ms, byref(out)))
         return self._conn(out.value)
 
+    def open_tcp_client_async(self, host, port, timeout_ms=3000):
+        """Starts connecting without blocking and returns a ticket at once; every address
+        `host` resolves to is tried within timeout_ms. Take the outcome with
+        get_connect_event() (from the game loop)."""
+        out = c_uint64()
+        check(lib.gamenet_manager_open_tcp_client_async(
+            self._ptr, str(host).encode(), port, timeout_ms, byref(out)))
+        return out.value
+
+    def get_connect_event(self):
+        """The oldest finished connect as ConnectEvent(ticket, conn, error), or None."""
+        ev = _ffi.ConnectEvent()
+        if check(lib.gamenet_manager_get_connect_event(self._ptr, byref(ev))) == EMPTY:
+            return None
+        if ev.result == GAMENET_OK:
+            return ConnectEvent(ev.ticket, self._conn(ev.conn), None)
+        return ConnectEvent(ev.ticket, None,
+                            error(ev.result, ev.message.decode("utf-8", "replace")))
+
     def open_udp(self, port=0, host=None, for_broadcast=False):
         out = c_uint64()
         check(lib.gamenet_manager_open_udp_connection(
@@ -430,6 +452,26 @@ class Manager(_Handle):
             if ev is None:
                 return
             yield ev
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
+    max_reset_queue_size = property(
+        lambda s: s._get(lib.gamenet_manager_get_max_queue_size, c_size_t),
+        lambda s, v: check(lib.gamenet_manager_set_max_queue_size(s._ptr, v)),
+        doc="The reset queue's bound; a close that finds it full is not queued (the "
+            "overflow flag goes up and the log names the connection).")
+    reset_queue_size = property(
+        lambda s: s._get(lib.gamenet_manager_get_current_queue_size, c_size_t),
+        doc="Closed connections waiting on the reset queue.")
+    reset_overflow_flag = property(
+        lambda s: s._get(lib.gamenet_manager_get_overflow_flag, c_bool),
+        doc="Whether a close did not fit the reset queue since clear_reset_overflow().")
+
+    def clear_reset_overflow(self):
+        check(lib.gamenet_manager_reset_overflow_flag(self._ptr))
 
     def get_host_name(self):
         n = c_size_t()

@@ -131,6 +131,8 @@ class Writer(_Handle):
         lambda s: s._get(lib.gamenet_writer_get_max_queue_per_connection, c_size_t),
         lambda s, v: check(lib.gamenet_writer_set_max_queue_per_connection(s._ptr, v)),
         doc="The datagrams one connection may hold in a threaded writer's queue.")
+    num_threads = property(lambda s: s._get(lib.gamenet_writer_get_num_threads, c_size_t),
+                           doc="The writer's threads (0: immediate mode).")
 
     def set_max_buffer_bytes(self, n):
         check(lib.gamenet_writer_set_max_buffer_bytes(self._ptr, n))
@@ -220,6 +222,20 @@ class Reader(_Handle):
 
     def set_max_queue_size(self, n):
         check(lib.gamenet_reader_set_max_queue_size(self._ptr, n))
+
+    max_queue_size = property(
+        lambda s: s._get(lib.gamenet_reader_get_max_queue_size, c_size_t),
+        lambda s, v: s.set_max_queue_size(v), doc="The queue bound, in datagrams.")
+    raw_mode = property(lambda s: s._get(lib.gamenet_reader_get_raw_mode, c_bool),
+                        lambda s, v: s.set_raw_mode(v))
+    num_threads = property(lambda s: s._get(lib.gamenet_reader_get_num_threads, c_size_t),
+                           doc="The reader's threads (0: polling mode).")
+    overflow_flag = property(
+        lambda s: s._get(lib.gamenet_reader_get_overflow_flag, c_bool),
+        doc="Whether a datagram was dropped for a full queue since reset_overflow_flag().")
+
+    def reset_overflow_flag(self):
+        check(lib.gamenet_reader_reset_overflow_flag(self._ptr))
 
     def data_available(self):
         return _answer(lib.gamenet_reader_data_available, self._ptr)
@@ -311,6 +327,28 @@ class Listener(_Handle):
             return None
         return NewConnection(Connection(self.manager, nc.rendezvous),
                              Connection(self.manager, nc.conn), NetAddress._wrap(nc.peer))
+
+    def _get(self, fn, ctype):
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
+    max_queue_size = property(
+        lambda s: s._get(lib.gamenet_listener_get_max_queue_size, c_size_t),
+        lambda s, v: check(lib.gamenet_listener_set_max_queue_size(s._ptr, v)),
+        doc="The bound of the queue of accepted connections; one accepted while it is "
+            "full is closed (reported on the reset queue) and raises overflow_flag.")
+    current_queue_size = property(
+        lambda s: s._get(lib.gamenet_listener_get_current_queue_size, c_size_t),
+        doc="Accepted connections waiting to be taken.")
+    overflow_flag = property(
+        lambda s: s._get(lib.gamenet_listener_get_overflow_flag, c_bool),
+        doc="Whether a connection was closed for a full queue since reset_overflow_flag().")
+    num_threads = property(lambda s: s._get(lib.gamenet_listener_get_num_threads, c_size_t),
+                           doc="The accept threads (0: polling mode).")
+
+    def reset_overflow_flag(self):
+        check(lib.gamenet_listener_reset_overflow_flag(self._ptr))
 
     def stats(self):
         s = _ffi.ListenerStats()

@@ -342,3 +342,33 @@ def test_errors_are_also_pythons_builtin_exceptions():
         assert isinstance(err, builtin) and isinstance(err, GamenetError)
         assert err.code == code and err.message == "m"
 
+
+
+def test_connect_without_blocking_reports_connected_and_refused_as_events():
+    import time as _time
+    from gamenet import ConnectionRefused
+    m = gamenet.Manager()
+    rendezvous = m.open_tcp_server_rendezvous(0, "127.0.0.1")
+    port = rendezvous.local_address.port
+    ok = m.open_tcp_client_async("localhost", port, 5000)  # every address of it is tried
+    events = {}
+    deadline = _time.monotonic() + 20
+    while len(events) < 1:
+        ev = m.get_connect_event()
+        if ev is not None:
+            events[ev.ticket] = ev
+        assert _time.monotonic() < deadline
+    assert events[ok].error is None and events[ok].conn.peer_address.port == port
+    m.close_connection(rendezvous)
+    refused = m.open_tcp_client_async("127.0.0.1", port, 5000)
+    assert refused != ok
+    while refused not in events:
+        ev = m.get_connect_event()
+        if ev is not None:
+            events[ev.ticket] = ev
+        assert _time.monotonic() < deadline
+    err = events[refused].error
+    assert events[refused].conn is None
+    assert isinstance(err, ConnectionRefused) and isinstance(err, ConnectionRefusedError)
+    assert f"127.0.0.1:{port}" in err.message
+    assert m.get_connect_event() is None

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::address;
+use super::connect::{self, ConnectEvent, Connector};
 use super::connection::{CloseReason, CloseReport, Connection, ConnectionKind, ResetEvent};
 use super::error::{Error, ErrorKind, Result};
 use super::idtable::IdTable;
@@ -34,6 +35,7 @@ struct Shared {
     resets: Queued<ResetEvent>,
     sinks: Mutex<Vec<(u64, CloseSink)>>,
     logger: Logger,
+    connects: Connector,
 }
 
 impl CloseReport for Shared {
@@ -147,6 +149,7 @@ impl Manager {
                 resets: Queued::new(),
                 sinks: Mutex::new(Vec::new()),
                 logger: Logger::default(),
+                connects: Connector::new(),
             }),
         }
     }
@@ -222,75 +225,56 @@ impl Manager {
         port: u16,
         timeout: Option<Duration>,
     ) -> Result<u64> {
-        let addrs = address::resolve(host, port)?;
-        self.open_tcp_client(&addrs, timeout)
+        let (s, peer) = connect::connect_host(host, port, timeout)?;
+        self.adopt_tcp_stream(s, peer)
     }
 
     /// Connects to the first of `addrs` that accepts within the shared `timeout`.
     pub fn open_tcp_client(&self, addrs: &[SocketAddr], timeout: Option<Duration>) -> Result<u64> {
-        if addrs.is_empty() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "no address to connect to",
-            ));
-        }
-        let deadline = timeout.map(|t| Instant::now() + t);
-        let mut failures: Vec<Error> = Vec::new();
-        for addr in addrs {
-            let remaining = match deadline {
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(r) if !r.is_zero() => Some(r),
-                    _ => {
-                        failures.push(Error::new(
-                            ErrorKind::Timeout,
-                            format!("{addr}: not tried, the timeout had passed"),
-                        ));
-                        break;
-                    }
-                },
-                None => None,
-            };
-            match self.connect_one(*addr, remaining) {
-                Ok(id) => return Ok(id),
-                Err(e) => failures.push(e),
-            }
-        }
-        // One kind for the whole failure: refused if every address refused, else timeout if
-        // any timed out, else the first error's kind.
-        let kind = if failures
-            .iter()
-            .all(|e| e.kind() == ErrorKind::ConnectionRefused)
-        {
-            ErrorKind::ConnectionRefused
-        } else if failures.iter().any(|e| e.kind() == ErrorKind::Timeout) {
-            ErrorKind::Timeout
-        } else {
-            failures[0].kind()
-        };
-        let os = failures.iter().find_map(|e| e.os_error());
-        let text: Vec<&str> = failures.iter().map(|e| e.message()).collect();
-        let mut err = Error::new(kind, format!("could not connect: {}", text.join("; ")));
-        if let Some(os) = os {
-            err = err.with_os_error(os);
-        }
-        Err(err)
+        let (s, peer) = connect::connect_any(addrs, timeout.map(|t| Instant::now() + t))?;
+        self.adopt_tcp_stream(s, peer)
     }
 
-    fn connect_one(&self, addr: SocketAddr, timeout: Option<Duration>) -> Result<u64> {
-        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
-            .map_err(|e| Error::io(format!("{addr}: create socket"), &e))?;
-        let target = SockAddr::from(addr);
-        match timeout {
-            Some(t) => s.connect_timeout(&target, t),
-            None => s.connect(&target),
+    /// Starts connecting to `host:port` without blocking: returns a ticket at once; a
+    /// connect thread resolves `host` and tries every address in turn within `timeout`,
+    /// and the outcome waits as a [`ConnectEvent`] for [`Manager::get_connect_event`].
+    /// At most [`connect::MAX_PENDING_CONNECTS`] may be pending (one more is
+    /// `WouldBlock`). A connect that finishes after the manager is gone closes its socket.
+    pub fn open_tcp_client_async(
+        &self,
+        host: &str,
+        port: u16,
+        timeout: Option<Duration>,
+    ) -> Result<u64> {
+        let ticket = self.shared.connects.start()?;
+        let weak = Arc::downgrade(&self.shared);
+        let host = host.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("gamenet-connect".into())
+            .spawn(move || {
+                let result = connect::connect_host(&host, port, timeout);
+                let Some(shared) = weak.upgrade() else {
+                    return; // the manager is gone: the socket closes here
+                };
+                let mgr = Manager { shared };
+                let result = result.and_then(|(s, peer)| mgr.adopt_tcp_stream(s, peer));
+                mgr.shared.connects.finish(ConnectEvent { ticket, result });
+            });
+        if let Err(e) = spawned {
+            self.shared.connects.abandon();
+            return Err(Error::io("start a connect thread", &e));
         }
-        .map_err(|e| Error::io(addr, &e))?;
-        s.set_tcp_nodelay(true)
-            .map_err(|e| Error::io("set TCP_NODELAY", &e))?;
-        let peer = super::io::peer_address(&s)
-            .map(address::canonical)
-            .unwrap_or(addr);
-        self.register(ConnectionKind::Tcp, s, Some(peer))
+        Ok(ticket)
+    }
+
+    /// The oldest finished connect started by [`Manager::open_tcp_client_async`].
+    pub fn get_connect_event(&self) -> Option<ConnectEvent> {
+        self.shared.connects.take()
+    }
+
+    /// Connects started and not yet finished.
+    pub fn pending_connects(&self) -> usize {
+        self.shared.connects.pending()
     }
 
     /// Registers an already connected TCP stream (used by the listener for accepted

@@ -5,6 +5,7 @@
 pub mod address;
 pub(crate) mod block;
 pub(crate) mod bufpool;
+pub mod connect;
 pub mod connection;
 pub mod datagram;
 pub mod datagram_iterator;

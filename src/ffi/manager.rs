@@ -137,7 +137,7 @@ impl Castable for gamenet_manager {
     }
 }
 
-fn timeout_of(ms: u32) -> Option<Duration> {
+pub(crate) fn timeout_of(ms: u32) -> Option<Duration> {
     (ms > 0).then(|| Duration::from_millis(ms as u64))
 }
 

@@ -11,6 +11,7 @@
 pub mod address;
 pub mod boundary;
 pub mod conn;
+pub mod connect;
 pub mod datagram;
 pub mod datagram_iterator;
 pub mod error;

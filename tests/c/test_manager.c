@@ -1,7 +1,9 @@
 /* The manager from C: rendezvous, client and UDP connections, options read back from the
-   socket, the reset queue, refused and timed-out connects, host name and interfaces, and
-   the address functions. */
+   socket, the reset queue, refused and timed-out connects (blocking and not), host name
+   and interfaces, and the address functions. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -181,6 +183,65 @@ static void refused_and_timeout(gamenet_manager *m) {
     CHECK_OK(gamenet_manager_close_connection(m, r));
 }
 
+/* Waits up to 20 s for the outcome of a connect started without blocking. */
+static gamenet_connect_event wait_connect(gamenet_manager *m, uint64_t ticket) {
+    gamenet_connect_event ev;
+    struct timespec ms = {0, 1000000L};
+    int i;
+    memset(&ev, 0, sizeof ev);
+    for (i = 0; i < 20000; i++) {
+        gamenet_result rc = gamenet_manager_get_connect_event(m, &ev);
+        if (rc == GAMENET_OK) break;
+        CHECK_RC(rc, GAMENET_EMPTY);
+        nanosleep(&ms, NULL);
+    }
+    CHECK(ev.ticket == ticket);
+    return ev;
+}
+
+static void async_connect(gamenet_manager *m) {
+    gamenet_conn r = 0, full = 0, extra[8];
+    gamenet_address where, peer;
+    gamenet_connect_event ev;
+    uint64_t t1 = 0, t2 = 0, t3 = 0;
+    size_t pending = 99;
+    int i, timed_out = 0;
+    /* "localhost" resolves to ::1 and 127.0.0.1; only the second listens: both are tried. */
+    CHECK_OK(gamenet_manager_open_tcp_server_rendezvous(m, "127.0.0.1", 0, 8, &r));
+    CHECK_OK(gamenet_conn_get_local_address(m, r, &where));
+    CHECK_OK(gamenet_manager_open_tcp_client_async(m, "localhost", where.port, 5000, &t1));
+    ev = wait_connect(m, t1);
+    CHECK_OK(ev.result);
+    CHECK(ev.conn != 0 && ev.os_error == 0 && ev.message[0] == 0);
+    CHECK_OK(gamenet_conn_get_peer_address(m, ev.conn, &peer));
+    CHECK(peer.port == where.port);
+    CHECK_OK(gamenet_manager_close_connection(m, ev.conn));
+    /* Refused, with the address in the message. */
+    CHECK_OK(gamenet_manager_close_connection(m, r));
+    CHECK_OK(gamenet_manager_open_tcp_client_async(m, "127.0.0.1", where.port, 5000, &t2));
+    CHECK(t2 != t1);
+    ev = wait_connect(m, t2);
+    CHECK_RC(ev.result, GAMENET_ERR_CONNECTION_REFUSED);
+    CHECK(ev.conn == 0 && strstr(ev.message, addr_text(&where)) != NULL);
+    /* Timed out: a listener nobody accepts from, its queue full. */
+    CHECK_OK(gamenet_manager_open_tcp_server_rendezvous(m, "127.0.0.1", 0, 1, &full));
+    CHECK_OK(gamenet_conn_get_local_address(m, full, &where));
+    for (i = 0; i < 8 && !timed_out; i++) {
+        gamenet_result rc = gamenet_manager_open_tcp_client_connection(m, &where, 300, &extra[i]);
+        if (rc == GAMENET_ERR_TIMEOUT) timed_out = 1;
+        else CHECK_OK(rc);
+    }
+    CHECK(timed_out);
+    CHECK_OK(gamenet_manager_open_tcp_client_async(m, "127.0.0.1", where.port, 300, &t3));
+    ev = wait_connect(m, t3);
+    CHECK_RC(ev.result, GAMENET_ERR_TIMEOUT);
+    CHECK(ev.conn == 0 && strstr(ev.message, "could not connect") != NULL);
+    CHECK_OK(gamenet_manager_get_pending_connects(m, &pending));
+    CHECK(pending == 0);
+    CHECK_RC(gamenet_manager_get_connect_event(m, &ev), GAMENET_EMPTY);
+    CHECK_OK(gamenet_manager_close_connection(m, full));
+}
+
 static void udp(gamenet_manager *m) {
     gamenet_conn u = 0, b = 0, any = 0;
     gamenet_address local;
@@ -264,6 +325,7 @@ int main(void) {
     CHECK_OK(gamenet_manager_new(&m));
     tcp(m);
     refused_and_timeout(m);
+    async_connect(m);
     udp(m);
     reset_queue(m);
     host_and_interfaces(m);

@@ -157,6 +157,8 @@ static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
     gamenet_conn c;
     gamenet_address a;
     gamenet_reset_info info;
+    gamenet_connect_event cev;
+    uint64_t u64v = 0;
     gamenet_interface ifs[1];
     gamenet_conn_kind kind;
     char buf[64];
@@ -186,6 +188,13 @@ static void manager_functions(gamenet_manager *m, gamenet_conn tcp) {
     CHECK_NULL(gamenet_manager_reset_connection_available(m, NULL));
     CHECK_NULL(gamenet_manager_get_reset_connection(NULL, &info));
     CHECK_NULL(gamenet_manager_get_reset_connection(m, NULL));
+    CHECK_NULL(gamenet_manager_open_tcp_client_async(NULL, "127.0.0.1", 1, 100, &u64v));
+    CHECK_NULL(gamenet_manager_open_tcp_client_async(m, NULL, 1, 100, &u64v));
+    CHECK_NULL(gamenet_manager_open_tcp_client_async(m, "127.0.0.1", 1, 100, NULL));
+    CHECK_NULL(gamenet_manager_get_connect_event(NULL, &cev));
+    CHECK_NULL(gamenet_manager_get_connect_event(m, NULL));
+    CHECK_NULL(gamenet_manager_get_pending_connects(NULL, &n));
+    CHECK_NULL(gamenet_manager_get_pending_connects(m, NULL));
     CHECK_NULL(gamenet_manager_set_max_queue_size(NULL, 1));
     CHECK_NULL(gamenet_manager_get_max_queue_size(NULL, &n));
     CHECK_NULL(gamenet_manager_get_max_queue_size(m, NULL));
