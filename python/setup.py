@@ -36,4 +36,20 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildWithLibrary}, distclass=BinaryDistribution)
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
+except ImportError:  # older setuptools
+    from wheel.bdist_wheel import bdist_wheel as _bdist_wheel
+
+
+class AnyPython3Wheel(_bdist_wheel):
+    """The package is ctypes over a bundled library: any Python 3 can load it, so the wheel
+    is tagged py3-none-<platform> (Linux), not for one CPython version."""
+
+    def get_tag(self):
+        _, _, plat = super().get_tag()
+        return "py3", "none", plat
+
+
+setup(cmdclass={"build_py": BuildWithLibrary, "bdist_wheel": AnyPython3Wheel},
+      distclass=BinaryDistribution)

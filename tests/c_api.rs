@@ -237,3 +237,72 @@ fn example_echo_server_and_client_run_against_each_other() {
         "{rest}"
     );
 }
+
+/// The README's C quick start compiles as written, runs, and echoes a framed datagram.
+#[test]
+fn readme_quick_start_compiles_runs_and_echoes() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## C quick start").expect("quick start section")..];
+    let start = section.find("```c\n").expect("a C block") + 5;
+    let code = &section[start..start + section[start..].find("```").unwrap()];
+    let src = out_dir().join(format!("quick_start-{}.c", std::process::id()));
+    std::fs::write(&src, code).unwrap();
+    let exe = compile(&src, "quick_start");
+    let mut srv = Command::new(&exe)
+        .arg("0")
+        .env("ASAN_OPTIONS", "detect_leaks=0")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(srv.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port: u16 = first
+        .strip_prefix("echoing on port ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line '{first}'"));
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    peer.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    peer.write_all(b"\x05\x00hello").unwrap();
+    let mut back = [0u8; 7];
+    peer.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"\x05\x00hello");
+    drop(peer);
+    srv.kill().unwrap();
+    srv.wait().unwrap();
+}
+
+#[test]
+fn example_udp_exchange_runs() {
+    let exe = compile(&root().join("examples-c/udp_exchange.c"), "udp_exchange");
+    let out = run(&exe, &["20"]);
+    assert!(out.contains("20/20 exchanged over UDP"), "{out}");
+}
+
+/// The game-loop client connects without blocking and trades datagrams with the echo
+/// server inside its fixed time step.
+#[test]
+fn example_game_loop_client_against_the_echo_server() {
+    use std::io::{BufRead, BufReader};
+    let server = compile(&root().join("examples-c/echo_server.c"), "echo_server_gl");
+    let client = compile(&root().join("examples-c/game_loop_client.c"), "game_loop_client");
+    let mut srv = Command::new(&server)
+        .args(["0", "1"])
+        .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(srv.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port = first
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in '{first}'"));
+    let out = run(&client, &["localhost", &port.to_string(), "30"]);
+    assert!(out.contains("connected after"), "{out}");
+    assert!(out.contains("30 datagrams sent, 30 echoed"), "{out}");
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert!(srv.wait().unwrap().success(), "{rest:?}");
+}

@@ -20,9 +20,6 @@ FREE_FN = USERDATA_FREE_FN
 def _candidates():
     here = os.path.dirname(os.path.abspath(__file__))
     names = ["libgamenet.so"] if not sys.platform.startswith("darwin") else ["libgamenet.dylib"]
-    env = os.environ.get("GAMENET_LIBRARY")
-    if env:
-        yield env
     for n in names:
         yield os.path.join(here, n)
     root = os.path.dirname(os.path.dirname(here))
@@ -32,6 +29,14 @@ def _candidates():
 
 
 def _load():
+    env = os.environ.get("GAMENET_LIBRARY")
+    if env:
+        # Set on purpose: a missing or unloadable file is an error, never a quiet fallback
+        # to another build.
+        if not os.path.isfile(env):
+            raise OSError(f"GAMENET_LIBRARY is set to {env!r}, which is not a file; unset it "
+                          "to use the bundled library, or point it at libgamenet.so")
+        return ctypes.CDLL(env), env
     tried = []
     for path in _candidates():
         tried.append(path)
