@@ -11,7 +11,7 @@ import traceback
 from . import _ffi, io
 from ._bindings import GAMENET_EMPTY as _EMPTY, GAMENET_OK as _OK
 from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL as _TOO_SMALL
-from ._panda_values import NetAddress, NetDatagram, _with_camel_case
+from ._panda_values import NetAddress, NetDatagram, _Aliased, _with_camel_case
 from .errors import GamenetError
 from .errors import check as _check
 
@@ -30,7 +30,7 @@ def _conn_id(connection):
     return int(connection)
 
 
-class ConnectionReader:
+class ConnectionReader(_Aliased):
     """Panda3D's ConnectionReader: reads datagrams from the connections added to it and
     hands each to receive_datagram(datagram), which a subclass overrides (Panda3D's is
     pure virtual). With num_threads > 0, gamenet's reader threads read and one Python

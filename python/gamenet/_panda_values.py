@@ -14,15 +14,38 @@ def _camel(name):
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
+def _snake(name):
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
 def _with_camel_case(cls):
-    """Adds Panda3D's camelCase spelling of every public snake_case method."""
+    """Gives every public snake_case method its Panda3D camelCase spelling, each pointing at
+    the most derived definition: a subclass that overrides get_data (or getData) is called
+    under both names."""
+    own = vars(cls)
     for name in dir(cls):
-        if name.startswith("_") or "_" not in name or not callable(getattr(cls, name)):
+        if name.startswith("_"):
             continue
-        alias = _camel(name)
-        if alias != name and not hasattr(cls, alias):
-            setattr(cls, alias, getattr(cls, name))
+        value = getattr(cls, name)
+        if not callable(value):
+            continue
+        if "_" in name:
+            alias = _camel(name)
+            if alias != name and alias not in own and getattr(cls, alias, None) is not value:
+                setattr(cls, alias, own.get(name, value) if name in own else value)
+        elif name in own:  # a camelCase override: the snake_case name follows it
+            snake = _snake(name)
+            if snake != name and snake not in own and hasattr(cls, snake):
+                setattr(cls, snake, own[name])
     return cls
+
+
+class _Aliased:
+    """A base whose subclasses (the user's too) get _with_camel_case applied."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _with_camel_case(cls)
 
 
 class TypeHandle:
@@ -137,6 +160,15 @@ class Datagram(_Typed, _Datagram):
 
     _type = TypeHandle("Datagram", _Typed._type)
     _stdfloat_double = False
+
+    def __init__(self, data=b""):
+        """Datagram(), Datagram(bytes) or Datagram(other Datagram) (a copy)."""
+        if isinstance(data, _Datagram):
+            self._stdfloat_double = getattr(data, "_stdfloat_double", False)
+            data = data._data
+        elif not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes or a Datagram, not {type(data).__name__}")
+        super().__init__(data)
 
     def get_array(self):
         return bytes(self._data)
