@@ -40,7 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The most connects one manager has pending at once; one more is `WouldBlock`.
+// The most connects one manager has pending at once (started, and their event not yet
+// taken); one more is `WouldBlock`.
 #define MAX_PENDING_CONNECTS 256
 
 // The default bound of a listener's and of the reset queue: Panda3D's 50,000.
@@ -55,7 +56,8 @@
 // `gamenet_address.family` of an IPv6 address.
 #define GAMENET_AF_IPV6 6
 
-// The most connects one manager may have pending; one more is `GAMENET_ERR_WOULD_BLOCK`.
+// The most connects one manager may have pending (started, event not yet taken); one more
+// is `GAMENET_ERR_WOULD_BLOCK`.
 #define GAMENET_MAX_PENDING_CONNECTS 256
 
 // The bytes of `gamenet_reset_info.message`, its NUL included.
@@ -207,7 +209,8 @@ enum gamenet_close_reason
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
-  // The application closed it with `gamenet_manager_close_connection`.
+  // gamenet closed it on this side: the application (`gamenet_manager_close_connection`),
+  // or a listener whose queue of accepted connections was full (the message says which).
   GAMENET_CLOSE_LOCAL = 1,
   // The peer closed its end in order.
   GAMENET_CLOSE_PEER_CLOSED = 2,
@@ -323,7 +326,7 @@ typedef struct gamenet_connect_event {
   // The new connection (0 when the connect failed).
   gamenet_conn conn;
   // A failure's account, naming every address tried and why it failed; "" on success.
-  // NUL-terminated (cut to fit).
+  // NUL-terminated, cut to fit (at most `GAMENET_MESSAGE_MAX` - 1 bytes).
   char message[GAMENET_MESSAGE_MAX];
 } gamenet_connect_event;
 
@@ -583,16 +586,18 @@ gamenet_result gamenet_conn_get_stats(struct gamenet_manager *m, gamenet_conn co
 // Starts connecting to `host:port` and returns at once with a ticket in `*out_ticket`:
 // the game loop does not wait. A connect thread resolves `host` (a name or a numeric
 // address) and tries every address it resolves to in turn, all within `timeout_ms` (0:
-// the OS limit per address). The outcome, connected or failed with its reason, is taken
-// with `gamenet_manager_get_connect_event`. At most `GAMENET_MAX_PENDING_CONNECTS` may be
-// pending: one more is `GAMENET_ERR_WOULD_BLOCK`.
+// the OS limit per address; each address gets an equal share of the time left). The
+// outcome, connected or failed with its reason, is taken with
+// `gamenet_manager_get_connect_event`. At most `GAMENET_MAX_PENDING_CONNECTS` may be
+// pending, counting those whose event is not taken yet: one more is
+// `GAMENET_ERR_WOULD_BLOCK`.
 gamenet_result gamenet_manager_open_tcp_client_async(struct gamenet_manager *m, const char *host, uint16_t port, uint32_t timeout_ms, uint64_t *out_ticket);
 
 // Takes the oldest finished connect into `*out`: `GAMENET_OK`, or `GAMENET_EMPTY` (not an
 // error) when none has finished. Poll it from the game loop; each ticket is reported once.
 gamenet_result gamenet_manager_get_connect_event(struct gamenet_manager *m, struct gamenet_connect_event *out);
 
-// Writes to `*out` how many connects are pending (started, outcome not yet reported).
+// Writes to `*out` how many connects are pending (started, event not yet taken).
 gamenet_result gamenet_manager_get_pending_connects(struct gamenet_manager *m, size_t *out);
 
 // Creates an empty datagram in `*out`. Free it with `gamenet_datagram_free`.
@@ -854,7 +859,10 @@ gamenet_result gamenet_manager_new(struct gamenet_manager **out);
 
 // Closes every connection the manager still has and frees it. NULL is a no-op; a handle
 // freed already returns `GAMENET_ERR_INVALID_HANDLE` and does nothing. Connection ids of
-// this manager are stale afterwards. The log callback's `userdata_free` runs here.
+// this manager are stale afterwards. The log callback's `userdata_free` runs here, after
+// any call in progress on another thread has returned; no callback runs after this
+// returns. A connect still under way (`gamenet_manager_open_tcp_client_async`) closes its
+// socket when it finishes.
 gamenet_result gamenet_manager_free(struct gamenet_manager *m);
 
 // Sets the manager's log callback and the most verbose level it receives (`GAMENET_LOG_*`).
@@ -876,8 +884,9 @@ gamenet_result gamenet_manager_open_tcp_server_rendezvous(struct gamenet_manager
 gamenet_result gamenet_manager_open_tcp_client_connection(struct gamenet_manager *m, const struct gamenet_address *addr, uint32_t timeout_ms, gamenet_conn *out);
 
 // Resolves `host` and connects to `host:port`, trying every address it resolves to in
-// turn until one accepts, all within `timeout_ms` (0: the OS limit per address). The
-// error message names every address tried and why it failed.
+// turn until one accepts, all within `timeout_ms` (0: the OS limit per address); each
+// address gets an equal share of the time left, and one refused at once leaves its share
+// to the next. The error message names every address tried and why it failed.
 gamenet_result gamenet_manager_open_tcp_client_connection_host(struct gamenet_manager *m, const char *host, uint16_t port, uint32_t timeout_ms, gamenet_conn *out);
 
 // Opens a UDP socket bound to `host:port` and writes its id to `*out`. `host` NULL or ""
@@ -899,7 +908,9 @@ gamenet_result gamenet_manager_reset_connection_available(struct gamenet_manager
 
 // Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or
 // `GAMENET_EMPTY` (not an error) when there is none. Every connection that closes, for any
-// reason, appears here exactly once.
+// reason, appears here exactly once, unless the queue was full then
+// (`gamenet_manager_set_max_queue_size`: the overflow flag goes up and the log callback
+// names the connection).
 gamenet_result gamenet_manager_get_reset_connection(struct gamenet_manager *m, struct gamenet_reset_info *out);
 
 // Writes the machine's host name and a NUL into `buf`, its length into `*out_len`.
@@ -936,7 +947,8 @@ gamenet_result gamenet_listener_get_num_threads(struct gamenet_listener *l, size
 // Bounds the queue of accepted connections (at least 1; default
 // `GAMENET_DEFAULT_MAX_QUEUED`). A connection accepted while it is full is closed (reason
 // `GAMENET_CLOSE_LOCAL`, reported on the reset queue; the peer sees its end close) and
-// the overflow flag goes up, as Panda3D's listener drops it.
+// the overflow flag goes up (Panda3D's listener drops it from its queue and leaves it
+// open, unreported).
 gamenet_result gamenet_listener_set_max_queue_size(struct gamenet_listener *l, size_t n);
 
 // The bound of the listener's queue.

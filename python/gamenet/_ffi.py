@@ -75,17 +75,24 @@ _UNCHECKED = {
 
 
 def _checked(name, fn):
-    checks = [(i, PARAMETERS[name][i], _RANGES[t]) for i, t in enumerate(fn.argtypes)
-              if t in _RANGES]
-    if not checks:
-        return fn
+    params = PARAMETERS[name]
+    checks = [(i, params[i], _RANGES[t]) for i, t in enumerate(fn.argtypes) if t in _RANGES]
 
     def call(*args):
         for i, param, (lo, hi) in checks:
             v = args[i]
             if isinstance(v, int) and not lo <= v <= hi:
                 raise ValueError(f"{name}: {param} = {v} is out of range ({lo} to {hi})")
-        return fn(*args)
+        try:
+            return fn(*args)
+        except ctypes.ArgumentError as e:
+            # "argument 3: TypeError: wrong type" -> the parameter's name, as in the header.
+            text = str(e)
+            num, _, why = text.partition(": ")
+            i = int(num.split()[-1]) - 1 if num.startswith("argument ") else -1
+            what = f"argument '{params[i]}'" if 0 <= i < len(params) else "an argument"
+            got = f" (got {type(args[i]).__name__})" if 0 <= i < len(args) else ""
+            raise TypeError(f"{name}: {what}: {why.split(': ', 1)[-1]}{got}") from None
     call.__name__ = name
     return call
 

@@ -1,6 +1,7 @@
 """Pythonic classes over gamenet's C handles: Manager, Connection, NetAddress (Writer, Reader
 and Listener are in io.py). Every class has close() (idempotent), `with` support, and raises
 Closed when used after close(). Failing calls raise GamenetError subclasses."""
+import atexit
 import ctypes
 import itertools
 
@@ -90,8 +91,31 @@ def _struct_dict(s):
     return {name: getattr(s, name) for name, _ in s._fields_}
 
 
+def _text(value, name, optional=False):
+    """A string argument as bytes for C; TypeError naming `name` otherwise."""
+    if value is None and optional:
+        return None
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    raise TypeError(f"{name} must be a str{' or None' if optional else ''}, "
+                    f"not {type(value).__name__}")
+
+
+def _address(value, name="address"):
+    """A NetAddress, or a (host, port) tuple made into one; TypeError naming `name`."""
+    if isinstance(value, NetAddress):
+        return value
+    if isinstance(value, tuple) and len(value) == 2:
+        return NetAddress(value[0], value[1])
+    raise TypeError(f"{name} must be a NetAddress or a (host, port) tuple, "
+                    f"not {type(value).__name__}")
+
+
 class NetAddress:
-    """An IPv4 or IPv6 address and port (Panda3D's NetAddress)."""
+    """An IPv4 or IPv6 address and port (Panda3D's NetAddress). Wherever gamenet takes an
+    address, a (host, port) tuple works too."""
 
     __slots__ = ("_a",)
 
@@ -110,18 +134,19 @@ class NetAddress:
     def parse(cls, text):
         """From "a.b.c.d:port" or "[v6]:port" (no name lookup)."""
         a = cls()
-        check(lib.gamenet_address_parse(text.encode(), byref(a._a)))
+        check(lib.gamenet_address_parse(_text(text, "text"), byref(a._a)))
         return a
 
     @classmethod
     def resolve_all(cls, host, port):
         """Every address `host` resolves to, with `port`."""
         n = c_size_t(0)
-        rc = lib.gamenet_address_resolve(host.encode(), port, None, 0, byref(n))
+        host = _text(host, "host")
+        rc = lib.gamenet_address_resolve(host, port, None, 0, byref(n))
         if rc not in (GAMENET_OK, GAMENET_ERR_BUFFER_TOO_SMALL):
             raise error(rc)
         arr = (_ffi.Address * max(1, n.value))()
-        check(lib.gamenet_address_resolve(host.encode(), port, arr, len(arr), byref(n)))
+        check(lib.gamenet_address_resolve(host, port, arr, len(arr), byref(n)))
         return [cls._wrap(arr[i]) for i in range(n.value)]
 
     def set_host(self, host, port):
@@ -383,17 +408,18 @@ class Manager(_Handle):
     def open_tcp_server_rendezvous(self, port, host=None, backlog=64):
         out = c_uint64()
         check(lib.gamenet_manager_open_tcp_server_rendezvous(
-            self._ptr, host.encode() if host else None, port, backlog, byref(out)))
+            self._ptr, _text(host, "host", True) or None, port, backlog, byref(out)))
         return self._conn(out.value)
 
     def open_tcp_client(self, host, port, timeout_ms=3000):
         out = c_uint64()
-        if isinstance(host, NetAddress):
+        if isinstance(host, (NetAddress, tuple)):
+            host = _address(host, "host")
             check(lib.gamenet_manager_open_tcp_client_connection(
                 self._ptr, byref(host._a), timeout_ms, byref(out)))
         else:
             check(lib.gamenet_manager_open_tcp_client_connection_host(
-                self._ptr, host.encode(), port, timeout_ms, byref(out)))
+                self._ptr, _text(host, "host"), port, timeout_ms, byref(out)))
         return self._conn(out.value)
 
     def open_tcp_client_async(self, host, port, timeout_ms=3000):
@@ -402,7 +428,7 @@ class Manager(_Handle):
         get_connect_event() (from the game loop)."""
         out = c_uint64()
         check(lib.gamenet_manager_open_tcp_client_async(
-            self._ptr, str(host).encode(), port, timeout_ms, byref(out)))
+            self._ptr, _text(host, "host"), port, timeout_ms, byref(out)))
         return out.value
 
     def get_connect_event(self):
@@ -418,7 +444,7 @@ class Manager(_Handle):
     def open_udp(self, port=0, host=None, for_broadcast=False):
         out = c_uint64()
         check(lib.gamenet_manager_open_udp_connection(
-            self._ptr, host.encode() if host else None, port, for_broadcast, byref(out)))
+            self._ptr, _text(host, "host", True) or None, port, for_broadcast, byref(out)))
         return self._conn(out.value)
 
     def connection(self, conn_id):
@@ -516,6 +542,23 @@ class Manager(_Handle):
         if rc != GAMENET_OK:
             del _CALLBACKS[key]  # refused: gamenet did not take the key
             check(rc)
+        _LOGGING.add(self)
+
+
+# Managers with a log callback. At interpreter exit their callbacks are removed first: a
+# library thread must not be inside the ctypes trampoline, waiting for a GIL that is gone,
+# when Python finalizes (glibc aborts the process then).
+_LOGGING = weakref.WeakSet()
+
+
+@atexit.register
+def _remove_log_callbacks():
+    for m in list(_LOGGING):
+        try:
+            if not m.closed:
+                m.set_log_callback(None)
+        except Exception:
+            pass
 
 
 def debug_panic(message="from Python"):

@@ -8,7 +8,7 @@ from ctypes import byref, c_bool, c_int32, c_size_t, c_uint32, c_uint64
 
 from . import _ffi
 from ._bindings import GAMENET_ERR_BUFFER_TOO_SMALL, GAMENET_ERR_CLOSED
-from .core import Connection, NetAddress, _Handle, _answer, _new, _struct_dict
+from .core import Connection, NetAddress, _address, _Handle, _answer, _new, _struct_dict
 from .errors import EMPTY, check
 
 lib = _ffi.lib
@@ -47,13 +47,27 @@ def unpack_batch(buf, infos, n):
     return [(conn, addr, raw[off:off + ln]) for conn, addr, off, ln in rows]
 
 
+def _data(value, name="data"):
+    """A datagram's bytes: any bytes-like object (bytes(5) would be five zero bytes)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)) or hasattr(value, "__bytes__"):
+        return bytes(value)
+    raise TypeError(f"{name} must be bytes-like, not {type(value).__name__}")
+
+
 def _conn_id(conn):
     """A connection id for the unchecked per-datagram calls: refused when out of range
     rather than wrapped into another connection's id."""
+    if isinstance(conn, (bool, float, str, bytes)) or not hasattr(conn, "__int__"):
+        raise TypeError(f"conn must be a Connection or a connection id, not "
+                        f"{type(conn).__name__}")
     c = int(conn)
     if not 0 <= c < 1 << 64:
         raise ValueError(f"connection id {c} is out of range (0 to 2**64 - 1)")
     return c
+
+
 NewConnection = namedtuple("NewConnection", "rendezvous conn peer")
 
 
@@ -69,17 +83,21 @@ class Writer(_Handle):
         self.manager = manager
 
     def send(self, conn, data, block=False):
-        data = bytes(data)
+        """Sends one datagram on a TCP connection (block: wait for room)."""
+        data = _data(data)
         check(lib.gamenet_writer_send(self._ptr, _conn_id(conn), data, len(data), block))
 
-    def send_to(self, conn, address, data, block=False):
-        data = bytes(data)
-        check(lib.gamenet_writer_send_to(self._ptr, _conn_id(conn), byref(address._a), data, len(data),
+    def send_to(self, conn, to, data, block=False):
+        """Sends one datagram from UDP connection `conn` to `to` (a NetAddress or a
+        (host, port) tuple)."""
+        data = _data(data)
+        to = _address(to, "to")
+        check(lib.gamenet_writer_send_to(self._ptr, _conn_id(conn), byref(to._a), data, len(data),
                                          block))
 
     def send_batch(self, conn, datagrams, block=False):
         """Sends many datagrams in one call; returns how many were queued."""
-        datagrams = [bytes(d) for d in datagrams]
+        datagrams = [_data(d, "datagrams[]") for d in datagrams]
         if not datagrams:
             return 0
         lens = (c_size_t * len(datagrams))(*map(len, datagrams))
@@ -92,7 +110,7 @@ class Writer(_Handle):
     def send_to_batch(self, conn, datagrams, block=False):
         """Sends [(address, data), ...] over UDP in as few system calls as possible;
         returns how many were sent."""
-        datagrams = [(a, bytes(d)) for a, d in datagrams]
+        datagrams = [(_address(a, "addrs[]"), _data(d, "datagrams[]")) for a, d in datagrams]
         if not datagrams:
             return 0
         n = len(datagrams)

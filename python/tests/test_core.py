@@ -372,3 +372,25 @@ def test_connect_without_blocking_reports_connected_and_refused_as_events():
     assert isinstance(err, ConnectionRefused) and isinstance(err, ConnectionRefusedError)
     assert f"127.0.0.1:{port}" in err.message
     assert m.get_connect_event() is None
+
+
+def test_wrong_argument_types_are_type_errors_naming_the_argument_and_tuples_are_addresses():
+    m = gamenet.Manager()
+    w = gamenet.Writer(m, 0)
+    u = m.open_udp(0, "127.0.0.1")
+    v = m.open_udp(0, "127.0.0.1")
+    r = gamenet.Reader(m, 0)
+    r.add_connection(v)
+    with pytest.raises(TypeError, match="host must be a str"):
+        m.open_tcp_client(1234, 80)
+    with pytest.raises(TypeError, match="data must be bytes-like"):
+        w.send_to(u, ("127.0.0.1", v.local_address.port), 5)
+    with pytest.raises(TypeError, match="to must be a NetAddress or a \\(host, port\\) tuple"):
+        w.send_to(u, "127.0.0.1:80", b"x")
+    with pytest.raises(TypeError, match="conn must be a Connection"):
+        w.send(1.5, b"x")
+    with pytest.raises(TypeError, match="argument 'backlog'"):
+        m.open_tcp_server_rendezvous(0, "127.0.0.1", "many")
+    # A (host, port) tuple is an address, keyword arguments are the C API's names.
+    w.send_to(conn=u, to=("127.0.0.1", v.local_address.port), data=b"tuple")
+    assert r.poll(5000) and r.get_data().data == b"tuple"

@@ -19,7 +19,8 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use super::address;
 use super::error::{Error, ErrorKind, Result};
 
-/// The most connects one manager has pending at once; one more is `WouldBlock`.
+/// The most connects one manager has pending at once (started, and their event not yet
+/// taken); one more is `WouldBlock`.
 pub const MAX_PENDING_CONNECTS: usize = 256;
 
 /// The outcome of a connect started by `Manager::open_tcp_client_async`.
@@ -70,19 +71,25 @@ impl Connector {
         self.pending.fetch_sub(1, Ordering::AcqRel);
     }
 
+    /// Queues a connect's outcome; its slot stays taken until the engine takes the event
+    /// (so untaken outcomes, and the connections they hold, stay bounded too).
     pub(crate) fn finish(&self, event: ConnectEvent) {
         self.events
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push_back(event);
-        self.pending.fetch_sub(1, Ordering::AcqRel);
     }
 
     pub(crate) fn take(&self) -> Option<ConnectEvent> {
-        self.events
+        let ev = self
+            .events
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
+            .pop_front();
+        if ev.is_some() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+        }
+        ev
     }
 
     pub(crate) fn pending(&self) -> usize {
@@ -102,7 +109,8 @@ pub(crate) fn connect_host(
 }
 
 /// Connects to the first of `addrs` that accepts before `deadline` (`None`: the OS limit
-/// per address). The error names every address tried and why each failed.
+/// per address), giving each address an equal share of the time left. The error names
+/// every address tried and why each failed.
 pub(crate) fn connect_any(
     addrs: &[SocketAddr],
     deadline: Option<Instant>,
@@ -114,10 +122,14 @@ pub(crate) fn connect_any(
         ));
     }
     let mut failures: Vec<Error> = Vec::new();
-    for addr in addrs {
+    for (i, addr) in addrs.iter().enumerate() {
+        // Each address gets an equal share of what is left (an unreachable first address
+        // must not use up the time of a reachable later one); one that fails at once (a
+        // refusal) leaves its share to the next.
+        let left = (addrs.len() - i) as u32;
         let remaining = match deadline {
             Some(d) => match d.checked_duration_since(Instant::now()) {
-                Some(r) if !r.is_zero() => Some(r),
+                Some(r) if !r.is_zero() => Some(r / left),
                 _ => {
                     failures.push(Error::new(
                         ErrorKind::Timeout,
@@ -185,12 +197,14 @@ mod tests {
             ticket: tickets[0],
             result: Ok(7),
         });
+        assert_eq!(c.pending(), MAX_PENDING_CONNECTS, "an untaken outcome holds its slot");
+        assert!(c.start().is_err());
+        let ev = c.take().unwrap();
+        assert_eq!((ev.ticket, ev.result.unwrap()), (1, 7));
         assert_eq!(c.pending(), MAX_PENDING_CONNECTS - 1);
+        assert!(c.take().is_none());
         c.abandon();
         let next = c.start().unwrap();
         assert_eq!(next, MAX_PENDING_CONNECTS as u64 + 1, "tickets are never reused");
-        let ev = c.take().unwrap();
-        assert_eq!((ev.ticket, ev.result.unwrap()), (1, 7));
-        assert!(c.take().is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! The optional per-manager log sink. Nothing is global: each manager has its own.
 
-use std::sync::{Arc, RwLock};
+use std::cell::RefCell;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 /// How important a log message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,20 +33,41 @@ impl LogLevel {
 /// A log sink: called on whatever thread logs.
 pub type LogFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;
 
-/// Holds the sink and the most verbose level it wants.
+/// Holds the sink and the most verbose level it wants, and counts the calls in progress so
+/// that replacing the sink waits for them: once [`Logger::set`] returns, the old sink is
+/// never called again and has been dropped (the C face's `userdata_free` runs there).
 #[derive(Default)]
 pub struct Logger {
     sink: RwLock<Option<(LogFn, LogLevel)>>,
+    calls: Mutex<usize>,
+    idle: Condvar,
+}
+
+thread_local! {
+    /// The loggers whose sink this thread is running (a sink may log or set a sink).
+    static IN_SINK: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Logger {
-    /// Replaces the sink (`None` removes it). The old sink is dropped after the swap, outside
-    /// the lock, so a sink's destructor may log or set a new sink without deadlock.
+    fn key(&self) -> usize {
+        self as *const Logger as usize
+    }
+
+    /// Replaces the sink (`None` removes it), waits until the calls of the old one still in
+    /// progress on other threads have returned, then drops it, outside the lock, so a
+    /// sink's destructor may log or set a new sink without deadlock. Called from inside the
+    /// sink, it does not wait for that call.
     pub fn set(&self, sink: Option<(LogFn, LogLevel)>) {
         let old = {
             let mut guard = self.sink.write().unwrap_or_else(|p| p.into_inner());
             std::mem::replace(&mut *guard, sink)
         };
+        let mine = IN_SINK.with(|s| s.borrow().iter().filter(|k| **k == self.key()).count());
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        while *calls > mine {
+            calls = self.idle.wait(calls).unwrap_or_else(|p| p.into_inner());
+        }
+        drop(calls);
         drop(old);
     }
 
@@ -61,11 +83,35 @@ impl Logger {
         let sink = {
             let guard = self.sink.read().unwrap_or_else(|p| p.into_inner());
             match guard.as_ref() {
-                Some((f, max)) if level <= *max => f.clone(),
+                Some((f, max)) if level <= *max => {
+                    // Counted before the lock is let go: `set` cannot miss this call.
+                    *self.calls.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+                    f.clone()
+                }
                 _ => return,
             }
         };
-        sink(level, &msg());
+        struct Done<'a>(&'a Logger);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                let key = self.0.key();
+                IN_SINK.with(|s| {
+                    let mut s = s.borrow_mut();
+                    if let Some(i) = s.iter().rposition(|k| *k == key) {
+                        s.remove(i);
+                    }
+                });
+                let mut calls = self.0.calls.lock().unwrap_or_else(|p| p.into_inner());
+                *calls -= 1;
+                self.0.idle.notify_all();
+            }
+        }
+        IN_SINK.with(|s| s.borrow_mut().push(self.key()));
+        let done = Done(self);
+        let text = msg();
+        sink(level, &text);
+        drop(sink);
+        drop(done);
     }
 }
 

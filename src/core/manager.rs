@@ -36,6 +36,7 @@ struct Shared {
     sinks: Mutex<Vec<(u64, CloseSink)>>,
     logger: Logger,
     connects: Connector,
+    retired: std::sync::atomic::AtomicBool,
 }
 
 impl CloseReport for Shared {
@@ -150,6 +151,7 @@ impl Manager {
                 sinks: Mutex::new(Vec::new()),
                 logger: Logger::default(),
                 connects: Connector::new(),
+                retired: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -189,6 +191,13 @@ impl Manager {
             .shared
             .conns
             .insert_with(|id| Arc::new(Connection::new(id, io, local, peer, report)))?;
+        if self.is_retired() {
+            // Registered after `retire` swept (a connect thread finishing late): close it.
+            if let Ok(conn) = self.connection(id) {
+                conn.close(CloseReason::ManagerShutdown, 0, "the manager was freed");
+            }
+            return Err(Error::new(ErrorKind::Closed, "the manager was freed"));
+        }
         self.log(LogLevel::Info, || match peer {
             Some(p) => format!("connection {id}: {kind:?} {local} <-> {p} opened"),
             None => format!("connection {id}: {kind:?} on {local} opened"),
@@ -272,7 +281,7 @@ impl Manager {
         self.shared.connects.take()
     }
 
-    /// Connects started and not yet finished.
+    /// Connects started whose event has not been taken yet.
     pub fn pending_connects(&self) -> usize {
         self.shared.connects.pending()
     }
@@ -429,6 +438,24 @@ impl Manager {
     /// The oldest closed connection not yet reported, with its reason.
     pub fn get_reset_connection(&self) -> Option<ResetEvent> {
         self.shared.resets.pop()
+    }
+
+    /// For the owner that frees the manager (the C face's `gamenet_manager_free`): closes
+    /// every connection, refuses new ones (a connect finishing later closes its socket),
+    /// and removes the log sink, waiting for calls in progress, so that no callback runs
+    /// after this returns.
+    pub fn retire(&self) {
+        self.shared
+            .retired
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shutdown();
+        self.set_logger(None);
+    }
+
+    fn is_retired(&self) -> bool {
+        self.shared
+            .retired
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Closes every open connection (reason `ManagerShutdown`).

@@ -8,7 +8,8 @@ use super::error::gamenet_result;
 use super::handle::{copy_to_array, get, in_str, out_ref};
 use super::manager::{GAMENET_MESSAGE_MAX, gamenet_conn, gamenet_manager, timeout_of};
 
-/// The most connects one manager may have pending; one more is `GAMENET_ERR_WOULD_BLOCK`.
+/// The most connects one manager may have pending (started, event not yet taken); one more
+/// is `GAMENET_ERR_WOULD_BLOCK`.
 pub const GAMENET_MAX_PENDING_CONNECTS: usize = 256;
 
 /// The outcome of a connect started by `gamenet_manager_open_tcp_client_async`.
@@ -24,16 +25,18 @@ pub struct gamenet_connect_event {
     /// The new connection (0 when the connect failed).
     pub conn: gamenet_conn,
     /// A failure's account, naming every address tried and why it failed; "" on success.
-    /// NUL-terminated (cut to fit).
+    /// NUL-terminated, cut to fit (at most `GAMENET_MESSAGE_MAX` - 1 bytes).
     pub message: [c_char; GAMENET_MESSAGE_MAX],
 }
 
 /// Starts connecting to `host:port` and returns at once with a ticket in `*out_ticket`:
 /// the game loop does not wait. A connect thread resolves `host` (a name or a numeric
 /// address) and tries every address it resolves to in turn, all within `timeout_ms` (0:
-/// the OS limit per address). The outcome, connected or failed with its reason, is taken
-/// with `gamenet_manager_get_connect_event`. At most `GAMENET_MAX_PENDING_CONNECTS` may be
-/// pending: one more is `GAMENET_ERR_WOULD_BLOCK`.
+/// the OS limit per address; each address gets an equal share of the time left). The
+/// outcome, connected or failed with its reason, is taken with
+/// `gamenet_manager_get_connect_event`. At most `GAMENET_MAX_PENDING_CONNECTS` may be
+/// pending, counting those whose event is not taken yet: one more is
+/// `GAMENET_ERR_WOULD_BLOCK`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_open_tcp_client_async(
     m: *mut gamenet_manager,
@@ -83,7 +86,7 @@ pub extern "C" fn gamenet_manager_get_connect_event(
     })
 }
 
-/// Writes to `*out` how many connects are pending (started, outcome not yet reported).
+/// Writes to `*out` how many connects are pending (started, event not yet taken).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_get_pending_connects(
     m: *mut gamenet_manager,

@@ -37,7 +37,8 @@ pub const GAMENET_IFNAME_MAX: usize = 64;
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum gamenet_close_reason {
-    /// The application closed it with `gamenet_manager_close_connection`.
+    /// gamenet closed it on this side: the application (`gamenet_manager_close_connection`),
+    /// or a listener whose queue of accepted connections was full (the message says which).
     GAMENET_CLOSE_LOCAL = 1,
     /// The peer closed its end in order.
     GAMENET_CLOSE_PEER_CLOSED = 2,
@@ -153,13 +154,15 @@ pub extern "C" fn gamenet_manager_new(out: *mut *mut gamenet_manager) -> gamenet
 
 /// Closes every connection the manager still has and frees it. NULL is a no-op; a handle
 /// freed already returns `GAMENET_ERR_INVALID_HANDLE` and does nothing. Connection ids of
-/// this manager are stale afterwards. The log callback's `userdata_free` runs here.
+/// this manager are stale afterwards. The log callback's `userdata_free` runs here, after
+/// any call in progress on another thread has returned; no callback runs after this
+/// returns. A connect still under way (`gamenet_manager_open_tcp_client_async`) closes its
+/// socket when it finishes.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_free(m: *mut gamenet_manager) -> gamenet_result {
     call(|| {
         if let Some(mgr) = free_handle(m)? {
-            mgr.shutdown();
-            mgr.set_logger(None);
+            mgr.retire();
         }
         Ok(())
     })
@@ -272,8 +275,9 @@ pub extern "C" fn gamenet_manager_open_tcp_client_connection(
 }
 
 /// Resolves `host` and connects to `host:port`, trying every address it resolves to in
-/// turn until one accepts, all within `timeout_ms` (0: the OS limit per address). The
-/// error message names every address tried and why it failed.
+/// turn until one accepts, all within `timeout_ms` (0: the OS limit per address); each
+/// address gets an equal share of the time left, and one refused at once leaves its share
+/// to the next. The error message names every address tried and why it failed.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_open_tcp_client_connection_host(
     m: *mut gamenet_manager,
@@ -351,7 +355,9 @@ pub extern "C" fn gamenet_manager_reset_connection_available(
 
 /// Takes the oldest closed connection from the reset queue into `*out`: `GAMENET_OK`, or
 /// `GAMENET_EMPTY` (not an error) when there is none. Every connection that closes, for any
-/// reason, appears here exactly once.
+/// reason, appears here exactly once, unless the queue was full then
+/// (`gamenet_manager_set_max_queue_size`: the overflow flag goes up and the log callback
+/// names the connection).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_manager_get_reset_connection(
     m: *mut gamenet_manager,

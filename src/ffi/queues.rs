@@ -100,7 +100,8 @@ pub extern "C" fn gamenet_listener_get_num_threads(
 /// Bounds the queue of accepted connections (at least 1; default
 /// `GAMENET_DEFAULT_MAX_QUEUED`). A connection accepted while it is full is closed (reason
 /// `GAMENET_CLOSE_LOCAL`, reported on the reset queue; the peer sees its end close) and
-/// the overflow flag goes up, as Panda3D's listener drops it.
+/// the overflow flag goes up (Panda3D's listener drops it from its queue and leaves it
+/// open, unreported).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_listener_set_max_queue_size(
     l: *mut gamenet_listener,
