@@ -243,7 +243,9 @@ fn example_echo_server_and_client_run_against_each_other() {
 fn readme_quick_start_compiles_runs_and_echoes() {
     use std::io::{BufRead, BufReader, Read, Write};
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section = &readme[readme.find("## C quick start").expect("quick start section")..];
+    let section = &readme[readme
+        .find("## C quick start")
+        .expect("quick start section")..];
     let start = section.find("```c\n").expect("a C block") + 5;
     let code = &section[start..start + section[start..].find("```").unwrap()];
     let src = out_dir().join(format!("quick_start-{}.c", std::process::id()));
@@ -286,7 +288,10 @@ fn example_udp_exchange_runs() {
 fn example_game_loop_client_against_the_echo_server() {
     use std::io::{BufRead, BufReader};
     let server = compile(&root().join("examples-c/echo_server.c"), "echo_server_gl");
-    let client = compile(&root().join("examples-c/game_loop_client.c"), "game_loop_client");
+    let client = compile(
+        &root().join("examples-c/game_loop_client.c"),
+        "game_loop_client",
+    );
     let mut srv = Command::new(&server)
         .args(["0", "1"])
         .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")

@@ -61,20 +61,21 @@ class ConnectionListener(ConnectionReader):
         m = self._manager
         return m._wrap(nc.rendezvous), NetAddress._wrap(nc.peer._a), m._wrap(nc.conn)
 
-    def _dispatch_one(self):
+    def _dispatch_one(self, catch=Exception):
         got = self._take()
         if got is None:
             return False
         try:
             self.connection_opened(*got)
-        except Exception:
+        except catch:
             traceback.print_exc(file=sys.stderr)
         return True
 
     def _dispatch_loop(self):
         while not self._stop:
             if self._l.poll(_DISPATCH_SLICE_MS):
-                while not self._stop and self._dispatch_one():
+                # Even SystemExit: one handler's failure must not end the thread.
+                while not self._stop and self._dispatch_one(BaseException):
                     pass
 
     def poll(self):

@@ -19,6 +19,8 @@ _lib = _ffi.lib
 _byref = _ctypes.byref
 # The most datagrams a queued reader takes from gamenet in one call.
 _TAKE = 256
+# Panda3D's default bound of a reader's queue.
+_PANDA_MAX_QUEUE = 50000
 # How long a dispatch thread waits in one poll before it looks at its stop flag (ms).
 _DISPATCH_SLICE_MS = 100
 
@@ -62,6 +64,7 @@ class ConnectionReader(_Aliased):
         self._manager = manager
         self._threads = num_threads
         self._r = io.Reader(manager._m, num_threads, recent=self._recent)
+        self._r.set_max_queue_size(_PANDA_MAX_QUEUE)  # Panda3D's default bound
         self._h = self._r._ptr
         self._raw = False
         if num_threads == 0:
@@ -72,7 +75,7 @@ class ConnectionReader(_Aliased):
         address). Override it."""
         raise NotImplementedError
 
-    def _dispatch_one(self):
+    def _dispatch_one(self, catch=Exception):
         """Takes one datagram and hands it to receive_datagram; False when none waits."""
         got = self._r.get_data()
         if got is None:
@@ -82,14 +85,15 @@ class ConnectionReader(_Aliased):
         dg._address = NetAddress._wrap(got.address._a)
         try:
             self.receive_datagram(dg)
-        except Exception:
+        except catch:
             traceback.print_exc(file=sys.stderr)
         return True
 
     def _dispatch_loop(self):
         while not self._stop:
             if self._r.poll(_DISPATCH_SLICE_MS):
-                while not self._stop and self._dispatch_one():
+                # Even SystemExit: one handler's failure must not end the thread.
+                while not self._stop and self._dispatch_one(BaseException):
                     pass
 
     def poll(self):
@@ -118,7 +122,9 @@ class ConnectionReader(_Aliased):
             return False
 
     def is_connection_ok(self, connection):
-        return self._r.is_connection_ok(_conn_id(connection))
+        """Whether the connection is open and read by this reader (False once the reader
+        is shut down, as in Panda3D)."""
+        return not self._stop and self._r.is_connection_ok(_conn_id(connection))
 
     def set_raw_mode(self, mode):
         self._r.set_raw_mode(mode)

@@ -129,7 +129,32 @@ class _Typed:
 
 @_with_camel_case
 class NetAddress(core.NetAddress):
-    """Panda3D's NetAddress."""
+    """Panda3D's NetAddress. NetAddress() is 0.0.0.0:0 (any), NetAddress(other) and
+    NetAddress(Socket_Address) copy; get_ip is Panda3D's number (the address's bytes read
+    as a little-endian integer: 16777343 for 127.0.0.1)."""
+
+    def __init__(self, host=None, port=0):
+        if isinstance(host, core.NetAddress):
+            super().__init__()
+            self._a = _ffi.Address.from_buffer_copy(bytes(host._a))
+        elif host is not None and hasattr(host, "get_ip") and hasattr(host, "get_port"):
+            super().__init__(host.get_ip(), host.get_port())  # a Socket_Address
+        elif host is None:
+            super().__init__()
+            self.set_any(0)
+        else:
+            super().__init__(host, port)
+
+    @classmethod
+    def _wrap(cls, raw):
+        a = cls.__new__(cls)
+        a._a = _ffi.Address.from_buffer_copy(bytes(raw))
+        return a
+
+    def get_ip(self):
+        if self.family != _ffi.GAMENET_AF_IPV4:
+            return 0
+        return int.from_bytes(bytes(self._a.ip[:4]), "little")
 
     def set_host(self, hostname, port):
         try:
@@ -237,7 +262,24 @@ class Datagram(_Typed, _Datagram):
 
 @_with_camel_case
 class PyDatagram(Datagram):
-    """Panda3D's direct.distributed.PyDatagram."""
+    """Panda3D's direct.distributed.PyDatagram: a Datagram with the server-header helpers.
+    putArg (the distributed-object system's subatomic types) is not part of the net
+    module and is not provided. Import PyDatagram and PyDatagramIterator from
+    gamenet.panda too: direct.distributed's work only on Panda3D's own Datagram."""
+
+    def add_channel(self, channel):
+        self.add_uint64(channel)
+
+    def add_server_header(self, channel, sender, code):
+        self.add_int8(1)
+        self.add_channel(channel)
+        self.add_channel(sender)
+        self.add_uint16(code)
+
+    def add_server_control_header(self, code):
+        self.add_int8(1)
+        self.add_channel(1)  # Panda3D's CONTROL_CHANNEL
+        self.add_uint16(code)
 
 
 @_with_camel_case
@@ -368,4 +410,10 @@ class Interface:
 
 Interface = _with_camel_case(Interface)
 
-PyDatagramIterator = DatagramIterator
+@_with_camel_case
+class PyDatagramIterator(DatagramIterator):
+    """Panda3D's direct.distributed.PyDatagramIterator (getArg, of the distributed-object
+    system, is not provided)."""
+
+    def get_channel(self):
+        return self.get_uint64()

@@ -7,6 +7,7 @@ from ._bindings import GAMENET_OK as _OK
 from ._panda_conn import Connection
 from ._panda_readers import _conn_id
 from ._panda_values import _with_camel_case
+from .core import NetAddress, _address
 from .datagram import Datagram as _Datagram
 
 _lib = _ffi.lib
@@ -16,6 +17,10 @@ _byref = _ctypes.byref
 def _bytes(datagram):
     if isinstance(datagram, (bytes, bytearray, memoryview)):
         return bytes(datagram)
+    # Another library's Datagram (Panda3D's own, direct.distributed's PyDatagram).
+    get = getattr(datagram, "get_message", None) or getattr(datagram, "getMessage", None)
+    if get is not None:
+        return bytes(get())
     raise TypeError(f"datagram must be a Datagram or bytes, not {type(datagram).__name__}")
 
 
@@ -28,20 +33,28 @@ class ConnectionWriter:
             raise TypeError(f"num_threads must be an int >= 0, not {num_threads!r}")
         self._manager = manager
         self._w = io.Writer(manager._m, num_threads)
+        self._w.max_queue_size = 10000  # Panda3D's default bound
         self._h = self._w._ptr
         self._threads = num_threads
         manager._writers.append(self)
 
     def send(self, datagram, connection, address=None, block=False):
+        """send(datagram, connection, block=False) or send(datagram, connection, address,
+        block=False) for UDP (address: a NetAddress or a (host, port) tuple); True when
+        sent or queued. Without block, a send never waits for a slow peer: when what the
+        connection holds is full (8 MiB), it returns False and queues nothing."""
         # The hot path: one ctypes call, no intermediate objects.
         data = bytes(datagram._data) if isinstance(datagram, _Datagram) else _bytes(datagram)
         conn = connection._id if isinstance(connection, Connection) else _conn_id(connection)
-        if address is not None:
+        if address is not None and address is not True and address is not False:
+            if not isinstance(address, NetAddress):
+                address = _address(address)
             rc = _lib.gamenet_writer_send_to(self._h, conn, _byref(address._a), data,
                                              len(data), block)
         else:
-            rc = _lib.gamenet_writer_send(self._h, conn, data, len(data),
-                                          True if self._threads == 0 else block)
+            if address is not None:  # send(datagram, connection, block), Panda3D's form
+                block = address
+            rc = _lib.gamenet_writer_send(self._h, conn, data, len(data), block)
         return rc == _OK
 
     def is_valid_for_udp(self, datagram):

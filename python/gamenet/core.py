@@ -424,9 +424,13 @@ class Manager(_Handle):
 
     def open_tcp_client_async(self, host, port, timeout_ms=3000):
         """Starts connecting without blocking and returns a ticket at once; every address
-        `host` resolves to is tried within timeout_ms. Take the outcome with
+        `host` resolves to is tried within timeout_ms (host may also be a NetAddress or a
+        (host, port) tuple; port is then ignored). Take the outcome with
         get_connect_event() (from the game loop)."""
         out = c_uint64()
+        if isinstance(host, (NetAddress, tuple)):
+            address = _address(host, "host")
+            host, port = address.get_ip_string(), address.port
         check(lib.gamenet_manager_open_tcp_client_async(
             self._ptr, _text(host, "host"), port, timeout_ms, byref(out)))
         return out.value
@@ -439,7 +443,7 @@ class Manager(_Handle):
         if ev.result == GAMENET_OK:
             return ConnectEvent(ev.ticket, self._conn(ev.conn), None)
         return ConnectEvent(ev.ticket, None,
-                            error(ev.result, ev.message.decode("utf-8", "replace")))
+                            error(ev.result, ev.message.decode("utf-8", "replace"), ev.os_error))
 
     def open_udp(self, port=0, host=None, for_broadcast=False):
         out = c_uint64()

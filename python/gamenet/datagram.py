@@ -96,7 +96,13 @@ class Datagram:
 
 def _adder(fmt):
     def add(self, v):
-        self._data += struct.pack(fmt, v)
+        try:
+            self._data += struct.pack(fmt, v)
+        except struct.error as e:
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                raise TypeError(f"value must be a number, not {type(v).__name__}") from None
+            # Out of range for the type: Panda3D's OverflowError.
+            raise OverflowError(f"{v!r} does not fit {fmt[1:]!r}: {e}") from None
     return add
 
 

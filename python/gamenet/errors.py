@@ -1,6 +1,8 @@
 """Result codes as exceptions: every failing call raises a GamenetError (or a subclass)
 carrying the code and gamenet_last_error's message."""
 import ctypes
+import os
+import re
 
 from . import _ffi
 from ._bindings import (ENUMS, GAMENET_EMPTY, GAMENET_ERR_ADDRESS_IN_USE,
@@ -18,14 +20,32 @@ CODES = {value: name[len("GAMENET_ERR_"):]
          for name, value in ENUMS["gamenet_result"].items() if name.startswith("GAMENET_ERR_")}
 
 
-class GamenetError(Exception):
-    """A gamenet call failed. `code` is the gamenet_result value, `name` its name."""
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
 
-    def __init__(self, code, message):
+
+class GamenetError(Exception):
+    """A gamenet call failed. `code` is the gamenet_result value, `name` its name. Those
+    that are also OSErrors carry `errno` and `strerror` when the system gave one."""
+
+    def __init__(self, code, message, os_error=0):
         self.code = code
         self.name = CODES.get(code, "UNKNOWN")
         self.message = message
         super().__init__(f"{self.name} ({code}): {message}")
+        if not os_error:
+            m = _OS_ERROR.search(message or "")
+            os_error = int(m.group(1)) if m else 0
+        self.os_error = os_error
+        if isinstance(self, OSError) and os_error:
+            self.errno = os_error
+            self.strerror = os.strerror(os_error)
+
+    def __reduce__(self):
+        # copy and pickle (multiprocessing) rebuild it from its own arguments.
+        return (type(self), (self.code, self.message, self.os_error))
+
+    def __str__(self):
+        return f"{self.name} ({self.code}): {self.message}"
 
 
 # Where Python has a builtin exception for the same failure, the class is also one, so
@@ -87,8 +107,9 @@ def last_error():
     return buf.value.decode("utf-8", "replace")
 
 
-def error(code, message=None):
-    return _CLASSES.get(code, GamenetError)(code, last_error() if message is None else message)
+def error(code, message=None, os_error=0):
+    return _CLASSES.get(code, GamenetError)(code, last_error() if message is None else message,
+                                            os_error)
 
 
 def check(rc):

@@ -49,6 +49,8 @@ class QueuedConnectionManager:
         self._pollers = []  # polling readers and listeners, for wait_for_readers
         self._collect = {}
         self._interfaces = None
+        self._closed_here = set()  # ids the program closed: not reported (Panda3D's way)
+        self._reset = None  # a reset taken by reset_connection_available, not yet handed out
 
     def _wrap(self, c):
         conn = self._conns.get(c.id)
@@ -114,18 +116,33 @@ class QueuedConnectionManager:
         return self._wrap(c)
 
     def close_connection(self, connection):
+        """Closes it; as in Panda3D, the program's own close is not reported on the reset
+        queue (gamenet's C API reports it, with reason GAMENET_CLOSE_LOCAL)."""
         try:
-            self._m.close_connection(int(connection))
-            return True
-        except GamenetError:
+            cid = int(connection)
+            self._m.close_connection(cid)
+        except (GamenetError, TypeError, ValueError):
             return False
+        self._closed_here.add(cid)
+        return True
+
+    def _next_reset(self):
+        """The next close to report, skipping the program's own closes."""
+        while True:
+            ev = self._m.get_reset_connection()
+            if ev is None or ev.conn not in self._closed_here:
+                return ev
+            self._closed_here.discard(ev.conn)
+            self._conns.pop(ev.conn, None)
 
     def reset_connection_available(self):
-        return self._m.reset_connection_available()
+        if self._reset is None:
+            self._reset = self._next_reset()
+        return self._reset is not None
 
     def get_reset_connection(self, connection):
         """Fills the PointerToConnection with the next closed connection; False if none."""
-        ev = self._m.get_reset_connection()
+        ev, self._reset = self._reset or self._next_reset(), None
         if ev is None:
             return False
         conn = self._conns.pop(ev.conn, None) or Connection(self, core.Connection(self._m, ev.conn))

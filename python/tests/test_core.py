@@ -394,3 +394,19 @@ def test_wrong_argument_types_are_type_errors_naming_the_argument_and_tuples_are
     # A (host, port) tuple is an address, keyword arguments are the C API's names.
     w.send_to(conn=u, to=("127.0.0.1", v.local_address.port), data=b"tuple")
     assert r.poll(5000) and r.get_data().data == b"tuple"
+
+
+def test_os_errors_carry_errno_and_errors_survive_copy_and_pickle():
+    import copy
+    import pickle
+    m = gamenet.Manager()
+    rendezvous = m.open_tcp_server_rendezvous(0, "127.0.0.1")
+    port = rendezvous.local_address.port
+    m.close_connection(rendezvous)
+    with pytest.raises(ConnectionRefusedError) as caught:
+        m.open_tcp_client("127.0.0.1", port, 2000)
+    err = caught.value
+    assert err.errno == 111 and err.strerror
+    for twin in (copy.copy(err), pickle.loads(pickle.dumps(err))):
+        assert type(twin) is type(err)
+        assert (twin.code, twin.message, twin.errno) == (err.code, err.message, err.errno)

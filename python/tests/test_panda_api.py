@@ -290,3 +290,78 @@ def test_overrides_in_either_spelling_are_called_under_both_names():
     assert Queue(m, 0).getData(gp.NetDatagram()) == "overridden"
     # The listener's own add_connection, not the reader's, under the camelCase name.
     assert gp.QueuedConnectionListener.addConnection is gp.QueuedConnectionListener.add_connection
+
+
+def test_the_programs_own_close_is_not_a_reset_as_in_panda3d_but_the_peers_is():
+    def run(p):
+        m = p.QueuedConnectionManager()
+        port = free_port()
+        r = m.open_TCP_server_rendezvous("127.0.0.1", port, 5)
+        listener = p.QueuedConnectionListener(m, 0)
+        listener.add_connection(r)
+        u = m.open_UDP_connection(0)
+        c = m.open_TCP_client_connection("127.0.0.1", port, 3000)
+        new = p.PointerToConnection()
+        wait(lambda: listener.new_connection_available() and listener.get_new_connection(new))
+        reader = p.QueuedConnectionReader(m, 0)
+        reader.add_connection(new.p())
+        closed = [m.close_connection(u), m.close_connection(c)]
+        gone = p.PointerToConnection()
+
+        def peer_close_seen():
+            reader.data_available()  # polling: reads the end of stream
+            return m.reset_connection_available() and m.get_reset_connection(gone)
+        wait(peer_close_seen)
+        return closed, gone.p() == new.p(), m.reset_connection_available()
+    assert both(run) == (([True, True], True, False), ([True, True], True, False))
+
+
+def test_panda_programs_sends_and_addresses_in_every_form():
+    m = gp.QueuedConnectionManager()
+    w = gp.ConnectionWriter(m, 0)
+    r = gp.QueuedConnectionReader(m, 0)
+    u = m.open_UDP_connection(0)
+    v = m.open_UDP_connection("127.0.0.1", free_port())
+    r.add_connection(v)
+    to = gp.NetAddress()
+    to.set_host("127.0.0.1", v.get_address().get_port())
+    panda_dg = pc.Datagram(b"from panda3d's own datagram")
+    assert w.send(panda_dg, u, to)
+    assert w.send(gp.Datagram(b"tuple"), u, ("127.0.0.1", to.get_port()))
+    got = gp.NetDatagram()
+    wait(lambda: r.data_available() and r.get_current_queue_size() >= 2)
+    assert r.get_data(got) and got.get_message() == b"from panda3d's own datagram"
+    assert r.get_data(got) and got.get_message() == b"tuple"
+    # Panda3D's copies and numbers.
+    assert str(gp.NetAddress(to)) == str(to) and gp.NetAddress(to.get_addr()).get_port() == \
+        to.get_port()
+    assert gp.NetAddress().is_any() and str(gp.NetAddress()) == "0.0.0.0:0"
+    a = pc.NetAddress()
+    a.set_host("127.0.0.1", 1)
+    assert to.get_ip() == a.get_ip() == 16777343
+    with pytest.raises(OverflowError):
+        gp.Datagram().add_uint8(300)
+    # A TCP send with block given positionally, as Panda3D's signature has it.
+    port = free_port()
+    rz = m.open_TCP_server_rendezvous("127.0.0.1", port, 5)
+    c = m.open_TCP_client_connection("127.0.0.1", port, 3000)
+    assert w.send(gp.Datagram(b"x"), c, True) and w.send(gp.Datagram(b"y"), c, False)
+    m.close_connection(rz)
+
+
+def test_an_immediate_writer_never_blocks_on_a_peer_that_stopped_reading():
+    m = gp.QueuedConnectionManager()
+    port = free_port()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen(1)
+        c = m.open_TCP_client_connection("127.0.0.1", port, 3000)
+        stalled, _ = server.accept()  # never reads
+        with stalled:
+            w = gp.ConnectionWriter(m, 0)
+            big = gp.Datagram(bytes(60000))
+            # The kernel's buffers and the connection's 8 MiB fill, then sends say False
+            # at once instead of waiting for the peer (at most 64 MiB are offered).
+            results = [w.send(big, c) for _ in range(1100)]
+            assert results[0] and not results[-1]
+            assert results.index(False) < 1100

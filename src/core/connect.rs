@@ -58,9 +58,7 @@ impl Connector {
         if claimed.is_err() {
             return Err(Error::new(
                 ErrorKind::WouldBlock,
-                format!(
-                    "{MAX_PENDING_CONNECTS} connects are pending; take their events first"
-                ),
+                format!("{MAX_PENDING_CONNECTS} connects are pending; take their events first"),
             ));
         }
         Ok(self.tickets.fetch_add(1, Ordering::Relaxed))
@@ -197,7 +195,11 @@ mod tests {
             ticket: tickets[0],
             result: Ok(7),
         });
-        assert_eq!(c.pending(), MAX_PENDING_CONNECTS, "an untaken outcome holds its slot");
+        assert_eq!(
+            c.pending(),
+            MAX_PENDING_CONNECTS,
+            "an untaken outcome holds its slot"
+        );
         assert!(c.start().is_err());
         let ev = c.take().unwrap();
         assert_eq!((ev.ticket, ev.result.unwrap()), (1, 7));
@@ -205,6 +207,10 @@ mod tests {
         assert!(c.take().is_none());
         c.abandon();
         let next = c.start().unwrap();
-        assert_eq!(next, MAX_PENDING_CONNECTS as u64 + 1, "tickets are never reused");
+        assert_eq!(
+            next,
+            MAX_PENDING_CONNECTS as u64 + 1,
+            "tickets are never reused"
+        );
     }
 }

@@ -149,9 +149,7 @@ pub extern "C" fn gamenet_listener_get_overflow_flag(
 
 /// Lowers the listener's overflow flag.
 #[unsafe(no_mangle)]
-pub extern "C" fn gamenet_listener_reset_overflow_flag(
-    l: *mut gamenet_listener,
-) -> gamenet_result {
+pub extern "C" fn gamenet_listener_reset_overflow_flag(l: *mut gamenet_listener) -> gamenet_result {
     with(l, |li| {
         li.reset_overflow_flag();
         Ok(())
