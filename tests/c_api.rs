@@ -207,11 +207,17 @@ fn header_compiles_alone_as_c11_and_cpp17() {
     }
 }
 
-#[test]
-fn example_echo_server_and_client_run_against_each_other() {
+/// The echo server example serving one client: the process, its remaining output lines,
+/// and the port it listens on.
+fn start_echo_server(
+    name: &str,
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    u16,
+) {
     use std::io::{BufRead, BufReader};
-    let server = compile(&root().join("examples-c/echo_server.c"), "echo_server");
-    let client = compile(&root().join("examples-c/echo_client.c"), "echo_client");
+    let server = compile(&root().join("examples-c/echo_server.c"), name);
     let mut srv = Command::new(&server)
         .args(["0", "1"])
         .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")
@@ -225,6 +231,13 @@ fn example_echo_server_and_client_run_against_each_other() {
         .next()
         .and_then(|p| p.trim().parse::<u16>().ok())
         .unwrap_or_else(|| panic!("no port in '{first}'"));
+    (srv, lines, port)
+}
+
+#[test]
+fn example_echo_server_and_client_run_against_each_other() {
+    let client = compile(&root().join("examples-c/echo_client.c"), "echo_client");
+    let (mut srv, lines, port) = start_echo_server("echo_server");
     let out = run(&client, &[&port.to_string(), "50"]);
     assert!(out.contains("echo 49: \"hello 49\""), "{out}");
     assert!(out.contains("50 echoes, round trip median"), "{out}");
@@ -286,25 +299,11 @@ fn example_udp_exchange_runs() {
 /// server inside its fixed time step.
 #[test]
 fn example_game_loop_client_against_the_echo_server() {
-    use std::io::{BufRead, BufReader};
-    let server = compile(&root().join("examples-c/echo_server.c"), "echo_server_gl");
     let client = compile(
         &root().join("examples-c/game_loop_client.c"),
         "game_loop_client",
     );
-    let mut srv = Command::new(&server)
-        .args(["0", "1"])
-        .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(srv.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let port = first
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("no port in '{first}'"));
+    let (mut srv, lines, port) = start_echo_server("echo_server_gl");
     let out = run(&client, &["localhost", &port.to_string(), "30"]);
     assert!(out.contains("connected after"), "{out}");
     assert!(out.contains("30 datagrams sent, 30 echoed"), "{out}");
