@@ -8,6 +8,8 @@ GetLastError()), the port-only listeners are dual-stack IPv6 sockets ("support-i
 and strings cross the wire UTF-8 encoded. Beyond Panda3D: SendData/Send/SendTo also take
 bytes, and RecvData decodes with "surrogateescape" instead of raising on bytes that are not
 UTF-8 (such a str encodes back to the same bytes when sent)."""
+from __future__ import annotations
+
 import errno as _errno
 import os
 import select
@@ -18,6 +20,12 @@ from . import _nativenet_address as _base
 from ._nativenet_address import (_AF4, _AF6, _BAD_SOCKET, _INFINITE, _TYPED_OBJECT,
                                  Socket_Address, _check, _int, _panda_names, _payload,
                                  _record, _Typed, _TypeHandle)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Any, Optional, Set, Union
+
+    from ._nativenet_buffered import Buffered_DatagramConnection  # at run time: __getattr__
 
 # Buffered_DatagramConnection lives in _nativenet_buffered, loaded on first use (the module
 # __getattr__ at the end), so that either module can be imported first.
@@ -36,7 +44,7 @@ class Socket_IP(_Typed):
 
     _type_handle = _TypeHandle("Socket_IP", _TYPED_OBJECT)
 
-    def __init__(self, ins: "int | None" = None) -> None:
+    def __init__(self, ins: Optional[int] = None) -> None:
         """Socket_IP() holds no socket; Socket_IP(ins) takes the descriptor `ins` over."""
         self._sock, self._fd, self._bad = None, _BAD_SOCKET, _errno.EBADF
         if ins is not None:
@@ -81,7 +89,7 @@ class Socket_IP(_Typed):
             raise OSError(code, os.strerror(code))
         return self._sock
 
-    def _call(self, failed, method: str, *args):
+    def _call(self, failed: Any, method: str, *args: object) -> Any:
         """sock.method(*args), or `failed` (errno kept) if it fails or there is no socket."""
         try:
             return getattr(self._op(), method)(*args)
@@ -89,7 +97,7 @@ class Socket_IP(_Typed):
             _record(e)
             return failed
 
-    def _setopt(self, level: int, option: int, value) -> bool:
+    def _setopt(self, level: int, option: int, value: Union[int, bytes]) -> bool:
         return self._call(False, "setsockopt", level, option, value) is None
 
     def _fail(self, e: OSError) -> bool:
@@ -253,7 +261,7 @@ class Socket_TCP(Socket_IP):
         """Shuts the sending side down. Returns False on failure."""
         return self._call(False, "shutdown", socket.SHUT_WR) is None
 
-    def SendData(self, str: "str | bytes") -> int:
+    def SendData(self, str: Union[str, bytes, bytearray, memoryview]) -> int:
         """Sends once: the count of bytes sent (maybe fewer), or -1 (see GetLastError)."""
         return self._send(_payload(str, "str", "SendData"))
 
@@ -278,7 +286,7 @@ class Socket_TCP_Listen(Socket_IP):
         """A listener holding no socket yet."""
         super().__init__()
 
-    def OpenForListen(self, address: "Socket_Address | int", backlog_size: int = 1024) -> bool:
+    def OpenForListen(self, address: Union[Socket_Address, int], backlog_size: int = 1024) -> bool:
         """Binds and listens: on `address`, or on [::]:port (dual-stack) for a port number.
         Returns False (no socket held) on failure, e.g. the port in use."""
         backlog = _int(backlog_size, "backlog_size", "OpenForListen")
@@ -339,7 +347,7 @@ class Socket_UDP_Incoming(Socket_IP):
             return self._fail(e)
         return True
 
-    def OpenForInput(self, address: "Socket_Address | int") -> bool:
+    def OpenForInput(self, address: Union[Socket_Address, int]) -> bool:
         """Binds to `address`, or to [::]:port (dual-stack) for a port number."""
         if isinstance(address, Socket_Address):
             return self._bind(address._family, address, False)
@@ -360,7 +368,8 @@ class Socket_UDP_Incoming(Socket_IP):
             return self._setopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
         return False
 
-    def SendTo(self, data: "str | bytes", len: int, address: Socket_Address) -> bool:
+    def SendTo(self, data: Union[str, bytes, bytearray, memoryview], len: int,
+               address: Socket_Address) -> bool:
         """Sends the first `len` bytes of data to address. True if all `len` went out."""
         payload = _payload(data, "data", "SendTo")
         count = _int(len, "len", "SendTo")
@@ -397,12 +406,13 @@ class _UDPSender:
             return self._fail(e)
         return True
 
-    def Send(self, data: "str | bytes") -> bool:
+    def Send(self, data: Union[str, bytes, bytearray, memoryview]) -> bool:
         """Sends one datagram to the connected address. True if all of it went out."""
         payload = _payload(data, "data", "Send")
         return self._send(payload) == payload.__len__()
 
-    def SendTo(self, data: "str | bytes", address: Socket_Address) -> bool:
+    def SendTo(self, data: Union[str, bytes, bytearray, memoryview],
+               address: Socket_Address) -> bool:
         """Sends one datagram to address. True if all of it went out."""
         payload = _payload(data, "data", "SendTo")
         addr = _check(address, Socket_Address, "address", "SendTo")
@@ -439,7 +449,7 @@ class Socket_UDP_Outgoing(_UDPSender, Socket_IP):
         return self._open(_AF4, socket.SOCK_DGRAM)
 
 
-def _fd_of(incon, func: str) -> int:
+def _fd_of(incon: Union[Socket_IP, int], func: str) -> int:
     if isinstance(incon, Socket_IP):
         return incon._fd
     if isinstance(incon, int) and not isinstance(incon, bool):
@@ -457,7 +467,7 @@ class Socket_fdset:
 
     def __init__(self) -> None:
         """An empty set."""
-        self._fds: set = set()
+        self._fds: Set[int] = set()
 
     def setForSocket(self, incon: Socket_IP) -> None:
         """Adds the socket."""
@@ -470,7 +480,7 @@ class Socket_fdset:
         """True if the socket is in the set (after a wait: if it was ready)."""
         return _fd_of(incon, "IsSetFor") in self._fds
 
-    def _wait(self, which: int, zeroFds, sleep_time: int, func: str) -> int:
+    def _wait(self, which: int, zeroFds: bool, sleep_time: int, func: str) -> int:
         wait = _int(sleep_time, "sleep_time", func, "unsigned int")
         sets = [[], [], []]
         sets[which] = sorted(self._fds)
@@ -504,7 +514,7 @@ class Socket_fdset:
         self._fds = set()
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     if name == "Buffered_DatagramConnection":
         from ._nativenet_buffered import Buffered_DatagramConnection
         return Buffered_DatagramConnection

@@ -1,10 +1,18 @@
 """The base of gamenet's nativenet classes (see _nativenet): the argument checks, the
 last-error record, Panda3D's type handles for these classes, and Socket_Address."""
+from __future__ import annotations
+
 import errno as _errno
 import os
 import re
 import socket
 import struct
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import NoReturn, Optional, Type, TypeVar, Union
+    _C = TypeVar("_C", bound=type)
+    _T = TypeVar("_T")
 
 
 _AF4, _AF6 = socket.AF_INET, socket.AF_INET6
@@ -13,7 +21,7 @@ _INFINITE = 0xFFFFFFFF
 _last_error = 0
 
 
-def _record(err) -> None:
+def _record(err: Union[OSError, int]) -> None:
     """Keeps an errno (or an OSError's) for GetLastError, as the C library keeps errno."""
     global _last_error
     _last_error = (err.errno or _errno.EIO) if isinstance(err, OSError) else err
@@ -23,7 +31,7 @@ _RANGES = {"unsigned short": (0, 0xFFFF), "int": (-2**31, 2**31 - 1),
            "unsigned int": (0, 0xFFFFFFFF), "socket": (0, 2**31 - 1)}
 
 
-def _int(value, name: str, func: str, kind: str = "int") -> int:
+def _int(value: object, name: str, func: str, kind: str = "int") -> int:
     """An integer argument: TypeError naming it if not an int, OverflowError if out of range."""
     if not isinstance(value, int):
         raise TypeError(f"{func}() argument '{name}' must be int, not {type(value).__name__}")
@@ -33,7 +41,7 @@ def _int(value, name: str, func: str, kind: str = "int") -> int:
     return int(value)
 
 
-def _payload(data, name: str, func: str) -> bytes:
+def _payload(data: object, name: str, func: str) -> bytes:
     """A Panda3D string argument as bytes: str is UTF-8 encoded, bytes-like pass as they are."""
     if isinstance(data, str):
         return data.encode("utf-8", "surrogateescape")
@@ -42,7 +50,7 @@ def _payload(data, name: str, func: str) -> bytes:
     raise TypeError(f"{func}() argument '{name}' must be str, not {type(data).__name__}")
 
 
-def _check(value, cls: type, name: str, func: str):
+def _check(value: object, cls: Type[_T], name: str, func: str) -> _T:
     if not isinstance(value, cls):
         raise TypeError(f"{func}() argument '{name}' must be {cls.__name__}, "
                         f"not {type(value).__name__}")
@@ -54,7 +62,7 @@ def _camel(name: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-def _panda_names(cls: type) -> type:
+def _panda_names(cls: _C) -> _C:
     """Adds Panda3D's camelCase spelling of each public name with an underscore."""
     for name, value in list(vars(cls).items()):
         if not name.startswith("_") and "_" in name and _camel(name) not in vars(cls):
@@ -67,7 +75,7 @@ class _TypeHandle:
 
     _count = 0
 
-    def __init__(self, name: str, parent: "_TypeHandle | None" = None) -> None:
+    def __init__(self, name: str, parent: Optional[_TypeHandle] = None) -> None:
         _TypeHandle._count += 1
         self._index, self._name, self._parent = _TypeHandle._count, name, parent
 
@@ -88,7 +96,7 @@ class _TypeHandle:
     def __str__(self) -> str:
         return self._name
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         get_name = getattr(other, "get_name", None)
         return self._name == get_name() if callable(get_name) else NotImplemented
 
@@ -98,7 +106,7 @@ class _TypeHandle:
 _TYPED_OBJECT = _TypeHandle("TypedObject")
 
 
-def _handle_name(handle, func: str) -> str:
+def _handle_name(handle: object, func: str) -> str:
     if isinstance(handle, type) and hasattr(handle, "get_class_type"):
         handle = handle.get_class_type()
     get_name = getattr(handle, "get_name", None)
@@ -127,11 +135,12 @@ class _Typed:
         """get_type().get_index()."""
         return self.get_type().get_index()
 
-    def is_of_type(self, handle) -> bool:
-        """True if this object's type is `handle` or registered as derived from it."""
+    def is_of_type(self, handle: object) -> bool:
+        """True if this object's type is `handle` or registered as derived from it. handle:
+        a TypeHandle (anything with get_name()) or a class with get_class_type()."""
         return self.get_type()._derives_from(_handle_name(handle, "is_of_type"))
 
-    def is_exact_type(self, handle) -> bool:
+    def is_exact_type(self, handle: object) -> bool:
         """True if this object's type is exactly `handle`."""
         return self.get_type().get_name() == _handle_name(handle, "is_exact_type")
 
@@ -141,7 +150,7 @@ class _Typed:
         return self.get_type()
 
 
-def _unsupported():
+def _unsupported() -> NoReturn:
     raise AssertionError("unsupported address family")
 
 
@@ -164,7 +173,7 @@ class Socket_Address:
 
     __hash__ = object.__hash__      # identity, as Panda3D's
 
-    def __init__(self, port: "int | Socket_Address" = 0) -> None:
+    def __init__(self, port: Union[int, Socket_Address] = 0) -> None:
         """Socket_Address(port=0) is 0.0.0.0:port; Socket_Address(other) copies."""
         if isinstance(port, Socket_Address):
             self._set(port._family, port._addr, port._port, port._flow, port._scope)
@@ -184,7 +193,7 @@ class Socket_Address:
             self._set(0, b"", 0)
 
     @classmethod
-    def _from_sockaddr(cls, family: int, sa) -> "Socket_Address":
+    def _from_sockaddr(cls, family: int, sa: tuple) -> Socket_Address:
         (out := cls())._assign_sockaddr(family, sa)
         return out
 
@@ -227,7 +236,7 @@ class Socket_Address:
         self._set(_AF4, b"\xff" * 4, _int(port, "port", "set_broadcast", "unsigned short"))
         return True
 
-    def set_host(self, hostname: "str | bytes | int", port: "int | None" = None) -> bool:
+    def set_host(self, hostname: Union[str, bytes, int], port: Optional[int] = None) -> bool:
         """set_host(hostname, port) resolves hostname (first getaddrinfo answer, IPv4 or
         IPv6); set_host("host:port") and set_host("[v6]:port") split at the last colon;
         set_host(ip4addr, port) takes the IPv4 address as a 32-bit integer in network byte
@@ -318,7 +327,7 @@ class Socket_Address:
             return 0xE0000000 <= int.from_bytes(self._addr, "big") < 0xEFFFFFFF
         return self._family == _AF6 and self._addr[0] == 0xFF
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Socket_Address):
             return NotImplemented
         if self._family != other._family:
@@ -329,11 +338,11 @@ class Socket_Address:
             return self._port != other._port and self._addr == other._addr
         _unsupported()
 
-    def __ne__(self, other) -> bool:
+    def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
-    def __lt__(self, other) -> bool:
+    def __lt__(self, other: object) -> bool:
         if not isinstance(other, Socket_Address):
             return NotImplemented
         if self._family != other._family:
@@ -348,7 +357,7 @@ class Socket_Address:
             return self._addr == other._addr
         return int.from_bytes(self._addr, "little") < int.from_bytes(other._addr, "little")
 
-    def __copy__(self, memo=None) -> "Socket_Address":
+    def __copy__(self, memo: Optional[dict] = None) -> Socket_Address:
         return Socket_Address(self)
 
     __deepcopy__ = __copy__

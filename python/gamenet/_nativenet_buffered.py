@@ -5,12 +5,18 @@ Panda3D does) followed by its bytes. The read and write buffers are Panda3D's fi
 RingBuffer, with its sizes, compaction and flush points, so that the same calls succeed and
 fail as in Panda3D: a datagram longer than wbufsize - 3, or a frame longer than rbufsize,
 ends the connection."""
+from __future__ import annotations
+
 import errno as _errno
 import logging
 import select
 
 from ._nativenet import (Socket_Address, Socket_IP, Socket_TCP, _TypeHandle, _check, _int,
                          _panda_names, _record)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Any, Callable, Optional, Tuple
 
 _log = logging.getLogger("gamenet.nativenet")
 
@@ -66,7 +72,7 @@ def _peer(conn: Socket_IP) -> str:
 class _Reader(_RingBuffer):
     """Panda3D's Buffered_DatagramReader."""
 
-    def _message(self) -> "bytes | None":
+    def _message(self) -> Optional[bytes]:
         if self.amount() < 2:
             return None
         size = int.from_bytes(self._buf[self._start:self._start + 2], "little") + 2
@@ -76,7 +82,7 @@ class _Reader(_RingBuffer):
         self._start += size
         return payload
 
-    def pump(self, conn: Socket_TCP) -> "tuple[int, bytes | None]":
+    def pump(self, conn: Socket_TCP) -> Tuple[int, Optional[bytes]]:
         """(1, datagram), (0, None) for none yet, or (-1, None) for a broken connection."""
         payload = self._message()
         if payload is not None:
@@ -155,7 +161,7 @@ class _Writer(_RingBuffer):
         return 0
 
 
-def _filler(val, func: str):
+def _filler(val: Any, func: str) -> Callable[[bytes], None]:
     """How to put a received datagram into `val`: gamenet's Datagram keeps a bytearray in
     `_data`; other datagrams get set_data(bytes) or assign(bytes or a datagram of them)."""
     data = getattr(val, "_data", None)
@@ -206,7 +212,7 @@ class Buffered_DatagramConnection(Socket_TCP):
         self._writer.reset()
         self._reader.reset()
 
-    def GetMessage(self, val) -> bool:
+    def GetMessage(self, val: Any) -> bool:
         """Reads the next datagram into `val` without blocking. False if none is complete
         yet, or on failure (the connection is then reset: IsConnected() turns False)."""
         fill = _filler(val, "GetMessage")
@@ -241,7 +247,7 @@ class Buffered_DatagramConnection(Socket_TCP):
         """True while a socket is held (Active())."""
         return self.Active()
 
-    def SendMessage(self, msg) -> bool:
+    def SendMessage(self, msg: Any) -> bool:
         """Frames and buffers the datagram (sending only when the buffer fills or passes
         the flush point: call Flush). False if not connected, or on failure (the
         connection is then reset)."""

@@ -1,5 +1,6 @@
 """gamenet.panda's listeners: ConnectionListener (the base Panda3D programs subclass to
 override connection_opened) and QueuedConnectionListener."""
+from __future__ import annotations
 
 import sys
 import threading
@@ -9,6 +10,14 @@ from . import io
 from ._panda_readers import _DISPATCH_SLICE_MS, ConnectionReader, _conn_id
 from ._panda_values import NetAddress, _with_camel_case
 from .errors import GamenetError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Optional, Tuple, Type, Union
+
+    from ._panda_conn import Connection, PointerToConnection
+    from ._panda_values import NetDatagram
+    from .panda import QueuedConnectionManager
 
 
 class ConnectionListener(ConnectionReader):
@@ -20,7 +29,8 @@ class ConnectionListener(ConnectionReader):
     header size it inherits from ConnectionReader are kept and read back, and mean nothing
     for a listener, as in Panda3D."""
 
-    def __init__(self, manager, num_threads, thread_name=""):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int,
+                 thread_name: str = "") -> None:
         if type(self).connection_opened is ConnectionListener.connection_opened:
             raise TypeError(f"{type(self).__name__} is abstract: subclass it and override "
                             "connection_opened(rendezvous, address, new_connection), or "
@@ -42,18 +52,19 @@ class ConnectionListener(ConnectionReader):
                                             name=thread_name or "gamenet-listener-dispatch")
             self._thread.start()
 
-    def _overrides_opened(self):
+    def _overrides_opened(self) -> bool:
         return True
 
-    def connection_opened(self, rendezvous, address, new_connection):
+    def connection_opened(self, rendezvous: Connection, address: NetAddress,
+                          new_connection: Connection) -> None:
         """Called with each accepted connection: the rendezvous Connection it came in on,
         the peer's NetAddress and the new Connection. Override it."""
         raise NotImplementedError
 
-    def receive_datagram(self, datagram):
+    def receive_datagram(self, datagram: NetDatagram) -> None:
         """A listener reads no datagrams (as in Panda3D)."""
 
-    def _take(self):
+    def _take(self) -> Optional[Tuple[Connection, NetAddress, Connection]]:
         """(rendezvous, address, new) of the next accepted connection, or None."""
         nc = self._l.get_new_connection()
         if nc is None:
@@ -61,7 +72,8 @@ class ConnectionListener(ConnectionReader):
         m = self._manager
         return m._wrap(nc.rendezvous), NetAddress._wrap(nc.peer._a), m._wrap(nc.conn)
 
-    def _dispatch_one(self, catch=Exception):
+    def _dispatch_one(self, catch: Union[Type[BaseException],
+                                         Tuple[Type[BaseException], ...]] = Exception) -> bool:
         got = self._take()
         if got is None:
             return False
@@ -71,55 +83,61 @@ class ConnectionListener(ConnectionReader):
             traceback.print_exc(file=sys.stderr)
         return True
 
-    def _dispatch_loop(self):
+    def _dispatch_loop(self) -> None:
         while not self._stop:
             if self._l.poll(_DISPATCH_SLICE_MS):
                 # Even SystemExit: one handler's failure must not end the thread.
                 while not self._stop and self._dispatch_one(BaseException):
                     pass
 
-    def poll(self):
+    def poll(self) -> None:
         """Polling mode: accepts what waits and hands each to connection_opened."""
         if self._threads == 0 and self._dispatching:
             while self._dispatch_one():
                 pass
 
-    def _has_data(self):
+    def _has_data(self) -> bool:
         return self._l.new_connection_available()
 
-    def _wait(self, seconds):
+    def _wait(self, seconds: float) -> None:
         self._l.poll(int(seconds * 1000))
 
-    def add_connection(self, connection):
+    def add_connection(self, connection: Union[Connection, int]) -> bool:
         """Starts accepting on a rendezvous connection; False if it is not one."""
         try:
             return self._l.add_connection(_conn_id(connection))
         except GamenetError:
             return False
 
-    def remove_connection(self, connection):
+    def remove_connection(self, connection: Union[Connection, int]) -> bool:
+        """Stops accepting on the rendezvous connection (it stays open); False if it was
+        not added."""
         try:
             return self._l.remove_connection(_conn_id(connection))
         except GamenetError:
             return False
 
-    def is_connection_ok(self, connection):
+    def is_connection_ok(self, connection: Union[Connection, int]) -> bool:
         """Whether the rendezvous connection is open."""
         return self._manager._lookup(_conn_id(connection))._is_open()
 
-    def set_raw_mode(self, mode):
+    def set_raw_mode(self, mode: bool) -> None:
+        """Kept and read back; means nothing for a listener (as in Panda3D)."""
         self._raw = bool(mode)
 
-    def get_raw_mode(self):
+    def get_raw_mode(self) -> bool:
+        """What set_raw_mode kept."""
         return self._raw
 
-    def set_tcp_header_size(self, size):
+    def set_tcp_header_size(self, size: int) -> None:
+        """Kept and read back; means nothing for a listener (as in Panda3D)."""
         self._header = int(size)
 
-    def get_tcp_header_size(self):
+    def get_tcp_header_size(self) -> int:
+        """What set_tcp_header_size kept (2 by default)."""
         return self._header
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         """Stops accepting (bounded); accepted connections stay open."""
         self._stop = True
         self._l.shutdown()
@@ -137,20 +155,22 @@ class QueuedConnectionListener(ConnectionListener):
     (default 50,000, Panda3D's); one accepted while it is full is closed (reported on the
     reset queue) and raises the overflow flag."""
 
-    def __init__(self, manager, num_threads):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int) -> None:
         super().__init__(manager, num_threads)
 
-    def _overrides_opened(self):
+    def _overrides_opened(self) -> bool:
         return type(self).connection_opened is not QueuedConnectionListener.connection_opened
 
-    def connection_opened(self, rendezvous, address, new_connection):
+    def connection_opened(self, rendezvous: Connection, address: NetAddress,
+                          new_connection: Connection) -> None:
         """gamenet queues accepted connections itself; a subclass that overrides this gets
         every accepted connection here instead, as in Panda3D."""
 
-    def new_connection_available(self):
+    def new_connection_available(self) -> bool:
+        """Whether an accepted connection waits (in polling mode, accepts first)."""
         return self._l.new_connection_available()
 
-    def get_new_connection(self, *args):
+    def get_new_connection(self, *args: Union[PointerToConnection, NetAddress]) -> bool:
         """(rendezvous, address, new_connection) or (new_connection): fills the objects
         passed in and returns True, or False when nothing is waiting."""
         if len(args) not in (1, 3):
@@ -168,17 +188,22 @@ class QueuedConnectionListener(ConnectionListener):
             args[0]._conn = new
         return True
 
-    def set_max_queue_size(self, n):
+    def set_max_queue_size(self, n: int) -> None:
+        """Bounds the queue of accepted connections (see the class docstring)."""
         self._l.max_queue_size = n
 
-    def get_max_queue_size(self):
+    def get_max_queue_size(self) -> int:
+        """The bound of the queue of accepted connections."""
         return self._l.max_queue_size
 
-    def get_current_queue_size(self):
+    def get_current_queue_size(self) -> int:
+        """Accepted connections waiting to be taken."""
         return self._l.current_queue_size
 
-    def get_overflow_flag(self):
+    def get_overflow_flag(self) -> bool:
+        """Whether a connection was closed for a full queue since reset_overflow_flag()."""
         return self._l.overflow_flag
 
-    def reset_overflow_flag(self):
+    def reset_overflow_flag(self) -> None:
+        """Lowers the overflow flag."""
         self._l.reset_overflow_flag()

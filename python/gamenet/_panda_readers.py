@@ -1,6 +1,7 @@
 """gamenet.panda's readers: ConnectionReader (the base Panda3D programs subclass to
 override receive_datagram), QueuedConnectionReader, RecentConnectionReader and
 DatagramGeneratorNet."""
+from __future__ import annotations
 
 import collections
 import ctypes as _ctypes
@@ -15,6 +16,14 @@ from ._panda_values import NetAddress, NetDatagram, _Aliased, _with_camel_case
 from .errors import GamenetError
 from .errors import check as _check
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Tuple, Type, Union
+
+    from ._panda_conn import Connection
+    from .datagram import Datagram as _Datagram
+    from .panda import QueuedConnectionManager
+
 _lib = _ffi.lib
 _byref = _ctypes.byref
 # The most datagrams a queued reader takes from gamenet in one call.
@@ -25,7 +34,7 @@ _PANDA_MAX_QUEUE = 50000
 _DISPATCH_SLICE_MS = 100
 
 
-def _conn_id(connection):
+def _conn_id(connection: Union[Connection, int]) -> int:
     if isinstance(connection, bool) or not hasattr(connection, "__int__"):
         raise TypeError("connection must be a Connection or a connection id, not "
                         f"{type(connection).__name__}")
@@ -42,7 +51,8 @@ class ConnectionReader(_Aliased):
 
     _recent = False
 
-    def __init__(self, manager, num_threads, thread_name=""):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int,
+                 thread_name: str = "") -> None:
         if type(self).receive_datagram is ConnectionReader.receive_datagram:
             raise TypeError(f"{type(self).__name__} is abstract: subclass it and override "
                             "receive_datagram(datagram), or use QueuedConnectionReader")
@@ -55,10 +65,10 @@ class ConnectionReader(_Aliased):
                                             name=thread_name or "gamenet-reader-dispatch")
             self._thread.start()
 
-    def _overrides_receive(self):
+    def _overrides_receive(self) -> bool:
         return True
 
-    def _init(self, manager, num_threads):
+    def _init(self, manager: QueuedConnectionManager, num_threads: int) -> None:
         if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 0:
             raise TypeError(f"num_threads must be an int >= 0, not {num_threads!r}")
         self._manager = manager
@@ -70,12 +80,13 @@ class ConnectionReader(_Aliased):
         if num_threads == 0:
             manager._pollers.append(self)
 
-    def receive_datagram(self, datagram):
+    def receive_datagram(self, datagram: NetDatagram) -> None:
         """Called with each datagram (a NetDatagram that knows its connection and
         address). Override it."""
         raise NotImplementedError
 
-    def _dispatch_one(self, catch=Exception):
+    def _dispatch_one(self, catch: Union[Type[BaseException],
+                                         Tuple[Type[BaseException], ...]] = Exception) -> bool:
         """Takes one datagram and hands it to receive_datagram; False when none waits."""
         got = self._r.get_data()
         if got is None:
@@ -89,66 +100,78 @@ class ConnectionReader(_Aliased):
             traceback.print_exc(file=sys.stderr)
         return True
 
-    def _dispatch_loop(self):
+    def _dispatch_loop(self) -> None:
         while not self._stop:
             if self._r.poll(_DISPATCH_SLICE_MS):
                 # Even SystemExit: one handler's failure must not end the thread.
                 while not self._stop and self._dispatch_one(BaseException):
                     pass
 
-    def poll(self):
+    def poll(self) -> None:
         """Polling mode: reads what the sockets have and hands each datagram to
         receive_datagram. With threads it does nothing, as in Panda3D."""
         if self._threads == 0 and self._dispatching:
             while self._dispatch_one():
                 pass
 
-    def _has_data(self):
+    def _has_data(self) -> bool:
         return self._r.data_available()
 
-    def _wait(self, seconds):
+    def _wait(self, seconds: float) -> None:
         self._r.poll(int(seconds * 1000))
 
-    def add_connection(self, connection):
+    def add_connection(self, connection: Union[Connection, int]) -> bool:
+        """Starts reading datagrams from the connection; False if it is not open."""
         try:
             return self._r.add_connection(_conn_id(connection))
         except GamenetError:
             return False
 
-    def remove_connection(self, connection):
+    def remove_connection(self, connection: Union[Connection, int]) -> bool:
+        """Stops reading from the connection (it stays open); False if it was not read
+        here."""
         try:
             return self._r.remove_connection(_conn_id(connection))
         except GamenetError:
             return False
 
-    def is_connection_ok(self, connection):
+    def is_connection_ok(self, connection: Union[Connection, int]) -> bool:
         """Whether the connection is open and read by this reader (False once the reader
         is shut down, as in Panda3D)."""
         return not self._stop and self._r.is_connection_ok(_conn_id(connection))
 
-    def set_raw_mode(self, mode):
+    def set_raw_mode(self, mode: bool) -> None:
+        """Raw mode (Panda3D's), for connections added afterwards: each TCP read is a
+        datagram, with no length header; UDP datagrams have no checksum header."""
         self._r.set_raw_mode(mode)
         self._raw = bool(mode)
 
-    def get_raw_mode(self):
+    def get_raw_mode(self) -> bool:
+        """Whether raw mode is on."""
         return self._raw
 
-    def set_tcp_header_size(self, size):
+    def set_tcp_header_size(self, size: int) -> None:
+        """The TCP length header, for connections added afterwards: 0, 2 (Panda3D's
+        default) or 4 bytes."""
         self._r.tcp_header_size = size
 
-    def get_tcp_header_size(self):
+    def get_tcp_header_size(self) -> int:
+        """The TCP length header size, in bytes."""
         return self._r.tcp_header_size
 
-    def get_num_threads(self):
+    def get_num_threads(self) -> int:
+        """The reader's threads (0: polling mode)."""
         return self._threads
 
-    def is_polling(self):
+    def is_polling(self) -> bool:
+        """Whether the reader has no threads (poll() reads)."""
         return self._threads == 0
 
-    def get_manager(self):
+    def get_manager(self) -> QueuedConnectionManager:
+        """The manager it was made with."""
         return self._manager
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         """Stops reading (bounded: it never waits on a peer). Datagrams already queued
         can still be taken."""
         self._stop = True
@@ -165,7 +188,8 @@ class _Queued(ConnectionReader):
     """A reader whose datagrams wait in gamenet's queue (Panda3D's QueuedReturn):
     QueuedConnectionReader and DatagramGeneratorNet."""
 
-    def __init__(self, manager, num_threads, thread_name=""):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int,
+                 thread_name: str = "") -> None:
         ConnectionReader.__init__(self, manager, num_threads, thread_name)
         self._info = _ffi.DatagramInfo()
         self._n = _ctypes.c_size_t()
@@ -186,10 +210,10 @@ class _Queued(ConnectionReader):
         self._batched = not self._recent
         self._overflow = False
 
-    def _overrides_receive(self):
+    def _overrides_receive(self) -> bool:
         return type(self).receive_datagram is not _Queued.receive_datagram
 
-    def receive_datagram(self, datagram):
+    def receive_datagram(self, datagram: _Datagram) -> None:
         """Queues the datagram for get_data (what gamenet's reader does itself; a subclass
         that overrides this gets every datagram here instead, as in Panda3D)."""
         raw = bytes(datagram.get_address()._a) if isinstance(datagram, NetDatagram) else None
@@ -198,7 +222,9 @@ class _Queued(ConnectionReader):
             self._taken.append((int(conn) if conn is not None else 0, raw,
                                 datagram.get_message()))
 
-    def data_available(self):
+    def data_available(self) -> bool:
+        """Whether a datagram waits for get_data (in polling mode, reads the sockets
+        first)."""
         # The hot path too. A queued reader takes what waits in one call and serves the
         # next get_data calls from it: one ctypes crossing per batch, not two per datagram.
         if self._taken:
@@ -211,7 +237,7 @@ class _Queued(ConnectionReader):
                 return self._yes.value
             return bool(self._taken) or self._take()
 
-    def _take(self):
+    def _take(self) -> bool:
         """Moves the waiting datagrams (up to _TAKE) into self._taken; True when any came."""
         rc = _lib.gamenet_reader_get_data_batch(self._h, self._buf, len(self._buf),
                                                 self._infos, _TAKE, self._n_ref)
@@ -225,11 +251,13 @@ class _Queued(ConnectionReader):
         self._taken.extend(rows)
         return bool(rows)
 
-    def get_data(self, datagram):
+    def get_data(self, datagram: _Datagram) -> bool:
+        """Fills datagram (a NetDatagram also gets the connection and address) with the
+        oldest datagram; False when none waits."""
         with self._lock:
             return self._get_data(datagram)
 
-    def _get_data(self, datagram):
+    def _get_data(self, datagram: _Datagram) -> bool:
         # The hot path: datagrams taken by data_available (or taken here) go first.
         if self._taken or (self._batched and self._take()):
             conn, address, data = self._taken.popleft()
@@ -256,28 +284,32 @@ class _Queued(ConnectionReader):
             datagram._raw_address = bytes(info.from_)
         return True
 
-    def _has_data(self):
+    def _has_data(self) -> bool:
         return self.data_available()
 
-    def set_max_queue_size(self, n):
+    def set_max_queue_size(self, n: int) -> None:
+        """Bounds the queue, in datagrams (Panda3D's default 50,000): when it is full, TCP
+        reading pauses and UDP datagrams are dropped (see get_overflow_flag)."""
         self._r.set_max_queue_size(n)
         self._max_queue = n
         self._batched = False
 
-    def get_max_queue_size(self):
+    def get_max_queue_size(self) -> int:
+        """The queue's bound, in datagrams."""
         return self._max_queue
 
-    def get_current_queue_size(self):
+    def get_current_queue_size(self) -> int:
         """The datagrams waiting: in gamenet's queue and taken from it, not yet read."""
         with self._lock:
             return self._r.current_queue_size + len(self._taken)
 
-    def get_overflow_flag(self):
+    def get_overflow_flag(self) -> bool:
         """Whether a datagram was dropped for a full queue (UDP) since the last reset."""
         self._overflow |= self._r.take_overflow()
         return self._overflow
 
-    def reset_overflow_flag(self):
+    def reset_overflow_flag(self) -> None:
+        """Lowers the overflow flag."""
         self._r.take_overflow()
         self._overflow = False
 
@@ -286,10 +318,10 @@ class _Queued(ConnectionReader):
 class QueuedConnectionReader(_Queued):
     """Panda3D's QueuedConnectionReader: get_data fills a NetDatagram and returns a bool."""
 
-    def __init__(self, manager, num_threads):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int) -> None:
         super().__init__(manager, num_threads)
 
-    def poll(self):
+    def poll(self) -> None:
         """Polling mode: reads what the sockets have into the queue."""
         if self._dispatching:
             return ConnectionReader.poll(self)
@@ -301,7 +333,7 @@ class RecentConnectionReader(QueuedConnectionReader):
 
     _recent = True
 
-    def __init__(self, manager, num_threads=1):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int = 1) -> None:
         super().__init__(manager, num_threads)
 
 
@@ -312,21 +344,24 @@ class DatagramGeneratorNet(_Queued):
     connection added to it is open. The file names of a DatagramGenerator mean nothing for
     a network stream and give what Panda3D's does: no file, name '', position 0."""
 
-    def __init__(self, manager, num_threads):
+    def __init__(self, manager: QueuedConnectionManager, num_threads: int) -> None:
         super().__init__(manager, num_threads)
         self._added = set()
 
-    def add_connection(self, connection):
+    def add_connection(self, connection: Union[Connection, int]) -> bool:
+        """Starts reading the connection; the stream ends once every connection added is
+        closed. False if it is not open."""
         ok = super().add_connection(connection)
         if ok:
             self._added.add(_conn_id(connection))
         return ok
 
-    def remove_connection(self, connection):
+    def remove_connection(self, connection: Union[Connection, int]) -> bool:
+        """Stops reading the connection (it stays open); False if it was not read here."""
         self._added.discard(_conn_id(connection))
         return super().remove_connection(connection)
 
-    def get_datagram(self, datagram):
+    def get_datagram(self, datagram: _Datagram) -> bool:
         """Fills datagram with the next datagram; False at end of stream."""
         while True:
             with self._lock:
@@ -336,30 +371,36 @@ class DatagramGeneratorNet(_Queued):
                 return False
             self._r.poll(_DISPATCH_SLICE_MS)
 
-    def is_eof(self):
+    def is_eof(self) -> bool:
         """True once no connection added to it is open (and nothing waits)."""
         self._added = {c for c in self._added if self._r.is_connection_ok(c)}
         return not self._added and not self._taken and not self._r.data_available()
 
-    def is_error(self):
+    def is_error(self) -> bool:
         """False: gamenet reports a connection's error on the manager's reset queue, with
         its reason, rather than on the stream."""
         return False
 
-    def save_datagram(self, info):
+    def save_datagram(self, info: object) -> bool:
+        """False: a network stream cannot save a datagram's place (Panda3D's answer)."""
         return False
 
-    def get_filename(self):
+    def get_filename(self) -> str:
+        """An empty name: a network stream has no file name."""
         return ""
 
-    def get_file(self):
+    def get_file(self) -> None:
+        """None: a network stream has no file."""
         return None
 
-    def get_vfile(self):
+    def get_vfile(self) -> None:
+        """None: a network stream has no virtual file."""
         return None
 
-    def get_file_pos(self):
+    def get_file_pos(self) -> int:
+        """0: a network stream has no file position."""
         return 0
 
-    def get_timestamp(self):
+    def get_timestamp(self) -> int:
+        """0: a network stream has no file timestamp."""
         return 0

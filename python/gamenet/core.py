@@ -1,6 +1,8 @@
 """Pythonic classes over gamenet's C handles: Manager, Connection, NetAddress (Writer, Reader
 and Listener are in io.py). Every class has close() (idempotent), `with` support, and raises
 Closed when used after close(). Failing calls raise GamenetError subclasses."""
+from __future__ import annotations
+
 import atexit
 import ctypes
 import itertools
@@ -17,12 +19,28 @@ from ._bindings import (GAMENET_AF_IPV4, GAMENET_AF_NONE, GAMENET_ERR_BUFFER_TOO
                         GAMENET_ERR_CLOSED, GAMENET_IF_HAS_MAC, GAMENET_OK)
 from .errors import Closed, GamenetError, check, EMPTY, error
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+    _H = TypeVar("_H", bound="_Handle")
+
 lib = _ffi.lib
 
 ResetEvent = namedtuple("ResetEvent", "conn reason message os_error")
+ResetEvent.__doc__ = """A closed connection, from the manager's reset queue (Panda3D's reset
+connection): ResetEvent(conn, reason, message, os_error)."""
+ResetEvent.conn.__doc__ = "The id of the connection that closed."
+ResetEvent.reason.__doc__ = "Why it closed: one of the CLOSE_* values."
+ResetEvent.message.__doc__ = "What happened, in words (\"closed by the application\", ...)."
+ResetEvent.os_error.__doc__ = "The system's errno when one caused the close, else 0."
 # The outcome of open_tcp_client_async: conn is the new Connection (None on failure),
 # error the GamenetError saying why (None on success).
 ConnectEvent = namedtuple("ConnectEvent", "ticket conn error")
+ConnectEvent.__doc__ = """The outcome of Manager.open_tcp_client_async:
+ConnectEvent(ticket, conn, error)."""
+ConnectEvent.ticket.__doc__ = "The ticket open_tcp_client_async returned."
+ConnectEvent.conn.__doc__ = "The new Connection, or None when the connect failed."
+ConnectEvent.error.__doc__ = "The GamenetError saying why it failed, or None on success."
 
 # Close reasons (gamenet_close_reason), log levels and connection kinds (gamenet_conn_kind).
 CLOSE_LOCAL = _b.GAMENET_CLOSE_LOCAL
@@ -54,7 +72,7 @@ _KEYS = itertools.count(1)
 
 
 @_ffi.LOG_FN
-def _log_trampoline(userdata, level, msg, _length):
+def _log_trampoline(userdata: int, level: int, msg: bytes, _length: int) -> None:
     entry = _CALLBACKS.get(userdata)
     if entry is None:
         return
@@ -71,15 +89,16 @@ def _log_trampoline(userdata, level, msg, _length):
 
 
 @_ffi.FREE_FN
-def _release(userdata):
+def _release(userdata: int) -> None:
     _CALLBACKS.pop(userdata, None)
 
 
-def version():
+def version() -> str:
+    """The library's version, e.g. "0.1.0" (gamenet_version)."""
     return lib.gamenet_version().decode()
 
 
-def _answer(fn, *args):
+def _answer(fn: Callable[..., int], *args: Any) -> bool:
     """Calls a yes/no function of gamenet (the answer in its last argument, bool *out) and
     returns the answer; an error raises, it is never a "no"."""
     out = c_bool()
@@ -87,11 +106,12 @@ def _answer(fn, *args):
     return out.value
 
 
-def _struct_dict(s):
+def _struct_dict(s: Any) -> Dict[str, Any]:
     return {name: getattr(s, name) for name, _ in s._fields_}
 
 
-def _text(value, name, optional=False):
+def _text(value: Union[str, bytes, bytearray, None], name: str,
+          optional: bool = False) -> Optional[bytes]:
     """A string argument as bytes for C; TypeError naming `name` otherwise."""
     if value is None and optional:
         return None
@@ -103,7 +123,8 @@ def _text(value, name, optional=False):
                     f"not {type(value).__name__}")
 
 
-def _address(value, name="address"):
+def _address(value: Union[NetAddress, Tuple[Union[str, bytes], int]],
+             name: str = "address") -> NetAddress:
     """A NetAddress, or a (host, port) tuple made into one; TypeError naming `name`."""
     if isinstance(value, NetAddress):
         return value
@@ -119,26 +140,26 @@ class NetAddress:
 
     __slots__ = ("_a",)
 
-    def __init__(self, host=None, port=0):
+    def __init__(self, host: Optional[Union[str, bytes]] = None, port: int = 0) -> None:
         self._a = _ffi.Address()
         if host is not None:
             self.set_host(host, port)
 
     @classmethod
-    def _wrap(cls, raw):
+    def _wrap(cls, raw: _ffi.Address) -> NetAddress:
         a = cls()
         ctypes.memmove(byref(a._a), byref(raw), ctypes.sizeof(_ffi.Address))
         return a
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: Union[str, bytes]) -> NetAddress:
         """From "a.b.c.d:port" or "[v6]:port" (no name lookup)."""
         a = cls()
         check(lib.gamenet_address_parse(_text(text, "text"), byref(a._a)))
         return a
 
     @classmethod
-    def resolve_all(cls, host, port):
+    def resolve_all(cls, host: Union[str, bytes], port: int) -> List[NetAddress]:
         """Every address `host` resolves to, with `port`."""
         n = c_size_t(0)
         host = _text(host, "host")
@@ -149,43 +170,53 @@ class NetAddress:
         check(lib.gamenet_address_resolve(host, port, arr, len(arr), byref(n)))
         return [cls._wrap(arr[i]) for i in range(n.value)]
 
-    def set_host(self, host, port):
-        """Resolves `host` (first address); raises on failure."""
+    def set_host(self, host: Union[str, bytes], port: int) -> bool:
+        """Resolves `host` and takes its first address with `port`; returns True, raises
+        on failure (Panda3D's set_host returns False instead)."""
         self._a = self.resolve_all(host, port)[0]._a
         return True
 
-    def set_any(self, port, ipv6=False):
+    def set_any(self, port: int, ipv6: bool = False) -> bool:
+        """Makes it the any address (0.0.0.0, or :: with ipv6) with `port`; returns True."""
         check(lib.gamenet_address_any(port, ipv6, byref(self._a)))
         return True
 
-    def set_localhost(self, port, ipv6=False):
+    def set_localhost(self, port: int, ipv6: bool = False) -> bool:
+        """Makes it the loopback address (127.0.0.1, or ::1 with ipv6) with `port`; returns
+        True."""
         check(lib.gamenet_address_localhost(port, ipv6, byref(self._a)))
         return True
 
-    def set_broadcast(self, port):
+    def set_broadcast(self, port: int) -> bool:
+        """Makes it the broadcast address 255.255.255.255 with `port`; returns True."""
         check(lib.gamenet_address_broadcast(port, byref(self._a)))
         return True
 
-    def clear(self):
+    def clear(self) -> None:
+        """Back to no address (family 0, port 0)."""
         self._a = _ffi.Address()
 
-    def get_port(self):
+    def get_port(self) -> int:
+        """The port."""
         return self._a.port
 
-    def set_port(self, port):
+    def set_port(self, port: int) -> None:
+        """Changes the port only; ValueError outside 0 to 65535."""
         if not 0 <= port <= 65535:
             raise ValueError(f"port {port} is out of range (0 to 65535)")
         self._a.port = port
 
     @property
-    def port(self):
+    def port(self) -> int:
+        """The port."""
         return self._a.port
 
     @property
-    def family(self):
+    def family(self) -> int:
+        """The address family: GAMENET_AF_IPV4, GAMENET_AF_IPV6, or 0 for no address."""
         return self._a.family
 
-    def _text(self, fn):
+    def _text(self, fn: Callable[..., int]) -> str:
         if self._a.family == GAMENET_AF_NONE:
             return ""
         buf = ctypes.create_string_buffer(64)
@@ -193,41 +224,47 @@ class NetAddress:
         check(fn(byref(self._a), buf, len(buf), byref(n)))
         return buf.value.decode()
 
-    def get_ip_string(self):
+    def get_ip_string(self) -> str:
+        """The numeric host without the port: "127.0.0.1", "::1" ("" for no address)."""
         return self._text(lib.gamenet_address_ip_to_string)
 
     @property
-    def ip(self):
+    def ip(self) -> str:
+        """get_ip_string() as a property."""
         return self.get_ip_string()
 
-    def is_any(self):
+    def is_any(self) -> bool:
+        """Whether it is the any address (0.0.0.0 or ::); False for no address."""
         return (self._a.family != GAMENET_AF_NONE
                 and _answer(lib.gamenet_address_is_any, byref(self._a)))
 
-    def get_ip(self):
-        """The IPv4 address as a 32-bit number (0 for IPv6)."""
+    def get_ip(self) -> int:
+        """The IPv4 address as a 32-bit number, first byte highest (0 for IPv6)."""
         if self._a.family != GAMENET_AF_IPV4:
             return 0
         return int.from_bytes(bytes(self._a.ip[:4]), "big")
 
-    def get_ip_component(self, n):
+    def get_ip_component(self, n: int) -> int:
+        """Byte n of the address (0 to 15; an IPv4 address uses 0 to 3); IndexError
+        outside."""
         if not 0 <= n < len(self._a.ip):
             raise IndexError(f"address component {n} is out of range (0 to {len(self._a.ip) - 1})")
         return self._a.ip[n]
 
-    def to_tuple(self):
+    def to_tuple(self) -> Tuple[str, int]:
+        """(host, port), as the socket module takes an address."""
         return (self.get_ip_string(), self._a.port)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self._text(lib.gamenet_address_to_string)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"NetAddress({str(self)!r})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, NetAddress) and bytes(self._a) == bytes(other._a)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(bytes(self._a))
 
 
@@ -237,38 +274,40 @@ class _Handle:
     _free = None
     _kind = "handle"
 
-    def __init__(self, ptr):
+    def __init__(self, ptr: int) -> None:
         self._h = ptr
 
     @property
-    def _ptr(self):
+    def _ptr(self) -> int:
         if not self._h:
             raise Closed(GAMENET_ERR_CLOSED, f"this {self._kind} is closed")
         return self._h
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """Whether close() was called."""
         return not self._h
 
-    def close(self):
+    def close(self) -> None:
+        """Frees the C handle; calling it again does nothing. Later calls raise Closed."""
         h, self._h = self._h, None
         if h:
             type(self)._free(h)
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
             pass
 
 
-def _new(fn, *args):
+def _new(fn: Callable[..., int], *args: Any) -> int:
     out = c_void_p()
     check(fn(*args, byref(out)))
     return out.value
@@ -279,16 +318,16 @@ class Connection:
 
     __slots__ = ("manager", "id")
 
-    def __init__(self, manager, conn_id):
+    def __init__(self, manager: Manager, conn_id: int) -> None:
         self.manager = manager
         self.id = conn_id
 
-    def __int__(self):
+    def __int__(self) -> int:
         return self.id
 
     __index__ = __int__
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         # Equal to the same connection, and to its id: a datagram's `conn` (an id) equals
         # the Connection that open_* returned, and they hash alike.
         if isinstance(other, Connection):
@@ -297,97 +336,121 @@ class Connection:
             return other == self.id
         return NotImplemented
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.id)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Connection({self.id})"
 
-    def _m(self):
+    def _m(self) -> int:
         return self.manager._ptr
 
     @property
-    def kind(self):
+    def kind(self) -> int:
+        """What the connection is: KIND_TCP, KIND_TCP_RENDEZVOUS or KIND_UDP; raises
+        UnknownConnection once it is closed."""
         k = c_int32()
         check(lib.gamenet_conn_get_kind(self._m(), self.id, byref(k)))
         return k.value
 
-    def _addr(self, fn):
+    def _addr(self, fn: Callable[..., int]) -> NetAddress:
         a = _ffi.Address()
         check(fn(self._m(), self.id, byref(a)))
         return NetAddress._wrap(a)
 
     @property
-    def local_address(self):
+    def local_address(self) -> NetAddress:
+        """The address the connection's socket is bound to."""
         return self._addr(lib.gamenet_conn_get_local_address)
 
     @property
-    def peer_address(self):
+    def peer_address(self) -> NetAddress:
+        """The address of the other end of a TCP connection (a rendezvous or UDP socket has
+        none: raises)."""
         return self._addr(lib.gamenet_conn_get_peer_address)
 
-    def _get(self, fn, ctype):
+    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
         v = ctype()
         check(fn(self._m(), self.id, byref(v)))
         return v.value
 
-    def set_no_delay(self, on):
+    def set_no_delay(self, on: bool) -> None:
+        """TCP_NODELAY: send small datagrams at once rather than coalesce them (Nagle)."""
         check(lib.gamenet_conn_set_no_delay(self._m(), self.id, bool(on)))
 
-    def get_no_delay(self):
+    def get_no_delay(self) -> bool:
+        """Whether TCP_NODELAY is on."""
         return self._get(lib.gamenet_conn_get_no_delay, c_bool)
 
-    def set_linger(self, on, seconds=0):
+    def set_linger(self, on: bool, seconds: int = 0) -> None:
+        """SO_LINGER: whether (and how many seconds) a close waits for unsent data."""
         check(lib.gamenet_conn_set_linger(self._m(), self.id, bool(on), int(seconds)))
 
-    def get_linger(self):
+    def get_linger(self) -> Tuple[bool, int]:
+        """SO_LINGER as (on, seconds)."""
         on, s = c_bool(), c_uint32()
         check(lib.gamenet_conn_get_linger(self._m(), self.id, byref(on), byref(s)))
         return on.value, s.value
 
-    def set_keep_alive(self, on, idle_ms=0, interval_ms=0):
+    def set_keep_alive(self, on: bool, idle_ms: int = 0, interval_ms: int = 0) -> None:
+        """TCP keep-alive, with the idle time before the first probe and the interval
+        between probes in milliseconds (0: the system's)."""
         check(lib.gamenet_conn_set_keep_alive(self._m(), self.id, bool(on), idle_ms, interval_ms))
 
-    def get_keep_alive(self):
+    def get_keep_alive(self) -> Tuple[bool, int, int]:
+        """TCP keep-alive as (on, idle_ms, interval_ms)."""
         on, i, v = c_bool(), c_uint32(), c_uint32()
         check(lib.gamenet_conn_get_keep_alive(self._m(), self.id, byref(on), byref(i), byref(v)))
         return on.value, i.value, v.value
 
-    def set_send_buffer_size(self, n):
+    def set_send_buffer_size(self, n: int) -> None:
+        """SO_SNDBUF: the socket's send buffer, in bytes (the system may adjust it)."""
         check(lib.gamenet_conn_set_send_buffer_size(self._m(), self.id, n))
 
-    def get_send_buffer_size(self):
+    def get_send_buffer_size(self) -> int:
+        """SO_SNDBUF, in bytes."""
         return self._get(lib.gamenet_conn_get_send_buffer_size, c_size_t)
 
-    def set_recv_buffer_size(self, n):
+    def set_recv_buffer_size(self, n: int) -> None:
+        """SO_RCVBUF: the socket's receive buffer, in bytes (the system may adjust it)."""
         check(lib.gamenet_conn_set_recv_buffer_size(self._m(), self.id, n))
 
-    def get_recv_buffer_size(self):
+    def get_recv_buffer_size(self) -> int:
+        """SO_RCVBUF, in bytes."""
         return self._get(lib.gamenet_conn_get_recv_buffer_size, c_size_t)
 
-    def set_reuse_addr(self, on):
+    def set_reuse_addr(self, on: bool) -> None:
+        """SO_REUSEADDR."""
         check(lib.gamenet_conn_set_reuse_addr(self._m(), self.id, bool(on)))
 
-    def get_reuse_addr(self):
+    def get_reuse_addr(self) -> bool:
+        """Whether SO_REUSEADDR is on."""
         return self._get(lib.gamenet_conn_get_reuse_addr, c_bool)
 
-    def set_ttl(self, ttl):
+    def set_ttl(self, ttl: int) -> None:
+        """The IP time to live of outgoing packets (Panda3D's set_ip_time_to_live)."""
         check(lib.gamenet_conn_set_ttl(self._m(), self.id, ttl))
 
-    def get_ttl(self):
+    def get_ttl(self) -> int:
+        """The IP time to live of outgoing packets."""
         return self._get(lib.gamenet_conn_get_ttl, c_uint32)
 
-    def set_tos(self, tos):
+    def set_tos(self, tos: int) -> None:
+        """The IP type of service of outgoing packets (Panda3D's set_ip_type_of_service)."""
         check(lib.gamenet_conn_set_tos(self._m(), self.id, tos))
 
-    def get_tos(self):
+    def get_tos(self) -> int:
+        """The IP type of service of outgoing packets."""
         return self._get(lib.gamenet_conn_get_tos, c_uint32)
 
-    def stats(self):
+    def stats(self) -> Dict[str, int]:
+        """The connection's counters (gamenet_conn_stats) as a dict: datagrams_in,
+        bytes_in, datagrams_out, bytes_out, dropped_*, pending_out_bytes."""
         s = _ffi.ConnStats()
         check(lib.gamenet_conn_get_stats(self._m(), self.id, byref(s)))
         return _struct_dict(s)
 
-    def close(self):
+    def close(self) -> None:
         """Closes the connection; it is reported once on the manager's reset queue."""
         self.manager.close_connection(self)
 
@@ -398,20 +461,26 @@ class Manager(_Handle):
     _free = staticmethod(lib.gamenet_manager_free)
     _kind = "manager"
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_new(lib.gamenet_manager_new))
-        self.callback_errors = []
+        self.callback_errors: List[BaseException] = []
 
-    def _conn(self, conn_id):
+    def _conn(self, conn_id: int) -> Connection:
         return Connection(self, conn_id)
 
-    def open_tcp_server_rendezvous(self, port, host=None, backlog=64):
+    def open_tcp_server_rendezvous(self, port: int, host: Optional[Union[str, bytes]] = None,
+                                   backlog: int = 64) -> Connection:
+        """Opens a listening TCP socket (Panda3D's rendezvous) on `port` (0: any free port),
+        on `host` or every address; add it to a Listener to accept connections."""
         out = c_uint64()
         check(lib.gamenet_manager_open_tcp_server_rendezvous(
             self._ptr, _text(host, "host", True) or None, port, backlog, byref(out)))
         return self._conn(out.value)
 
-    def open_tcp_client(self, host, port, timeout_ms=3000):
+    def open_tcp_client(self, host: Union[str, bytes, NetAddress, Tuple[Union[str, bytes], int]],
+                        port: int, timeout_ms: int = 3000) -> Connection:
+        """Connects to host:port, blocking up to timeout_ms (host may also be a NetAddress
+        or a (host, port) tuple; port is then ignored); raises on failure."""
         out = c_uint64()
         if isinstance(host, (NetAddress, tuple)):
             host = _address(host, "host")
@@ -422,7 +491,9 @@ class Manager(_Handle):
                 self._ptr, _text(host, "host"), port, timeout_ms, byref(out)))
         return self._conn(out.value)
 
-    def open_tcp_client_async(self, host, port, timeout_ms=3000):
+    def open_tcp_client_async(self,
+                              host: Union[str, bytes, NetAddress, Tuple[Union[str, bytes], int]],
+                              port: int, timeout_ms: int = 3000) -> int:
         """Starts connecting without blocking and returns a ticket at once; every address
         `host` resolves to is tried within timeout_ms (host may also be a NetAddress or a
         (host, port) tuple; port is then ignored). Take the outcome with
@@ -435,7 +506,7 @@ class Manager(_Handle):
             self._ptr, _text(host, "host"), port, timeout_ms, byref(out)))
         return out.value
 
-    def get_connect_event(self):
+    def get_connect_event(self) -> Optional[ConnectEvent]:
         """The oldest finished connect as ConnectEvent(ticket, conn, error), or None."""
         ev = _ffi.ConnectEvent()
         if check(lib.gamenet_manager_get_connect_event(self._ptr, byref(ev))) == EMPTY:
@@ -445,45 +516,55 @@ class Manager(_Handle):
         return ConnectEvent(ev.ticket, None,
                             error(ev.result, ev.message.decode("utf-8", "replace"), ev.os_error))
 
-    def open_udp(self, port=0, host=None, for_broadcast=False):
+    def open_udp(self, port: int = 0, host: Optional[Union[str, bytes]] = None,
+                 for_broadcast: bool = False) -> Connection:
+        """Opens a UDP socket bound to `port` (0: any free port) on `host` or every address;
+        for_broadcast allows sending to broadcast addresses."""
         out = c_uint64()
         check(lib.gamenet_manager_open_udp_connection(
             self._ptr, _text(host, "host", True) or None, port, for_broadcast, byref(out)))
         return self._conn(out.value)
 
-    def connection(self, conn_id):
+    def connection(self, conn_id: Union[Connection, int]) -> Connection:
+        """The Connection of this manager with id `conn_id` (no check that it is open)."""
         return self._conn(int(conn_id))
 
-    def close_connection(self, conn):
+    def close_connection(self, conn: Union[Connection, int]) -> bool:
+        """Closes a connection; returns True, raises UnknownConnection if it is not open.
+        The close is reported once on the reset queue (reason CLOSE_LOCAL)."""
         check(lib.gamenet_manager_close_connection(self._ptr, int(conn)))
         return True
 
     @property
-    def num_connections(self):
+    def num_connections(self) -> int:
+        """How many connections are open."""
         n = c_size_t()
         check(lib.gamenet_manager_get_num_connections(self._ptr, byref(n)))
         return n.value
 
-    def reset_connection_available(self):
+    def reset_connection_available(self) -> bool:
+        """Whether a closed connection waits on the reset queue (Panda3D's
+        reset_connection_available)."""
         return _answer(lib.gamenet_manager_reset_connection_available, self._ptr)
 
-    def get_reset_connection(self):
-        """The oldest closed connection as a ResetEvent, or None."""
+    def get_reset_connection(self) -> Optional[ResetEvent]:
+        """Takes the oldest closed connection from the reset queue, as a ResetEvent; None
+        when none waits."""
         info = _ffi.ResetInfo()
         if check(lib.gamenet_manager_get_reset_connection(self._ptr, byref(info))) == EMPTY:
             return None
         return ResetEvent(info.conn, info.reason, info.message.decode("utf-8", "replace"),
                           info.os_error)
 
-    def resets(self):
-        """Every closed connection waiting on the reset queue."""
+    def resets(self) -> Iterator[ResetEvent]:
+        """Takes every closed connection waiting on the reset queue, as ResetEvents."""
         while True:
             ev = self.get_reset_connection()
             if ev is None:
                 return
             yield ev
 
-    def _get(self, fn, ctype):
+    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
         v = ctype()
         check(fn(self._ptr, byref(v)))
         return v.value
@@ -500,16 +581,21 @@ class Manager(_Handle):
         lambda s: s._get(lib.gamenet_manager_get_overflow_flag, c_bool),
         doc="Whether a close did not fit the reset queue since clear_reset_overflow().")
 
-    def clear_reset_overflow(self):
+    def clear_reset_overflow(self) -> None:
+        """Lowers reset_overflow_flag."""
         check(lib.gamenet_manager_reset_overflow_flag(self._ptr))
 
-    def get_host_name(self):
+    def get_host_name(self) -> str:
+        """This machine's host name (Panda3D's ConnectionManager.get_host_name)."""
         n = c_size_t()
         buf = ctypes.create_string_buffer(256)
         check(lib.gamenet_manager_get_host_name(self._ptr, buf, len(buf), byref(n)))
         return buf.value.decode()
 
-    def interfaces(self):
+    def interfaces(self) -> List[Dict[str, Any]]:
+        """The machine's network interfaces, one dict per IP address: name (str), flags (int),
+        address, netmask, broadcast, point_to_point (NetAddress; family 0 when absent) and
+        mac (bytes, or None)."""
         n = c_size_t()
         rc = lib.gamenet_manager_get_interfaces(self._ptr, None, 0, byref(n))
         if rc not in (GAMENET_OK, GAMENET_ERR_BUFFER_TOO_SMALL):
@@ -528,7 +614,8 @@ class Manager(_Handle):
             })
         return out
 
-    def set_log_callback(self, fn, level=LOG_INFO):
+    def set_log_callback(self, fn: Optional[Callable[[int, str], object]],
+                         level: int = LOG_INFO) -> None:
         """Calls fn(level, message) for log messages up to `level`, from whatever thread
         logs (library threads included; the GIL is taken for the call). An exception in fn
         is printed and kept in `callback_errors`, never lost. fn=None removes it. gamenet
@@ -556,7 +643,7 @@ _LOGGING = weakref.WeakSet()
 
 
 @atexit.register
-def _remove_log_callbacks():
+def _remove_log_callbacks() -> None:
     for m in list(_LOGGING):
         try:
             if not m.closed:
@@ -565,7 +652,7 @@ def _remove_log_callbacks():
             pass
 
 
-def debug_panic(message="from Python"):
+def debug_panic(message: str = "from Python") -> None:
     """Makes the library panic on purpose; raises the GamenetError (PANIC) it turns into."""
     check(lib.gamenet_debug_panic(message.encode()))
 

@@ -1,5 +1,7 @@
 """Result codes as exceptions: every failing call raises a GamenetError (or a subclass)
 carrying the code and gamenet_last_error's message."""
+from __future__ import annotations
+
 import ctypes
 import os
 import re
@@ -11,6 +13,10 @@ from ._bindings import (ENUMS, GAMENET_EMPTY, GAMENET_ERR_ADDRESS_IN_USE,
                         GAMENET_ERR_PERMISSION_DENIED, GAMENET_ERR_RESOLVE,
                         GAMENET_ERR_TIMEOUT, GAMENET_ERR_TOO_LARGE,
                         GAMENET_ERR_UNKNOWN_CONNECTION, GAMENET_ERR_WOULD_BLOCK, GAMENET_OK)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Optional, Tuple
 
 OK = GAMENET_OK
 EMPTY = GAMENET_EMPTY
@@ -27,7 +33,7 @@ class GamenetError(Exception):
     """A gamenet call failed. `code` is the gamenet_result value, `name` its name. Those
     that are also OSErrors carry `errno` and `strerror` when the system gave one."""
 
-    def __init__(self, code, message, os_error=0):
+    def __init__(self, code: int, message: Optional[str], os_error: int = 0) -> None:
         self.code = code
         self.name = CODES.get(code, "UNKNOWN")
         self.message = message
@@ -40,11 +46,11 @@ class GamenetError(Exception):
             self.errno = os_error
             self.strerror = os.strerror(os_error)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[type, Tuple[int, Optional[str], int]]:
         # copy and pickle (multiprocessing) rebuild it from its own arguments.
         return (type(self), (self.code, self.message, self.os_error))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.code}): {self.message}"
 
 
@@ -98,7 +104,7 @@ _CLASSES = {GAMENET_ERR_WOULD_BLOCK: WouldBlock, GAMENET_ERR_TIMEOUT: Timeout,
             GAMENET_ERR_IO: NetworkIOError}
 
 
-def last_error():
+def last_error() -> str:
     """The message of the last failing gamenet call on this thread."""
     n = ctypes.c_size_t(0)
     _ffi.lib.gamenet_last_error(None, 0, ctypes.byref(n))
@@ -107,13 +113,15 @@ def last_error():
     return buf.value.decode("utf-8", "replace")
 
 
-def error(code, message=None, os_error=0):
+def error(code: int, message: Optional[str] = None, os_error: int = 0) -> GamenetError:
+    """The exception for result code `code` (the GamenetError subclass that stands for it),
+    with `message`, or the thread's last_error() when message is None."""
     return _CLASSES.get(code, GamenetError)(code, last_error() if message is None else message,
                                             os_error)
 
 
-def check(rc):
-    """Returns OK or EMPTY; raises for every error code."""
+def check(rc: int) -> int:
+    """Returns rc when it is OK or EMPTY; raises the GamenetError for every error code."""
     if rc == OK or rc == EMPTY:
         return rc
     raise error(rc)

@@ -410,3 +410,17 @@ def test_os_errors_carry_errno_and_errors_survive_copy_and_pickle():
     for twin in (copy.copy(err), pickle.loads(pickle.dumps(err))):
         assert type(twin) is type(err)
         assert (twin.code, twin.message, twin.errno) == (err.code, err.message, err.errno)
+
+
+def test_ints_are_never_taken_for_bytes_and_ids_are_checked_everywhere():
+    from gamenet import Datagram, DatagramIterator
+    for make in (lambda: Datagram(5), lambda: DatagramIterator(5),
+                 lambda: Datagram().add_string(5), lambda: Datagram().append_data(5),
+                 lambda: Datagram().add_int8(1.5)):
+        with pytest.raises(TypeError):
+            make()
+    m = gamenet.Manager()
+    with pytest.raises(TypeError, match="conn must be"):
+        gamenet.Reader(m, 0).add_connection(True)
+    with pytest.raises(TypeError, match="conn must be"):
+        gamenet.Listener(m, 0).add_connection(3.7)
