@@ -7,6 +7,7 @@ compile_error!("gamenet supports 64-bit targets only (ids and handles are 64-bit
 
 pub mod core;
 pub mod ffi;
+pub mod msg;
 
 pub use crate::core::address;
 pub use crate::core::connection::{CloseReason, Connection, ConnectionKind, ResetEvent};

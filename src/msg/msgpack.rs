@@ -1,0 +1,384 @@
+//! msgpack, as peng3dnet's Python peer speaks it (msgpack-python 1.x defaults: str is
+//! UTF-8, bytes are bin, floats are float64, map keys are str or bytes): a [`Value`] tree,
+//! its encoder (on `rmp::encode`), and a strict reader that walks exactly one value, never
+//! past the end, with a depth limit, so that a malformed body is refused before it reaches
+//! the engine.
+//!
+//! The reader is written over `rmp::Marker` rather than `rmp::decode`'s functions because
+//! it must both check every length against the bytes left (a claimed 4 GiB string in a
+//! 20-byte body is an error, not an allocation) and skip values without building them.
+
+use rmp::Marker;
+
+/// How deep arrays and maps may nest in a received value.
+pub const MAX_DEPTH: usize = 256;
+
+/// A msgpack value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Nil,
+    Bool(bool),
+    /// Integers that fit an i64 (negative or not).
+    Int(i64),
+    /// Integers above i64::MAX.
+    UInt(u64),
+    F32(f32),
+    F64(f64),
+    Str(String),
+    Bin(Vec<u8>),
+    Array(Vec<Value>),
+    /// Entries in their order on the wire.
+    Map(Vec<(Value, Value)>),
+    Ext(i8, Vec<u8>),
+}
+
+impl Value {
+    /// A map from (str key, value) pairs.
+    pub fn map<I: IntoIterator<Item = (&'static str, Value)>>(entries: I) -> Value {
+        Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Value::Str(k.to_string()), v))
+                .collect(),
+        )
+    }
+
+    /// The entry of a map under the str key `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| matches!(k, Value::Str(s) if s == key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value as a str.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as an integer, if it is one that fits an i64.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::UInt(u) => i64::try_from(*u).ok(),
+            _ => None,
+        }
+    }
+
+    /// The msgpack bytes of this value.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        use rmp::encode as e;
+        // Writing into a Vec cannot fail.
+        match self {
+            Value::Nil => e::write_nil(out).unwrap(),
+            Value::Bool(b) => e::write_bool(out, *b).unwrap(),
+            Value::Int(i) => {
+                e::write_sint(out, *i).unwrap();
+            }
+            Value::UInt(u) => {
+                e::write_uint(out, *u).unwrap();
+            }
+            Value::F32(f) => e::write_f32(out, *f).unwrap(),
+            Value::F64(f) => e::write_f64(out, *f).unwrap(),
+            Value::Str(s) => e::write_str(out, s).unwrap(),
+            Value::Bin(b) => e::write_bin(out, b).unwrap(),
+            Value::Array(items) => {
+                e::write_array_len(out, items.len() as u32).unwrap();
+                for v in items {
+                    v.write(out);
+                }
+            }
+            Value::Map(entries) => {
+                e::write_map_len(out, entries.len() as u32).unwrap();
+                for (k, v) in entries {
+                    k.write(out);
+                    v.write(out);
+                }
+            }
+            Value::Ext(ty, data) => {
+                e::write_ext_meta(out, data.len() as u32, *ty).unwrap();
+                out.extend_from_slice(data);
+            }
+        }
+    }
+}
+
+/// Why a body is not one well-formed msgpack value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsgpackError(pub String);
+
+impl std::fmt::Display for MsgpackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks that `bytes` is exactly one msgpack value (with `str_keys`, every map key a str
+/// or bin, as the Python peer requires).
+pub fn validate(bytes: &[u8], str_keys: bool) -> Result<(), MsgpackError> {
+    let mut r = Reader::new(bytes, str_keys);
+    r.value(0, false)?;
+    r.finish()
+}
+
+/// Reads `bytes` as exactly one msgpack value.
+pub fn decode(bytes: &[u8], str_keys: bool) -> Result<Value, MsgpackError> {
+    let mut r = Reader::new(bytes, str_keys);
+    let v = r.value(0, true)?;
+    r.finish()?;
+    Ok(v)
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    at: usize,
+    str_keys: bool,
+}
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8], str_keys: bool) -> Self {
+        Reader {
+            buf,
+            at: 0,
+            str_keys,
+        }
+    }
+
+    fn err<T>(&self, what: impl std::fmt::Display) -> Result<T, MsgpackError> {
+        Err(MsgpackError(format!(
+            "malformed msgpack at byte {}: {what}",
+            self.at
+        )))
+    }
+
+    fn finish(&self) -> Result<(), MsgpackError> {
+        if self.at != self.buf.len() {
+            return self.err(format!(
+                "{} bytes after the value",
+                self.buf.len() - self.at
+            ));
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], MsgpackError> {
+        if self.buf.len() - self.at < n {
+            return self.err(format!(
+                "{n} bytes claimed, {} left",
+                self.buf.len() - self.at
+            ));
+        }
+        let s = &self.buf[self.at..self.at + n];
+        self.at += n;
+        Ok(s)
+    }
+
+    fn be(&mut self, n: usize) -> Result<u64, MsgpackError> {
+        Ok(self
+            .take(n)?
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+
+    fn value(&mut self, depth: usize, build: bool) -> Result<Value, MsgpackError> {
+        if depth > MAX_DEPTH {
+            return self.err(format!("nested deeper than {MAX_DEPTH}"));
+        }
+        let byte = self.take(1)?[0];
+        Ok(match Marker::from_u8(byte) {
+            Marker::FixPos(n) => Value::Int(i64::from(n)),
+            Marker::FixNeg(n) => Value::Int(i64::from(n)),
+            Marker::Null => Value::Nil,
+            Marker::True => Value::Bool(true),
+            Marker::False => Value::Bool(false),
+            Marker::U8 => Value::Int(self.be(1)? as i64),
+            Marker::U16 => Value::Int(self.be(2)? as i64),
+            Marker::U32 => Value::Int(self.be(4)? as i64),
+            Marker::U64 => {
+                let u = self.be(8)?;
+                i64::try_from(u).map_or(Value::UInt(u), Value::Int)
+            }
+            Marker::I8 => Value::Int(i64::from(self.be(1)? as u8 as i8)),
+            Marker::I16 => Value::Int(i64::from(self.be(2)? as u16 as i16)),
+            Marker::I32 => Value::Int(i64::from(self.be(4)? as u32 as i32)),
+            Marker::I64 => Value::Int(self.be(8)? as i64),
+            Marker::F32 => Value::F32(f32::from_bits(self.be(4)? as u32)),
+            Marker::F64 => Value::F64(f64::from_bits(self.be(8)?)),
+            Marker::FixStr(n) => self.str(usize::from(n), build)?,
+            Marker::Str8 => {
+                let n = self.be(1)? as usize;
+                self.str(n, build)?
+            }
+            Marker::Str16 => {
+                let n = self.be(2)? as usize;
+                self.str(n, build)?
+            }
+            Marker::Str32 => {
+                let n = self.be(4)? as usize;
+                self.str(n, build)?
+            }
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                let n = match byte {
+                    0xc4 => self.be(1)?,
+                    0xc5 => self.be(2)?,
+                    _ => self.be(4)?,
+                } as usize;
+                let data = self.take(n)?;
+                if build {
+                    Value::Bin(data.to_vec())
+                } else {
+                    Value::Nil
+                }
+            }
+            Marker::FixArray(n) => self.array(usize::from(n), depth, build)?,
+            Marker::Array16 => {
+                let n = self.be(2)? as usize;
+                self.array(n, depth, build)?
+            }
+            Marker::Array32 => {
+                let n = self.be(4)? as usize;
+                self.array(n, depth, build)?
+            }
+            Marker::FixMap(n) => self.map(usize::from(n), depth, build)?,
+            Marker::Map16 => {
+                let n = self.be(2)? as usize;
+                self.map(n, depth, build)?
+            }
+            Marker::Map32 => {
+                let n = self.be(4)? as usize;
+                self.map(n, depth, build)?
+            }
+            Marker::FixExt1 => self.ext(1, build)?,
+            Marker::FixExt2 => self.ext(2, build)?,
+            Marker::FixExt4 => self.ext(4, build)?,
+            Marker::FixExt8 => self.ext(8, build)?,
+            Marker::FixExt16 => self.ext(16, build)?,
+            Marker::Ext8 => {
+                let n = self.be(1)? as usize;
+                self.ext(n, build)?
+            }
+            Marker::Ext16 => {
+                let n = self.be(2)? as usize;
+                self.ext(n, build)?
+            }
+            Marker::Ext32 => {
+                let n = self.be(4)? as usize;
+                self.ext(n, build)?
+            }
+            Marker::Reserved => return self.err("the reserved byte 0xc1"),
+        })
+    }
+
+    fn str(&mut self, n: usize, build: bool) -> Result<Value, MsgpackError> {
+        let data = self.take(n)?;
+        match std::str::from_utf8(data) {
+            Ok(s) if build => Ok(Value::Str(s.to_string())),
+            Ok(_) => Ok(Value::Str(String::new())),
+            Err(_) => self.err("a str that is not UTF-8"),
+        }
+    }
+
+    fn array(&mut self, n: usize, depth: usize, build: bool) -> Result<Value, MsgpackError> {
+        // Every element takes at least a byte: a count above what is left is a lie, refused
+        // before anything is reserved for it.
+        if n > self.buf.len() - self.at {
+            return self.err(format!("an array of {n} claimed"));
+        }
+        let mut items = Vec::with_capacity(if build { n } else { 0 });
+        for _ in 0..n {
+            let v = self.value(depth + 1, build)?;
+            if build {
+                items.push(v);
+            }
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn map(&mut self, n: usize, depth: usize, build: bool) -> Result<Value, MsgpackError> {
+        if n.saturating_mul(2) > self.buf.len() - self.at {
+            return self.err(format!("a map of {n} entries claimed"));
+        }
+        let mut entries = Vec::with_capacity(if build { n } else { 0 });
+        for _ in 0..n {
+            let key_at = self.at;
+            let k = self.value(depth + 1, build)?;
+            if self.str_keys && !matches!(self.buf[key_at], 0xa0..=0xbf | 0xd9..=0xdb | 0xc4..=0xc6)
+            {
+                self.at = key_at;
+                return self.err("a map key that is not str or bytes (the Python peer refuses it)");
+            }
+            let v = self.value(depth + 1, build)?;
+            if build {
+                entries.push((k, v));
+            }
+        }
+        Ok(Value::Map(entries))
+    }
+
+    fn ext(&mut self, n: usize, build: bool) -> Result<Value, MsgpackError> {
+        let ty = self.take(1)?[0] as i8;
+        let data = self.take(n)?;
+        Ok(if build {
+            Value::Ext(ty, data.to_vec())
+        } else {
+            Value::Nil
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_python_peers_echo_body_decodes_and_encodes_back_byte_exact() {
+        let body = hex(
+            "87a568656c6c6fa970656e6733646e6574a16e01a46c69737493010203a166cb3ff8000000000000a162c4020001a174c3a46e6f6e65c0",
+        );
+        let v = decode(&body, true).unwrap();
+        assert_eq!(v.get("hello").and_then(Value::as_str), Some("peng3dnet"));
+        assert_eq!(v.get("f"), Some(&Value::F64(1.5)));
+        assert_eq!(v.get("b"), Some(&Value::Bin(vec![0, 1])));
+        assert_eq!(v.to_bytes(), body);
+    }
+
+    #[test]
+    fn lies_and_garbage_are_refused_with_where_and_why() {
+        for (bytes, why) in [
+            (vec![0xdb, 0xff, 0xff, 0xff, 0xff, b'a'], "claimed"),
+            (vec![0xdd, 0xff, 0xff, 0xff, 0xff], "claimed"),
+            (vec![0x81, 0x01, 0x02], "map key"),
+            (vec![0xa2, 0xff, 0xfe], "UTF-8"),
+            (vec![0xc1], "reserved"),
+            (vec![0xc0, 0xc0], "after the value"),
+            (vec![], "claimed"),
+        ] {
+            let e = validate(&bytes, true).unwrap_err();
+            assert!(e.0.contains(why), "{bytes:x?}: {e}");
+        }
+        let deep: Vec<u8> = std::iter::repeat_n(0x91, MAX_DEPTH + 2)
+            .chain([0xc0])
+            .collect();
+        assert!(validate(&deep, true).unwrap_err().0.contains("deeper"));
+        assert!(validate(&[0x81, 0x01, 0x02], false).is_ok());
+    }
+}
