@@ -12,7 +12,10 @@
 //! (and their C and Python faces) build on these.
 #![deny(unsafe_code)]
 
+pub mod client;
 pub mod frame;
 pub mod msgpack;
+pub mod peer;
 pub mod registry;
+pub mod server;
 pub mod session;

@@ -1,0 +1,324 @@
+//! The message-layer client (peng3dnet's `Client`): one connection to a server, driven by
+//! a [`Session`] over its own core manager, reader (peng3dnet framing) and writer. Messages
+//! sent before the handshake completes wait by name and go out with the server's ids once
+//! the registry is adopted.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::msgpack::{self, Value};
+use super::peer::{
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, reason_of,
+    sort_outs,
+};
+use super::registry::Registry;
+use super::session::{Session, Settings};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::framing::Framing;
+use crate::core::manager::Manager;
+use crate::core::reader::Reader;
+use crate::core::writer::Writer;
+
+/// How a client is made.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The server's host (a name or a numeric address) and port.
+    pub host: String,
+    pub port: u16,
+    /// The connection type: "classic", "ping", or one the server registered.
+    pub conn_type: String,
+    /// The time the connect may take.
+    pub connect_timeout: Duration,
+    /// The largest packet accepted.
+    pub max_frame: usize,
+    pub settings: Settings,
+    /// The time the handshake may take.
+    pub handshake_timeout: Duration,
+    /// Threads for reading and writing each (0: all inside `process`).
+    pub threads: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            host: "localhost".into(),
+            port: 8080,
+            conn_type: "classic".into(),
+            connect_timeout: Duration::from_secs(5),
+            max_frame: DEFAULT_MAX_FRAME,
+            settings: Settings::default(),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            threads: 0,
+        }
+    }
+}
+
+struct State {
+    registry: Registry,
+    peer: Option<Peer>,
+    /// Sent before the handshake completed: (name, body).
+    waiting: VecDeque<(String, Vec<u8>)>,
+    events: VecDeque<Event>,
+    closing: bool,
+    /// A close the core reported, applied by `process` after the datagrams before it.
+    lost: Option<&'static str>,
+}
+
+/// A message-layer client. Every method may be called from any thread.
+pub struct Client {
+    state: Arc<Mutex<State>>,
+    cfg: ClientConfig,
+    manager: Manager,
+    reader: Reader,
+    writer: Writer,
+    cid: u64,
+}
+
+impl Client {
+    /// Connects (blocking, within `cfg.connect_timeout`, every address of the host tried)
+    /// and starts the protocol; the handshake completes inside `process`.
+    pub fn connect(cfg: ClientConfig, registry: Registry) -> Result<Client> {
+        let manager = Manager::new();
+        let reader = Reader::new(&manager, cfg.threads)?;
+        reader.set_framing(Framing::peng3dnet())?;
+        reader.set_max_datagram_size(cfg.max_frame);
+        let writer = Writer::new(&manager, cfg.threads)?;
+        writer.set_framing(Framing::peng3dnet())?;
+        let state = Arc::new(Mutex::new(State {
+            registry,
+            peer: None,
+            waiting: VecDeque::new(),
+            events: VecDeque::new(),
+            closing: false,
+            lost: None,
+        }));
+        let sink = Arc::downgrade(&state);
+        manager.add_close_sink(Arc::new(move |ev| {
+            let Some(state) = sink.upgrade() else {
+                return true;
+            };
+            let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+            if !st.closing {
+                st.lost = Some(reason_of(ev.reason));
+            }
+            true
+        }));
+        let cid = manager.open_tcp_client_host(&cfg.host, cfg.port, Some(cfg.connect_timeout))?;
+        let peer_addr: SocketAddr = manager
+            .connection(cid)?
+            .peer_address()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], cfg.port)));
+        {
+            let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+            st.peer = Some(Peer::new(Session::client(&cfg.conn_type), peer_addr));
+            st.events.push_back(Event::Connected {
+                cid,
+                peer: peer_addr,
+            });
+        }
+        reader.add_connection(cid)?;
+        Ok(Client {
+            state,
+            cfg,
+            manager,
+            reader,
+            writer,
+            cid,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The connection's id.
+    pub fn cid(&self) -> u64 {
+        self.cid
+    }
+
+    /// Whether the handshake completed and the connection is open.
+    pub fn is_active(&self) -> bool {
+        self.lock()
+            .peer
+            .as_ref()
+            .is_some_and(|p| p.session.is_active())
+    }
+
+    /// Handles what arrived (waiting up to `timeout` when no event waits) and closes a
+    /// handshake that took too long. Returns how many events wait.
+    pub fn process(&self, timeout: Duration) -> usize {
+        if self.lock().events.is_empty() {
+            self.reader.poll(Some(timeout));
+        }
+        let mut work: Vec<Pending> = Vec::new();
+        while let Some(got) = self.reader.get_data() {
+            let mut st = self.lock();
+            let s = &self.cfg.settings;
+            let State {
+                registry,
+                peer,
+                events,
+                waiting,
+                closing,
+                ..
+            } = &mut *st;
+            let Some(p) = peer.as_mut() else { continue };
+            p.packets_in += 1;
+            p.bytes_in += got.data.len() as u64 + 4;
+            let was_active = p.session.is_active();
+            let mut outs = p.session.receive(s, registry, &got.data);
+            if self.cfg.conn_type == "ping" {
+                outs.extend(p.session.flush_ping());
+            }
+            if !was_active && p.session.is_active() {
+                // The registry is the server's now: what waited goes out with its ids.
+                for (name, body) in waiting.drain(..) {
+                    if let Some(pid) = registry.id(&name)
+                        && let Ok(more) = p.session.send(s, pid, body)
+                    {
+                        outs.extend(more);
+                    }
+                }
+            }
+            let pending = sort_outs(self.cid, p, registry, outs, events);
+            *closing |= pending.close;
+            work.push(pending);
+        }
+        {
+            let mut st = self.lock();
+            if let Some(reason) = st.lost.take() {
+                let State {
+                    registry,
+                    peer,
+                    events,
+                    ..
+                } = &mut *st;
+                if let Some(p) = peer.as_mut() {
+                    let outs = p.session.lost(reason);
+                    sort_outs(self.cid, p, registry, outs, events);
+                }
+            }
+            let late = st.peer.as_ref().is_some_and(|p| {
+                !p.session.is_active()
+                    && !p.session.is_closed()
+                    && p.opened.elapsed() > self.cfg.handshake_timeout
+            });
+            if late {
+                work.extend(self.close_locked(&mut st, Some("handshaketimeout")));
+            }
+        }
+        for p in work {
+            carry_out(&self.manager, &self.writer, p);
+        }
+        self.lock().events.len()
+    }
+
+    fn close_locked(&self, st: &mut State, reason: Option<&str>) -> Option<Pending> {
+        let State {
+            registry,
+            peer,
+            events,
+            closing,
+            ..
+        } = st;
+        let p = peer.as_mut()?;
+        let outs = p.session.close(reason);
+        let pending = sort_outs(self.cid, p, registry, outs, events);
+        *closing |= pending.close;
+        Some(pending)
+    }
+
+    /// The oldest event, if any.
+    pub fn next_event(&self) -> Option<Event> {
+        self.lock().events.pop_front()
+    }
+
+    /// Sends message `name` with the msgpack `body` (waiting until the handshake completes
+    /// if it has not yet).
+    pub fn send_message(&self, name: &str, body: Vec<u8>) -> Result<()> {
+        let s = &self.cfg.settings;
+        msgpack::validate(&body, s.str_keys)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+        let pending = {
+            let mut st = self.lock();
+            if st.registry.id(name).is_none_or(|id| id < 64) {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("no packet '{name}' is registered"),
+                ));
+            }
+            let State {
+                registry,
+                peer,
+                events,
+                waiting,
+                ..
+            } = &mut *st;
+            let p = peer
+                .as_mut()
+                .filter(|p| !p.session.is_closed())
+                .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
+            if !p.session.is_active() {
+                waiting.push_back((name.to_string(), body));
+                return Ok(());
+            }
+            let pid = registry.id(name).unwrap_or_default();
+            let outs = p
+                .session
+                .send(s, pid, body)
+                .map_err(|e| Error::new(ErrorKind::Closed, e))?;
+            sort_outs(self.cid, p, registry, outs, events)
+        };
+        carry_out(&self.manager, &self.writer, pending);
+        Ok(())
+    }
+
+    /// A ping connection's query: `extra` entries besides `"time"` (seconds since the
+    /// epoch, as peng3dnet's client sends). The answer arrives as `Event::PingAnswer`.
+    pub fn ping(&self, extra: Vec<(String, Value)>) -> Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let mut entries: Vec<(Value, Value)> =
+            extra.into_iter().map(|(k, v)| (Value::Str(k), v)).collect();
+        entries.push((Value::Str("time".into()), Value::F64(now)));
+        let pending = {
+            let mut st = self.lock();
+            let State {
+                registry,
+                peer,
+                events,
+                ..
+            } = &mut *st;
+            let p = peer
+                .as_mut()
+                .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
+            p.ping_sent = Some(std::time::Instant::now());
+            let outs = p.session.ping(Value::Map(entries).to_bytes());
+            sort_outs(self.cid, p, registry, outs, events)
+        };
+        carry_out(&self.manager, &self.writer, pending);
+        Ok(())
+    }
+
+    /// Closes: sends closeconn with `reason`, writes what is queued, closes.
+    pub fn close(&self, reason: Option<&str>) {
+        let pending = {
+            let mut st = self.lock();
+            self.close_locked(&mut st, reason)
+        };
+        if let Some(p) = pending {
+            carry_out(&self.manager, &self.writer, p);
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.reader.shutdown();
+        self.writer.shutdown(Duration::from_millis(100));
+        self.manager.retire();
+    }
+}

@@ -1,0 +1,163 @@
+//! What the message-layer server and client share: the events the engine polls, the state
+//! kept per connection, and carrying out a session's [`Out`]s over the core's writer and
+//! manager. Outs are gathered under the layer's lock and carried out after it is released:
+//! closing a connection runs the layer's close sink on this thread, which takes that lock.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::registry::Registry;
+use super::session::{Out, Session};
+use crate::core::connection::CloseReason;
+use crate::core::manager::Manager;
+use crate::core::writer::Writer;
+
+/// The default largest packet (header and body) either side accepts.
+pub const DEFAULT_MAX_FRAME: usize = 16 << 20;
+/// The default time a connection has to complete its handshake.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What happened, for the engine to poll. `cid` is the connection's id (never reused).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A client connected (server) or the connection to the server opened (client).
+    Connected { cid: u64, peer: SocketAddr },
+    /// The handshake completed: messages flow both ways.
+    HandshakeComplete { cid: u64, conn_type: String },
+    /// A message: its packet id and name, and its msgpack body (validated).
+    Message {
+        cid: u64,
+        pid: u32,
+        name: String,
+        body: Vec<u8>,
+    },
+    /// The answer to a ping query (its msgpack body) and the round trip.
+    PingAnswer {
+        cid: u64,
+        body: Vec<u8>,
+        rtt: Duration,
+    },
+    /// The connection closed, once, with its reason: the closeconn reason, or for a close
+    /// below the protocol `socketclose`, `reset`, `error`, `toolarge`, `badframe`,
+    /// `sendfailed`, `shutdown`; `handshaketimeout` when the handshake took too long.
+    Closed {
+        cid: u64,
+        reason: Option<String>,
+        by_peer: bool,
+    },
+}
+
+/// A connection's protocol state and figures.
+#[derive(Debug)]
+pub struct Peer {
+    pub session: Session,
+    pub opened: Instant,
+    pub peer: SocketAddr,
+    pub ping_sent: Option<Instant>,
+    pub packets_in: u64,
+    pub bytes_in: u64,
+    pub packets_out: u64,
+    pub bytes_out: u64,
+}
+
+impl Peer {
+    pub fn new(session: Session, peer: SocketAddr) -> Self {
+        Peer {
+            session,
+            opened: Instant::now(),
+            peer,
+            ping_sent: None,
+            packets_in: 0,
+            bytes_in: 0,
+            packets_out: 0,
+            bytes_out: 0,
+        }
+    }
+}
+
+/// The close reason the engine sees for a close below the protocol.
+pub fn reason_of(reason: CloseReason) -> &'static str {
+    match reason {
+        // The layer closes a live connection itself only when a send to it failed (a peer
+        // that does not read: what waits for it is full).
+        CloseReason::LocalClose => "sendfailed",
+        CloseReason::PeerClosed => "socketclose",
+        CloseReason::Reset => "reset",
+        CloseReason::Error => "error",
+        CloseReason::ProtocolViolation => "badframe",
+        CloseReason::TooLarge => "toolarge",
+        CloseReason::ManagerShutdown => "shutdown",
+    }
+}
+
+/// Outs gathered under the lock, for one connection.
+pub struct Pending {
+    pub cid: u64,
+    pub sends: Vec<Vec<u8>>,
+    pub close: bool,
+}
+
+/// Turns a session's outs into events (queued now) and I/O (returned, for after the lock).
+pub fn sort_outs(
+    cid: u64,
+    peer: &mut Peer,
+    reg: &Registry,
+    outs: Vec<Out>,
+    events: &mut VecDeque<Event>,
+) -> Pending {
+    let mut pending = Pending {
+        cid,
+        sends: Vec::new(),
+        close: false,
+    };
+    for out in outs {
+        match out {
+            Out::Send(d) => {
+                peer.packets_out += 1;
+                peer.bytes_out += d.len() as u64;
+                pending.sends.push(d);
+            }
+            Out::HandshakeComplete => events.push_back(Event::HandshakeComplete {
+                cid,
+                conn_type: peer.session.conn_type().to_string(),
+            }),
+            Out::Message { pid, body } => events.push_back(Event::Message {
+                cid,
+                pid,
+                name: reg.name(pid).unwrap_or_default().to_string(),
+                body,
+            }),
+            Out::PingAnswer(v) => events.push_back(Event::PingAnswer {
+                cid,
+                body: v.to_bytes(),
+                rtt: peer.ping_sent.map_or(Duration::ZERO, |t| t.elapsed()),
+            }),
+            Out::Closed { reason, by_peer } => {
+                events.push_back(Event::Closed {
+                    cid,
+                    reason,
+                    by_peer,
+                });
+                pending.close = true;
+            }
+        }
+    }
+    pending
+}
+
+/// Carries out what `sort_outs` returned: writes the datagrams, then closes the connection
+/// (the manager writes what is queued first, waiting a bounded time for a slow peer).
+pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) {
+    for d in &p.sends {
+        // A send that fails (the peer is gone, or does not read and what waits for it is
+        // full) closes the connection: nothing is dropped without a close that says so.
+        if writer.send(p.cid, d, false).is_err() {
+            let _ = manager.close_connection(p.cid);
+            return;
+        }
+    }
+    if p.close {
+        let _ = manager.close_connection(p.cid);
+    }
+}

@@ -1,0 +1,347 @@
+//! The message-layer server (peng3dnet's `Server`): it listens on an address (IPv4 or IPv6),
+//! numbers its clients with connection ids that are never reused, and drives one
+//! [`Session`] per client over its own core manager, listener, reader (peng3dnet framing)
+//! and writer. Its accept hook and close sink keep its connections to itself. With 0
+//! threads everything runs inside [`Server::process`]; with threads, accepting and reading
+//! run on the core's threads and `process` turns what they queued into events.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::msgpack;
+use super::peer::{
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, reason_of,
+    sort_outs,
+};
+use super::registry::Registry;
+use super::session::{Session, Settings};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::framing::Framing;
+use crate::core::listener::Listener;
+use crate::core::manager::Manager;
+use crate::core::reader::Reader;
+use crate::core::writer::Writer;
+
+/// How a server is made.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The address to listen on (`None`: every address, IPv4 and IPv6).
+    pub host: Option<String>,
+    /// The port (0: any free one; read it back with [`Server::port`]).
+    pub port: u16,
+    /// The largest packet accepted (a larger claim closes the connection, `toolarge`).
+    pub max_frame: usize,
+    /// The protocol settings (compression, limits, ping answer, connection types).
+    pub settings: Settings,
+    /// The time a client has to complete its handshake.
+    pub handshake_timeout: Duration,
+    /// Threads for accepting, reading and writing each (0: all inside `process`).
+    pub threads: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: None,
+            port: 0,
+            max_frame: DEFAULT_MAX_FRAME,
+            settings: Settings::default(),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            threads: 0,
+        }
+    }
+}
+
+struct State {
+    registry: Registry,
+    peers: HashMap<u64, Peer>,
+    /// Connections the layer closed itself: their core close is not reported again.
+    closing: HashMap<u64, ()>,
+    /// Closes the core reported, applied by `process` after the datagrams the peer sent
+    /// before them (a closeconn among them gives the close its reason).
+    lost: Vec<(u64, &'static str)>,
+    events: VecDeque<Event>,
+}
+
+struct Shared {
+    cfg: ServerConfig,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A message-layer server. Every method may be called from any thread.
+pub struct Server {
+    shared: Arc<Shared>,
+    manager: Manager,
+    listener: Listener,
+    reader: Reader,
+    writer: Writer,
+    rendezvous: u64,
+    port: u16,
+}
+
+impl Server {
+    /// Listens with `cfg`, serving the packets of `registry`.
+    pub fn new(cfg: ServerConfig, registry: Registry) -> Result<Server> {
+        let manager = Manager::new();
+        let reader = Reader::new(&manager, cfg.threads)?;
+        reader.set_framing(Framing::peng3dnet())?;
+        reader.set_max_datagram_size(cfg.max_frame);
+        let writer = Writer::new(&manager, cfg.threads)?;
+        writer.set_framing(Framing::peng3dnet())?;
+        let listener = Listener::new(&manager, cfg.threads)?;
+        listener.set_reader(Some(reader.clone()))?;
+        let shared = Arc::new(Shared {
+            cfg: cfg.clone(),
+            state: Mutex::new(State {
+                registry,
+                peers: HashMap::new(),
+                closing: HashMap::new(),
+                lost: Vec::new(),
+                events: VecDeque::new(),
+            }),
+        });
+        let sink_shared = Arc::downgrade(&shared);
+        manager.add_close_sink(Arc::new(move |ev| {
+            let Some(shared) = sink_shared.upgrade() else {
+                return true;
+            };
+            let mut st = shared.lock();
+            if st.closing.remove(&ev.conn).is_some() {
+                return true;
+            }
+            if st.peers.contains_key(&ev.conn) {
+                st.lost.push((ev.conn, reason_of(ev.reason)));
+            }
+            true // the layer's connections stay off the manager's reset queue
+        }));
+        let hook_shared = Arc::downgrade(&shared);
+        let hook_writer = writer.clone();
+        listener.set_on_accept(Some(Arc::new(move |nc| {
+            let Some(shared) = hook_shared.upgrade() else {
+                return false;
+            };
+            let (session, outs) = Session::server(&shared.cfg.settings);
+            let mut peer = Peer::new(session, nc.peer);
+            let pending = {
+                let mut st = shared.lock();
+                st.events.push_back(Event::Connected {
+                    cid: nc.conn,
+                    peer: nc.peer,
+                });
+                let State {
+                    registry,
+                    events,
+                    peers,
+                    ..
+                } = &mut *st;
+                let p = sort_outs(nc.conn, &mut peer, registry, outs, events);
+                peers.insert(nc.conn, peer);
+                p
+            };
+            for d in &pending.sends {
+                let _ = hook_writer.send(pending.cid, d, false);
+            }
+            false // taken: not queued on the listener
+        })));
+        let rendezvous = manager.open_tcp_server_rendezvous(cfg.host.as_deref(), cfg.port, 128)?;
+        listener.add_connection(rendezvous)?;
+        let port = manager.connection(rendezvous)?.local_address().port();
+        Ok(Server {
+            shared,
+            manager,
+            listener,
+            reader,
+            writer,
+            rendezvous,
+            port,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Handles what arrived: accepts (polling mode), reads datagrams (waiting up to
+    /// `timeout` for the first when no event waits), runs them through the sessions, closes
+    /// handshakes that took too long. Returns how many events wait.
+    pub fn process(&self, timeout: Duration) -> usize {
+        if self.listener.num_threads() == 0 {
+            self.listener.new_connection_available();
+        }
+        if self.shared.lock().events.is_empty() {
+            self.reader.poll(Some(timeout));
+        }
+        let mut work: Vec<Pending> = Vec::new();
+        while let Some(got) = self.reader.get_data() {
+            let mut st = self.shared.lock();
+            let State {
+                registry,
+                peers,
+                events,
+                closing,
+                ..
+            } = &mut *st;
+            let Some(peer) = peers.get_mut(&got.conn) else {
+                continue;
+            };
+            peer.packets_in += 1;
+            peer.bytes_in += got.data.len() as u64 + 4;
+            let outs = peer
+                .session
+                .receive(&self.shared.cfg.settings, registry, &got.data);
+            let p = sort_outs(got.conn, peer, registry, outs, events);
+            if p.close {
+                peers.remove(&got.conn);
+                closing.insert(got.conn, ());
+            }
+            work.push(p);
+        }
+        {
+            let mut st = self.shared.lock();
+            let lost = std::mem::take(&mut st.lost);
+            let State {
+                registry,
+                peers,
+                events,
+                ..
+            } = &mut *st;
+            for (cid, reason) in lost {
+                if let Some(mut peer) = peers.remove(&cid) {
+                    let outs = peer.session.lost(reason);
+                    sort_outs(cid, &mut peer, registry, outs, events);
+                }
+            }
+        }
+        work.extend(self.expire_handshakes());
+        for p in work {
+            carry_out(&self.manager, &self.writer, p);
+        }
+        self.shared.lock().events.len()
+    }
+
+    fn expire_handshakes(&self) -> Vec<Pending> {
+        let limit = self.shared.cfg.handshake_timeout;
+        let mut st = self.shared.lock();
+        let late: Vec<u64> = st
+            .peers
+            .iter()
+            .filter(|(_, p)| !p.session.is_active() && p.opened.elapsed() > limit)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut work = Vec::new();
+        for cid in late {
+            work.push(self.close_locked(&mut st, cid, Some("handshaketimeout")));
+        }
+        work.into_iter().flatten().collect()
+    }
+
+    fn close_locked(&self, st: &mut State, cid: u64, reason: Option<&str>) -> Option<Pending> {
+        let mut peer = st.peers.remove(&cid)?;
+        let outs = peer.session.close(reason);
+        st.closing.insert(cid, ());
+        let State {
+            registry, events, ..
+        } = st;
+        Some(sort_outs(cid, &mut peer, registry, outs, events))
+    }
+
+    /// The oldest event, if any.
+    pub fn next_event(&self) -> Option<Event> {
+        self.shared.lock().events.pop_front()
+    }
+
+    /// Sends message `name` with the msgpack `body` to client `cid` (queued until its
+    /// handshake completes). The body must be one msgpack value (with str or bytes map keys
+    /// unless the settings allow others: the Python peer dies on them).
+    pub fn send_message(&self, cid: u64, name: &str, body: Vec<u8>) -> Result<()> {
+        let s = &self.shared.cfg.settings;
+        msgpack::validate(&body, s.str_keys)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+        let pending = {
+            let mut st = self.shared.lock();
+            let pid = st.registry.id(name).filter(|id| *id >= 64).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("no packet '{name}' is registered"),
+                )
+            })?;
+            let State {
+                registry,
+                peers,
+                events,
+                ..
+            } = &mut *st;
+            let peer = peers.get_mut(&cid).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownConnection, format!("no client {cid}"))
+            })?;
+            let outs = peer
+                .session
+                .send(s, pid, body)
+                .map_err(|e| Error::new(ErrorKind::Closed, e))?;
+            sort_outs(cid, peer, registry, outs, events)
+        };
+        carry_out(&self.manager, &self.writer, pending);
+        Ok(())
+    }
+
+    /// Closes client `cid`: sends closeconn with `reason`, writes what is queued, closes.
+    pub fn close_connection(&self, cid: u64, reason: Option<&str>) -> Result<()> {
+        let pending = {
+            let mut st = self.shared.lock();
+            self.close_locked(&mut st, cid, reason)
+        }
+        .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
+        carry_out(&self.manager, &self.writer, pending);
+        Ok(())
+    }
+
+    /// Tells every client (closeconn with `reason`, `servershutdown` by default), writes
+    /// what is queued within `timeout`, and stops listening. Returns within the timeout.
+    pub fn shutdown(&self, reason: Option<&str>, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let _ = self.manager.close_connection(self.rendezvous);
+        let work: Vec<Pending> = {
+            let mut st = self.shared.lock();
+            let ids: Vec<u64> = st.peers.keys().copied().collect();
+            ids.into_iter()
+                .filter_map(|cid| {
+                    self.close_locked(&mut st, cid, Some(reason.unwrap_or("servershutdown")))
+                })
+                .collect()
+        };
+        for p in &work {
+            for d in &p.sends {
+                let _ = self.writer.send(p.cid, d, false);
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = self.writer.flush_wait(left);
+        for p in work {
+            let _ = self.manager.close_connection(p.cid);
+        }
+        self.listener.shutdown();
+        self.reader.shutdown();
+    }
+
+    /// The ids of the clients connected now.
+    pub fn clients(&self) -> Vec<u64> {
+        self.shared.lock().peers.keys().copied().collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.listener.shutdown();
+        self.reader.shutdown();
+        self.writer.shutdown(Duration::from_millis(100));
+        self.manager.retire();
+    }
+}

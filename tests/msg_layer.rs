@@ -1,0 +1,254 @@
+//! The message-layer server and client over the core, end to end on loopback: handshake,
+//! messages both ways (one sent before the handshake), compression, the server's own ids,
+//! registry mismatch, the ping type, close reasons, hostile peers, shutdown.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use gamenet::msg::client::{Client, ClientConfig};
+use gamenet::msg::msgpack::Value;
+use gamenet::msg::peer::Event;
+use gamenet::msg::registry::Registry;
+use gamenet::msg::server::{Server, ServerConfig};
+
+const LONG: Duration = Duration::from_secs(20);
+
+fn registry(id: Option<u32>) -> Registry {
+    let mut r = Registry::new();
+    r.register("anchor:echo", id).unwrap();
+    r
+}
+
+fn server(threads: usize, reg: Registry) -> Server {
+    let cfg = ServerConfig {
+        host: Some("127.0.0.1".into()),
+        threads,
+        ..ServerConfig::default()
+    };
+    Server::new(cfg, reg).unwrap()
+}
+
+fn client(port: u16, threads: usize, conn_type: &str, reg: Registry) -> Client {
+    let cfg = ClientConfig {
+        host: "127.0.0.1".into(),
+        port,
+        conn_type: conn_type.into(),
+        threads,
+        ..ClientConfig::default()
+    };
+    Client::connect(cfg, reg).unwrap()
+}
+
+/// Processes both until `want` matches an event of the server (`true`) or client, within
+/// LONG; returns the events seen on each side.
+fn pump(
+    s: &Server,
+    c: Option<&Client>,
+    mut want: impl FnMut(bool, &Event) -> bool,
+) -> (Vec<Event>, Vec<Event>) {
+    let deadline = Instant::now() + LONG;
+    let (mut se, mut ce) = (Vec::new(), Vec::new());
+    loop {
+        s.process(Duration::from_millis(2));
+        while let Some(e) = s.next_event() {
+            let done = want(true, &e);
+            se.push(e);
+            if done {
+                return (se, ce);
+            }
+        }
+        if let Some(c) = c {
+            c.process(Duration::from_millis(2));
+            while let Some(e) = c.next_event() {
+                let done = want(false, &e);
+                ce.push(e);
+                if done {
+                    return (se, ce);
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "server {se:?}\nclient {ce:?}");
+    }
+}
+
+fn blob(n: usize) -> Vec<u8> {
+    Value::map([("blob", Value::Str("A".repeat(n)))]).to_bytes()
+}
+
+#[test]
+fn messages_flow_both_ways_after_the_handshake_in_every_thread_mode() {
+    for threads in [0, 1] {
+        let s = server(threads, registry(Some(200)));
+        let c = client(s.port(), threads, "classic", registry(None));
+        let hello = Value::map([("hello", Value::Str("peng3dnet".into()))]).to_bytes();
+        c.send_message("anchor:echo", hello.clone()).unwrap(); // before the handshake
+        let (se, _) = pump(&s, Some(&c), |srv, e| {
+            srv && matches!(e, Event::Message { .. })
+        });
+        let Some(Event::Message {
+            cid,
+            pid,
+            name,
+            body,
+        }) = se.last().cloned()
+        else {
+            panic!("{se:?}")
+        };
+        assert_eq!((pid, name.as_str(), &body), (200, "anchor:echo", &hello));
+        assert!(
+            se.iter()
+                .any(|e| matches!(e, Event::HandshakeComplete { .. }))
+        );
+        // A body above the threshold travels compressed and arrives whole.
+        s.send_message(cid, "anchor:echo", blob(10_000)).unwrap();
+        let (_, ce) = pump(&s, Some(&c), |srv, e| {
+            !srv && matches!(e, Event::Message { .. })
+        });
+        assert!(
+            matches!(ce.last(), Some(Event::Message { body, pid: 200, .. }) if *body == blob(10_000))
+        );
+        c.close(Some("done"));
+        let (se, _) = pump(&s, Some(&c), |srv, e| {
+            srv && matches!(e, Event::Closed { .. })
+        });
+        assert_eq!(
+            se.last(),
+            Some(&Event::Closed {
+                cid,
+                reason: Some("done".into()),
+                by_peer: true
+            }),
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
+fn a_client_with_other_packets_is_refused_with_packetregmismatch_on_both_sides() {
+    let s = server(0, registry(None));
+    let mut other = Registry::new();
+    other.register("anchor:other", None).unwrap();
+    let c = client(s.port(), 0, "classic", other);
+    let mut closes = 0;
+    let (se, ce) = pump(&s, Some(&c), |_, e| {
+        closes += matches!(e, Event::Closed { .. }) as usize;
+        closes == 2
+    });
+    let reason = |evs: &[Event]| {
+        evs.iter().find_map(|e| match e {
+            Event::Closed { reason, .. } => reason.clone(),
+            _ => None,
+        })
+    };
+    assert_eq!(reason(&se).as_deref(), Some("packetregmismatch"));
+    assert_eq!(reason(&ce).as_deref(), Some("packetregmismatch"));
+}
+
+#[test]
+fn the_ping_type_answers_without_a_handshake() {
+    let s = server(0, registry(None));
+    let c = client(s.port(), 0, "ping", Registry::new());
+    c.ping(vec![("who".into(), Value::Str("test".into()))])
+        .unwrap();
+    let (_, ce) = pump(&s, Some(&c), |srv, e| {
+        !srv && matches!(e, Event::PingAnswer { .. })
+    });
+    let Some(Event::PingAnswer { body, .. }) = ce.last() else {
+        panic!()
+    };
+    let v = gamenet::msg::msgpack::decode(body, true).unwrap();
+    assert_eq!(
+        v.get("oldmsg")
+            .and_then(|m| m.get("who"))
+            .and_then(Value::as_str),
+        Some("test")
+    );
+    assert!(
+        v.get("peng3dnet")
+            .and_then(|m| m.get("protoversion"))
+            .is_some()
+    );
+}
+
+fn raw_peer(s: &Server) -> TcpStream {
+    let mut t = TcpStream::connect(("127.0.0.1", s.port())).unwrap();
+    t.set_read_timeout(Some(LONG)).unwrap();
+    // A server without threads accepts inside process.
+    pump(s, None, |_, e| matches!(e, Event::Connected { .. }));
+    // The server speaks first: its hello.
+    let mut len = [0u8; 4];
+    t.read_exact(&mut len).unwrap();
+    let mut hello = vec![0u8; u32::from_be_bytes(len) as usize];
+    t.read_exact(&mut hello).unwrap();
+    t
+}
+
+fn closed_reason(s: &Server) -> Option<String> {
+    let (se, _) = pump(s, None, |_, e| matches!(e, Event::Closed { .. }));
+    match se.last() {
+        Some(Event::Closed { reason, .. }) => reason.clone(),
+        _ => None,
+    }
+}
+
+#[test]
+fn hostile_peers_are_closed_with_their_reason_and_the_server_goes_on() {
+    let cfg = ServerConfig {
+        host: Some("127.0.0.1".into()),
+        handshake_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let s = Server::new(cfg, registry(None)).unwrap();
+    for (frame, reason) in [
+        // The AES flag.
+        (vec![0, 0, 0, 7, 0, 0, 0, 64, 0, 2, 0xc0], "aesunsupported"),
+        // A length prefix split across writes, then a body that is not msgpack.
+        (
+            vec![0, 0, 0, 8, 0, 0, 0, 64, 0, 0, 0x81, 0x01],
+            "badmsgpack",
+        ),
+        // A frame claiming 4 GiB: the core closes it before any of it arrives.
+        (vec![0xff, 0xff, 0xff, 0xff, 0, 0, 0, 64], "toolarge"),
+    ] {
+        let mut t = raw_peer(&s);
+        t.write_all(&frame[..2]).unwrap();
+        t.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        t.write_all(&frame[2..]).unwrap();
+        assert_eq!(closed_reason(&s).as_deref(), Some(reason));
+    }
+    // One that never finishes its handshake.
+    let _silent = raw_peer(&s);
+    assert_eq!(closed_reason(&s).as_deref(), Some("handshaketimeout"));
+    // An honest client still gets its service.
+    let c = client(s.port(), 0, "classic", registry(None));
+    c.send_message("anchor:echo", blob(3)).unwrap();
+    pump(&s, Some(&c), |srv, e| {
+        srv && matches!(e, Event::Message { .. })
+    });
+}
+
+#[test]
+fn shutdown_tells_every_client_servershutdown_and_returns_in_time() {
+    let s = server(1, registry(None));
+    let c = client(s.port(), 1, "classic", registry(None));
+    pump(&s, Some(&c), |srv, e| {
+        srv && matches!(e, Event::HandshakeComplete { .. })
+    });
+    let start = Instant::now();
+    s.shutdown(None, Duration::from_secs(2));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let deadline = Instant::now() + LONG;
+    loop {
+        c.process(Duration::from_millis(5));
+        if let Some(Event::Closed {
+            reason, by_peer, ..
+        }) = std::iter::from_fn(|| c.next_event()).find(|e| matches!(e, Event::Closed { .. }))
+        {
+            assert_eq!((reason.as_deref(), by_peer), (Some("servershutdown"), true));
+            break;
+        }
+        assert!(Instant::now() < deadline);
+    }
+}
