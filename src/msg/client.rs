@@ -6,12 +6,12 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::msgpack::{self, Value};
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, reason_of,
-    sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, close_lingering,
+    reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -73,6 +73,8 @@ pub struct Client {
     manager: Manager,
     reader: Reader,
     writer: Writer,
+    /// The connection after this side sent closeconn, until the server closes or time is up.
+    lingering: Mutex<Vec<(u64, Instant)>>,
     cid: u64,
 }
 
@@ -125,6 +127,7 @@ impl Client {
             manager,
             reader,
             writer,
+            lingering: Mutex::new(Vec::new()),
             cid,
         })
     }
@@ -210,9 +213,20 @@ impl Client {
             }
         }
         for p in work {
-            carry_out(&self.manager, &self.writer, p);
+            self.linger(carry_out(&self.manager, &self.writer, p));
         }
+        close_lingering(&self.manager, &mut self.lingered(), false);
         self.lock().events.len()
+    }
+
+    fn lingered(&self) -> MutexGuard<'_, Vec<(u64, Instant)>> {
+        self.lingering.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn linger(&self, l: Option<(u64, Instant)>) {
+        if let Some(l) = l {
+            self.lingered().push(l);
+        }
     }
 
     fn close_locked(&self, st: &mut State, reason: Option<&str>) -> Option<Pending> {
@@ -271,7 +285,7 @@ impl Client {
                 .map_err(|e| Error::new(ErrorKind::Closed, e))?;
             sort_outs(self.cid, p, registry, outs, events)
         };
-        carry_out(&self.manager, &self.writer, pending);
+        self.linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
@@ -299,7 +313,7 @@ impl Client {
             let outs = p.session.ping(Value::Map(entries).to_bytes());
             sort_outs(self.cid, p, registry, outs, events)
         };
-        carry_out(&self.manager, &self.writer, pending);
+        self.linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
@@ -310,13 +324,14 @@ impl Client {
             self.close_locked(&mut st, reason)
         };
         if let Some(p) = pending {
-            carry_out(&self.manager, &self.writer, p);
+            self.linger(carry_out(&self.manager, &self.writer, p));
         }
     }
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
+        close_lingering(&self.manager, &mut self.lingered(), true);
         self.reader.shutdown();
         self.writer.shutdown(Duration::from_millis(100));
         self.manager.retire();

@@ -96,7 +96,15 @@ pub struct Pending {
     pub cid: u64,
     pub sends: Vec<Vec<u8>>,
     pub close: bool,
+    /// This side closed (sent closeconn): wait for the peer to close first (see
+    /// [`LINGER`]), so that it reads the closeconn before the end of the stream.
+    pub linger: bool,
 }
+
+/// How long a side that sent closeconn waits for the peer to close before closing itself.
+/// peng3dnet reads the end of the stream on one thread and packets on another: a close
+/// right behind the closeconn can reach it first and lose the reason.
+pub const LINGER: Duration = Duration::from_secs(1);
 
 /// Turns a session's outs into events (queued now) and I/O (returned, for after the lock).
 pub fn sort_outs(
@@ -110,6 +118,7 @@ pub fn sort_outs(
         cid,
         sends: Vec::new(),
         close: false,
+        linger: false,
     };
     for out in outs {
         match out {
@@ -140,6 +149,7 @@ pub fn sort_outs(
                     by_peer,
                 });
                 pending.close = true;
+                pending.linger = !by_peer;
             }
         }
     }
@@ -147,17 +157,37 @@ pub fn sort_outs(
 }
 
 /// Carries out what `sort_outs` returned: writes the datagrams, then closes the connection
-/// (the manager writes what is queued first, waiting a bounded time for a slow peer).
-pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) {
+/// (the manager writes what is queued first, waiting a bounded time for a slow peer), or,
+/// when this side sent closeconn, returns the deadline by which to close it unless the peer
+/// did (see [`LINGER`]).
+pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) -> Option<(u64, Instant)> {
     for d in &p.sends {
         // A send that fails (the peer is gone, or does not read and what waits for it is
         // full) closes the connection: nothing is dropped without a close that says so.
         if writer.send(p.cid, d, false).is_err() {
             let _ = manager.close_connection(p.cid);
-            return;
+            return None;
         }
+    }
+    if p.close && p.linger {
+        writer.flush();
+        return Some((p.cid, Instant::now() + LINGER));
     }
     if p.close {
         let _ = manager.close_connection(p.cid);
     }
+    None
+}
+
+/// Closes the lingering connections whose time is up (or all, with `all`); keeps the rest.
+pub fn close_lingering(manager: &Manager, lingering: &mut Vec<(u64, Instant)>, all: bool) {
+    let now = Instant::now();
+    lingering.retain(|&(cid, deadline)| {
+        if all || now >= deadline || manager.connection(cid).is_err() {
+            let _ = manager.close_connection(cid);
+            false
+        } else {
+            true
+        }
+    });
 }

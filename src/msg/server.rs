@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use super::msgpack;
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, reason_of,
-    sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, close_lingering,
+    reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -82,6 +82,8 @@ pub struct Server {
     listener: Listener,
     reader: Reader,
     writer: Writer,
+    /// Connections this side closed with closeconn, until the peer closes or time is up.
+    lingering: Mutex<Vec<(u64, Instant)>>,
     rendezvous: u64,
     port: u16,
 }
@@ -116,6 +118,7 @@ impl Server {
             if st.closing.remove(&ev.conn).is_some() {
                 return true;
             }
+
             if st.peers.contains_key(&ev.conn) {
                 st.lost.push((ev.conn, reason_of(ev.reason)));
             }
@@ -159,6 +162,7 @@ impl Server {
             listener,
             reader,
             writer,
+            lingering: Mutex::new(Vec::new()),
             rendezvous,
             port,
         })
@@ -193,6 +197,7 @@ impl Server {
                 continue;
             };
             peer.packets_in += 1;
+
             peer.bytes_in += got.data.len() as u64 + 4;
             let outs = peer
                 .session
@@ -222,9 +227,20 @@ impl Server {
         }
         work.extend(self.expire_handshakes());
         for p in work {
-            carry_out(&self.manager, &self.writer, p);
+            self.linger(carry_out(&self.manager, &self.writer, p));
         }
+        close_lingering(&self.manager, &mut self.lingered(), false);
         self.shared.lock().events.len()
+    }
+
+    fn lingered(&self) -> MutexGuard<'_, Vec<(u64, Instant)>> {
+        self.lingering.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn linger(&self, l: Option<(u64, Instant)>) {
+        if let Some(l) = l {
+            self.lingered().push(l);
+        }
     }
 
     fn expire_handshakes(&self) -> Vec<Pending> {
@@ -288,7 +304,7 @@ impl Server {
                 .map_err(|e| Error::new(ErrorKind::Closed, e))?;
             sort_outs(cid, peer, registry, outs, events)
         };
-        carry_out(&self.manager, &self.writer, pending);
+        self.linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
@@ -299,7 +315,7 @@ impl Server {
             self.close_locked(&mut st, cid, reason)
         }
         .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
-        carry_out(&self.manager, &self.writer, pending);
+        self.linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
@@ -324,9 +340,17 @@ impl Server {
         }
         let left = deadline.saturating_duration_since(Instant::now());
         let _ = self.writer.flush_wait(left);
+        // Let the clients read the closeconn and close first (see LINGER), within the time.
+        while Instant::now() < deadline
+            && work.iter().any(|p| self.manager.connection(p.cid).is_ok())
+        {
+            self.reader.poll(Some(Duration::from_millis(5)));
+            while self.reader.get_data().is_some() {}
+        }
         for p in work {
             let _ = self.manager.close_connection(p.cid);
         }
+        close_lingering(&self.manager, &mut self.lingered(), true);
         self.listener.shutdown();
         self.reader.shutdown();
     }
@@ -339,6 +363,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        close_lingering(&self.manager, &mut self.lingered(), true);
         self.listener.shutdown();
         self.reader.shutdown();
         self.writer.shutdown(Duration::from_millis(100));
