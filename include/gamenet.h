@@ -40,13 +40,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The most connects one manager has pending at once (started, and their event not yet
-// taken); one more is `WouldBlock`.
-#define MAX_PENDING_CONNECTS 256
-
-// The default bound of a listener's and of the reset queue: Panda3D's 50,000.
-#define DEFAULT_MAX_QUEUED 50000
-
 // `gamenet_address.family` of an empty address.
 #define GAMENET_AF_NONE 0
 

@@ -15,6 +15,15 @@ fn header_is_current() {
     let mut fresh = Vec::new();
     bindings.write(&mut fresh);
     let fresh = String::from_utf8(fresh).unwrap();
+    // Every name the header defines is gamenet's: a Rust API constant that leaks in (cbindgen
+    // exports every pub const of the crate) must be excluded in cbindgen.toml.
+    let leaked: Vec<&str> = fresh
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| !name.starts_with("GAMENET_"))
+        .collect();
+    assert!(leaked.is_empty(), "unprefixed names in the header: {leaked:?}");
     let path = root.join("include/gamenet.h");
     if std::env::var_os("GAMENET_BLESS").is_some() {
         std::fs::write(&path, &fresh).unwrap();
