@@ -23,7 +23,10 @@ fn header_is_current() {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| !name.starts_with("GAMENET_"))
         .collect();
-    assert!(leaked.is_empty(), "unprefixed names in the header: {leaked:?}");
+    assert!(
+        leaked.is_empty(),
+        "unprefixed names in the header: {leaked:?}"
+    );
     let path = root.join("include/gamenet.h");
     if std::env::var_os("GAMENET_BLESS").is_some() {
         std::fs::write(&path, &fresh).unwrap();
