@@ -80,6 +80,15 @@
 // Log level: detail for debugging.
 #define GAMENET_LOG_DEBUG 4
 
+// The default largest packet, header and body (16 MiB).
+#define GAMENET_MSG_DEFAULT_MAX_FRAME (16 << 20)
+
+// The default compression threshold: bodies strictly longer are compressed.
+#define GAMENET_MSG_DEFAULT_COMPRESS_THRESHOLD 8192
+
+// The default zlib level.
+#define GAMENET_MSG_DEFAULT_COMPRESS_LEVEL 6
+
 // The default bound of a listener's queue of accepted connections and of the manager's
 // reset queue: Panda3D's.
 #define GAMENET_DEFAULT_MAX_QUEUED 50000
@@ -226,12 +235,44 @@ typedef int32_t gamenet_close_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What a `gamenet_msg_event` reports.
+enum gamenet_msg_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // A client connected (server), or the connection to the server opened (client);
+  // `peer` is the other end.
+  GAMENET_MSG_CONNECTED = 1,
+  // The handshake completed; `name` is the connection type.
+  GAMENET_MSG_HANDSHAKE_COMPLETE = 2,
+  // A message: `pid`, `name`, and the msgpack body in the caller's buffer.
+  GAMENET_MSG_MESSAGE = 3,
+  // The answer to `gamenet_client_ping`: the server's status map (msgpack) in the
+  // caller's buffer and the round trip in `rtt_us`.
+  GAMENET_MSG_PING_ANSWER = 4,
+  // The connection closed (reported once): `reason` (`has_reason` false when the peer
+  // gave none) and whether the peer closed it (`by_peer`).
+  GAMENET_MSG_CLOSED = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum gamenet_msg_event_kind gamenet_msg_event_kind;
+#else
+typedef int32_t gamenet_msg_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Several received datagrams taken from a reader without a copy
 // (`gamenet_reader_get_batch`), in the buffers they were read into. Their bytes stay
 // valid and unchanged until `gamenet_batch_free`, whatever happens meanwhile: other
 // calls on the reader from any thread, the reader's free. A freed batch returns
 // `GAMENET_ERR_INVALID_HANDLE`.
 typedef struct gamenet_batch gamenet_batch;
+
+// A message-layer client (peng3dnet's `Client`). Every function may be called from any
+// thread.
+typedef struct gamenet_client gamenet_client;
 
 // A growable buffer of Panda3D-encoded values (Panda3D's `Datagram`).
 typedef struct gamenet_datagram gamenet_datagram;
@@ -247,11 +288,18 @@ typedef struct gamenet_listener gamenet_listener;
 // Every function taking a manager may be called from any thread.
 typedef struct gamenet_manager gamenet_manager;
 
+// A message-layer configuration. Every function may be called from any thread.
+typedef struct gamenet_msg_config gamenet_msg_config;
+
 // Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
 // threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
 // the caller's thread; with N threads, N epoll threads do. Every function may be called
 // from any thread.
 typedef struct gamenet_reader gamenet_reader;
+
+// A message-layer server (peng3dnet's `Server`). Every function may be called from any
+// thread.
+typedef struct gamenet_server gamenet_server;
 
 // One received datagram taken from a reader without a copy, with the buffer that holds
 // it. Its bytes (`gamenet_view_bytes`) stay valid and unchanged until
@@ -386,6 +434,26 @@ typedef struct gamenet_interface {
   // The hardware address when `flags` has `GAMENET_IF_HAS_MAC`.
   uint8_t mac[6];
 } gamenet_interface;
+
+// One event. `body_len` is the body's length, copied into the caller's buffer.
+typedef struct gamenet_msg_event {
+  gamenet_msg_event_kind kind;
+  // The connection: a server's client id (never reused), or a client's connection.
+  gamenet_conn cid;
+  // A message's packet id.
+  uint32_t pid;
+  bool by_peer;
+  bool has_reason;
+  // A ping answer's round trip, in microseconds.
+  uint64_t rtt_us;
+  // The peer's address (connected events).
+  struct gamenet_address peer;
+  // A message's packet name, or the connection type (handshake events). NUL-terminated.
+  char name[128];
+  // A close's reason, NUL-terminated (cut to fit).
+  char reason[GAMENET_MESSAGE_MAX];
+  size_t body_len;
+} gamenet_msg_event;
 
 // Where a received datagram came from and where its bytes are.
 typedef struct gamenet_datagram_info {
@@ -913,6 +981,120 @@ gamenet_result gamenet_manager_get_host_name(struct gamenet_manager *m, char *bu
 // `out[0..cap]` and the count into `*out_count`. Too small: `GAMENET_ERR_BUFFER_TOO_SMALL`
 // with the needed count, nothing written (`out` may be NULL with `cap` 0).
 gamenet_result gamenet_manager_get_interfaces(struct gamenet_manager *m, struct gamenet_interface *out, size_t cap, size_t *out_count);
+
+// Creates a server from `cfg` (copied) and starts listening. Read the port with
+// `gamenet_server_get_port`.
+gamenet_result gamenet_server_new(struct gamenet_msg_config *cfg, struct gamenet_server **out);
+
+// Stops the server and frees it: clients see their connections close (for a closing with
+// a reason, call `gamenet_server_shutdown` first). NULL is a no-op.
+gamenet_result gamenet_server_free(struct gamenet_server *s);
+
+// The port the server listens on.
+gamenet_result gamenet_server_get_port(struct gamenet_server *s, uint16_t *out);
+
+// Handles what arrived: accepts (without threads), reads (waiting up to `timeout_ms` for
+// the first when no event waits; 0: not at all), runs the protocol, closes handshakes that
+// took too long. Writes how many events wait to `*out_events` (may be NULL).
+gamenet_result gamenet_server_process(struct gamenet_server *s, uint32_t timeout_ms, size_t *out_events);
+
+// Takes the oldest event into `*out`, its body (if any) into `buf` and the body's length
+// into `*out_len`: `GAMENET_OK`, `GAMENET_EMPTY` (none waits), or
+// `GAMENET_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (the event stays).
+// Call it on the engine's thread after `gamenet_server_process`.
+gamenet_result gamenet_server_next_event(struct gamenet_server *s, struct gamenet_msg_event *out, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Sends message `name` (a registered packet) with the msgpack `body` to client `cid`
+// (queued until its handshake completes). A body that is not one msgpack value, or a map
+// with keys other than str or bytes, is `GAMENET_ERR_INVALID_ARGUMENT`.
+gamenet_result gamenet_server_send_message(struct gamenet_server *s, gamenet_conn cid, const char *name, const uint8_t *body, size_t len);
+
+// Closes client `cid`: sends closeconn with `reason` (NULL: none), then closes once the
+// client has (or after 1 s). Its close event follows.
+gamenet_result gamenet_server_close_connection(struct gamenet_server *s, gamenet_conn cid, const char *reason);
+
+// Tells every client (closeconn with `reason`, NULL: "servershutdown"), lets them close,
+// and stops listening, returning within `timeout_ms`.
+gamenet_result gamenet_server_shutdown(struct gamenet_server *s, const char *reason, uint32_t timeout_ms);
+
+// Connects to the server `cfg` names (blocking, within its connect timeout; every address
+// of the host tried) with `cfg`'s connection type, and starts the protocol; the handshake
+// completes inside `gamenet_client_process`.
+gamenet_result gamenet_client_connect(struct gamenet_msg_config *cfg, struct gamenet_client **out);
+
+// Frees the client (its connection closes). NULL is a no-op.
+gamenet_result gamenet_client_free(struct gamenet_client *c);
+
+// As `gamenet_server_process`, for the client.
+gamenet_result gamenet_client_process(struct gamenet_client *c, uint32_t timeout_ms, size_t *out_events);
+
+// As `gamenet_server_next_event`, for the client.
+gamenet_result gamenet_client_next_event(struct gamenet_client *c, struct gamenet_msg_event *out, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Sends message `name` with the msgpack `body` (waiting until the handshake completes if
+// it has not yet; then it goes out with the server's id for `name`).
+gamenet_result gamenet_client_send_message(struct gamenet_client *c, const char *name, const uint8_t *body, size_t len);
+
+// A "ping" client's status query (`"time"` is added); the answer arrives as a
+// `GAMENET_MSG_PING_ANSWER` event, then the connection closes (`pingcomplete`).
+gamenet_result gamenet_client_ping(struct gamenet_client *c);
+
+// Closes: sends closeconn with `reason` (NULL: none), then closes once the server has (or
+// after 1 s, inside `gamenet_client_process` or `gamenet_client_free`).
+gamenet_result gamenet_client_close(struct gamenet_client *c, const char *reason);
+
+// The client's connection id.
+gamenet_result gamenet_client_get_cid(struct gamenet_client *c, gamenet_conn *out);
+
+// Creates a configuration with the defaults: every address, port 0 (a server picks a free
+// one), packets up to 16 MiB (also the most a compressed body inflates to), compression
+// above 8192 bytes at level 6, a 10 s handshake timeout, a 5 s connect timeout, 0 threads
+// (everything inside `process`), no application packets, connection type "classic".
+gamenet_result gamenet_msg_config_new(struct gamenet_msg_config **out);
+
+// Frees a configuration. NULL is a no-op.
+gamenet_result gamenet_msg_config_free(struct gamenet_msg_config *c);
+
+// A server's address to listen on (`host` NULL: every address, IPv4 and IPv6) or a
+// client's server (`host` a name or a numeric address), and the port.
+gamenet_result gamenet_msg_config_set_address(struct gamenet_msg_config *c, const char *host, uint16_t port);
+
+// The largest packet accepted (a larger claim closes the connection with reason
+// `toolarge`, before any of it is read) and the most a compressed body may inflate to
+// (beyond: `toolarge` too). Each at least 64.
+gamenet_result gamenet_msg_config_set_limits(struct gamenet_msg_config *c, size_t max_frame, size_t max_decompressed);
+
+// Compression of what is sent: bodies strictly longer than `threshold` are compressed at
+// zlib `level` (0 to 9); `enabled` false sends everything plain. Received compressed
+// bodies are always accepted.
+gamenet_result gamenet_msg_config_set_compression(struct gamenet_msg_config *c, bool enabled, size_t threshold, uint32_t level);
+
+// The time a connection has to complete its handshake (closed with `handshaketimeout`
+// after it) and, for a client, the time its connect may take. At least 1 ms each.
+gamenet_result gamenet_msg_config_set_timeouts(struct gamenet_msg_config *c, uint32_t handshake_timeout_ms, uint32_t connect_timeout_ms);
+
+// Threads for accepting, reading and writing each (0: everything runs inside `process`,
+// on the caller's thread; at most 64).
+gamenet_result gamenet_msg_config_set_threads(struct gamenet_msg_config *c, uint32_t threads);
+
+// Registers an application packet `name` (`namespace:category[.sub].name`): `id` 0 takes
+// the next free id from 64, in registration order; another forces it (64 or more). The id
+// goes to `*out_id` (may be NULL). A name or id registered twice is
+// `GAMENET_ERR_INVALID_ARGUMENT` with a message that says which. A client adopts the
+// server's ids during the handshake, whatever they are.
+gamenet_result gamenet_msg_config_register_packet(struct gamenet_msg_config *c, const char *name, uint32_t id, uint32_t *out_id);
+
+// A client's connection type: "classic" (the default), "ping" (a status query, answered
+// without a handshake: see `gamenet_client_ping`), or one the server accepts.
+gamenet_result gamenet_msg_config_set_conn_type(struct gamenet_msg_config *c, const char *conn_type);
+
+// A server: accept connections of type `conn_type` besides "classic" and "ping" (they get
+// the classic handshake; the type is reported with the handshake event). Unknown types
+// are closed with `unknownconntype`.
+gamenet_result gamenet_msg_config_add_conn_type(struct gamenet_msg_config *c, const char *conn_type);
+
+// A server: whether the "ping" connection type is answered (default true).
+gamenet_result gamenet_msg_config_set_answer_ping(struct gamenet_msg_config *c, bool answer);
 
 // The reader's threads (0: polling mode; Panda3D's `is_polling` is this being 0).
 gamenet_result gamenet_reader_get_num_threads(struct gamenet_reader *r, size_t *out);

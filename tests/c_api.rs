@@ -139,11 +139,24 @@ fn c_queues() {
     c_test("test_queues");
 }
 
-/// Every function of the header has its NULL tests in `tests/c/test_null.c`.
+#[test]
+fn c_msg() {
+    c_test("test_msg");
+}
+
+#[test]
+fn c_null_arguments_of_the_message_layer() {
+    c_test("test_null_msg");
+}
+
+/// Every function of the header has its NULL tests in `tests/c/test_null.c` or (the
+/// message layer's) `tests/c/test_null_msg.c`.
 #[test]
 fn every_function_has_a_null_test() {
     let header = std::fs::read_to_string(root().join("include/gamenet.h")).unwrap();
-    let tests = std::fs::read_to_string(root().join("tests/c/test_null.c")).unwrap();
+    let tests = ["tests/c/test_null.c", "tests/c/test_null_msg.c"]
+        .map(|f| std::fs::read_to_string(root().join(f)).unwrap())
+        .concat();
     let mut missing = Vec::new();
     let mut count = 0;
     for line in header.lines() {

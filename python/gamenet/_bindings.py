@@ -20,6 +20,9 @@ GAMENET_LOG_ERROR = 1
 GAMENET_LOG_WARN = 2
 GAMENET_LOG_INFO = 3
 GAMENET_LOG_DEBUG = 4
+GAMENET_MSG_DEFAULT_MAX_FRAME = 16777216
+GAMENET_MSG_DEFAULT_COMPRESS_THRESHOLD = 8192
+GAMENET_MSG_DEFAULT_COMPRESS_LEVEL = 6
 GAMENET_DEFAULT_MAX_QUEUED = 50000
 GAMENET_READER_DEFAULT_MAX_QUEUE = 65536
 GAMENET_READER_DEFAULT_MAX_QUEUE_PER_CONNECTION = 16
@@ -65,6 +68,11 @@ GAMENET_CLOSE_ERROR = 4
 GAMENET_CLOSE_PROTOCOL_VIOLATION = 5
 GAMENET_CLOSE_TOO_LARGE = 6
 GAMENET_CLOSE_MANAGER_SHUTDOWN = 7
+GAMENET_MSG_CONNECTED = 1
+GAMENET_MSG_HANDSHAKE_COMPLETE = 2
+GAMENET_MSG_MESSAGE = 3
+GAMENET_MSG_PING_ANSWER = 4
+GAMENET_MSG_CLOSED = 5
 
 ENUMS = {
     'gamenet_result': {
@@ -104,10 +112,17 @@ ENUMS = {
         'GAMENET_CLOSE_TOO_LARGE': GAMENET_CLOSE_TOO_LARGE,
         'GAMENET_CLOSE_MANAGER_SHUTDOWN': GAMENET_CLOSE_MANAGER_SHUTDOWN,
     },
+    'gamenet_msg_event_kind': {
+        'GAMENET_MSG_CONNECTED': GAMENET_MSG_CONNECTED,
+        'GAMENET_MSG_HANDSHAKE_COMPLETE': GAMENET_MSG_HANDSHAKE_COMPLETE,
+        'GAMENET_MSG_MESSAGE': GAMENET_MSG_MESSAGE,
+        'GAMENET_MSG_PING_ANSWER': GAMENET_MSG_PING_ANSWER,
+        'GAMENET_MSG_CLOSED': GAMENET_MSG_CLOSED,
+    },
 }
 
 # Opaque handle types (passed as c_void_p).
-HANDLES = ('gamenet_batch', 'gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_reader', 'gamenet_view', 'gamenet_writer')
+HANDLES = ('gamenet_batch', 'gamenet_client', 'gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_msg_config', 'gamenet_reader', 'gamenet_server', 'gamenet_view', 'gamenet_writer')
 
 # Structs.
 
@@ -191,6 +206,22 @@ class Interface(Structure):
     ]
 
 
+class MsgEvent(Structure):
+    """gamenet_msg_event"""
+    _fields_ = [
+        ('kind', c_int32),
+        ('cid', c_uint64),
+        ('pid', c_uint32),
+        ('by_peer', c_bool),
+        ('has_reason', c_bool),
+        ('rtt_us', c_uint64),
+        ('peer', Address),
+        ('name', c_char * 128),
+        ('reason', c_char * GAMENET_MESSAGE_MAX),
+        ('body_len', c_size_t),
+    ]
+
+
 class DatagramInfo(Structure):
     """gamenet_datagram_info"""
     _fields_ = [
@@ -255,6 +286,7 @@ STRUCTS = {
     'gamenet_listener_stats': ListenerStats,
     'gamenet_reset_info': ResetInfo,
     'gamenet_interface': Interface,
+    'gamenet_msg_event': MsgEvent,
     'gamenet_datagram_info': DatagramInfo,
     'gamenet_reader_stats': ReaderStats,
     'gamenet_datagram_ref': DatagramRef,
@@ -392,6 +424,33 @@ DECLARATIONS = {
     'gamenet_manager_get_reset_connection': (c_int32, [c_void_p, POINTER(ResetInfo)]),
     'gamenet_manager_get_host_name': (c_int32, [c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),
     'gamenet_manager_get_interfaces': (c_int32, [c_void_p, POINTER(Interface), c_size_t, POINTER(c_size_t)]),
+    'gamenet_server_new': (c_int32, [c_void_p, POINTER(c_void_p)]),
+    'gamenet_server_free': (c_int32, [c_void_p]),
+    'gamenet_server_get_port': (c_int32, [c_void_p, POINTER(c_uint16)]),
+    'gamenet_server_process': (c_int32, [c_void_p, c_uint32, POINTER(c_size_t)]),
+    'gamenet_server_next_event': (c_int32, [c_void_p, POINTER(MsgEvent), c_void_p, c_size_t, POINTER(c_size_t)]),
+    'gamenet_server_send_message': (c_int32, [c_void_p, c_uint64, c_char_p, c_void_p, c_size_t]),
+    'gamenet_server_close_connection': (c_int32, [c_void_p, c_uint64, c_char_p]),
+    'gamenet_server_shutdown': (c_int32, [c_void_p, c_char_p, c_uint32]),
+    'gamenet_client_connect': (c_int32, [c_void_p, POINTER(c_void_p)]),
+    'gamenet_client_free': (c_int32, [c_void_p]),
+    'gamenet_client_process': (c_int32, [c_void_p, c_uint32, POINTER(c_size_t)]),
+    'gamenet_client_next_event': (c_int32, [c_void_p, POINTER(MsgEvent), c_void_p, c_size_t, POINTER(c_size_t)]),
+    'gamenet_client_send_message': (c_int32, [c_void_p, c_char_p, c_void_p, c_size_t]),
+    'gamenet_client_ping': (c_int32, [c_void_p]),
+    'gamenet_client_close': (c_int32, [c_void_p, c_char_p]),
+    'gamenet_client_get_cid': (c_int32, [c_void_p, POINTER(c_uint64)]),
+    'gamenet_msg_config_new': (c_int32, [POINTER(c_void_p)]),
+    'gamenet_msg_config_free': (c_int32, [c_void_p]),
+    'gamenet_msg_config_set_address': (c_int32, [c_void_p, c_char_p, c_uint16]),
+    'gamenet_msg_config_set_limits': (c_int32, [c_void_p, c_size_t, c_size_t]),
+    'gamenet_msg_config_set_compression': (c_int32, [c_void_p, c_bool, c_size_t, c_uint32]),
+    'gamenet_msg_config_set_timeouts': (c_int32, [c_void_p, c_uint32, c_uint32]),
+    'gamenet_msg_config_set_threads': (c_int32, [c_void_p, c_uint32]),
+    'gamenet_msg_config_register_packet': (c_int32, [c_void_p, c_char_p, c_uint32, POINTER(c_uint32)]),
+    'gamenet_msg_config_set_conn_type': (c_int32, [c_void_p, c_char_p]),
+    'gamenet_msg_config_add_conn_type': (c_int32, [c_void_p, c_char_p]),
+    'gamenet_msg_config_set_answer_ping': (c_int32, [c_void_p, c_bool]),
     'gamenet_reader_get_num_threads': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_reader_get_raw_mode': (c_int32, [c_void_p, POINTER(c_bool)]),
     'gamenet_reader_get_max_queue_size': (c_int32, [c_void_p, POINTER(c_size_t)]),
@@ -593,6 +652,33 @@ PARAMETERS = {
     'gamenet_manager_get_reset_connection': ['m', 'out'],
     'gamenet_manager_get_host_name': ['m', 'buf', 'cap', 'out_len'],
     'gamenet_manager_get_interfaces': ['m', 'out', 'cap', 'out_count'],
+    'gamenet_server_new': ['cfg', 'out'],
+    'gamenet_server_free': ['s'],
+    'gamenet_server_get_port': ['s', 'out'],
+    'gamenet_server_process': ['s', 'timeout_ms', 'out_events'],
+    'gamenet_server_next_event': ['s', 'out', 'buf', 'cap', 'out_len'],
+    'gamenet_server_send_message': ['s', 'cid', 'name', 'body', 'len'],
+    'gamenet_server_close_connection': ['s', 'cid', 'reason'],
+    'gamenet_server_shutdown': ['s', 'reason', 'timeout_ms'],
+    'gamenet_client_connect': ['cfg', 'out'],
+    'gamenet_client_free': ['c'],
+    'gamenet_client_process': ['c', 'timeout_ms', 'out_events'],
+    'gamenet_client_next_event': ['c', 'out', 'buf', 'cap', 'out_len'],
+    'gamenet_client_send_message': ['c', 'name', 'body', 'len'],
+    'gamenet_client_ping': ['c'],
+    'gamenet_client_close': ['c', 'reason'],
+    'gamenet_client_get_cid': ['c', 'out'],
+    'gamenet_msg_config_new': ['out'],
+    'gamenet_msg_config_free': ['c'],
+    'gamenet_msg_config_set_address': ['c', 'host', 'port'],
+    'gamenet_msg_config_set_limits': ['c', 'max_frame', 'max_decompressed'],
+    'gamenet_msg_config_set_compression': ['c', 'enabled', 'threshold', 'level'],
+    'gamenet_msg_config_set_timeouts': ['c', 'handshake_timeout_ms', 'connect_timeout_ms'],
+    'gamenet_msg_config_set_threads': ['c', 'threads'],
+    'gamenet_msg_config_register_packet': ['c', 'name', 'id', 'out_id'],
+    'gamenet_msg_config_set_conn_type': ['c', 'conn_type'],
+    'gamenet_msg_config_add_conn_type': ['c', 'conn_type'],
+    'gamenet_msg_config_set_answer_ping': ['c', 'answer'],
     'gamenet_reader_get_num_threads': ['r', 'out'],
     'gamenet_reader_get_raw_mode': ['r', 'out'],
     'gamenet_reader_get_max_queue_size': ['r', 'out'],

@@ -18,6 +18,8 @@ pub mod error;
 pub mod handle;
 pub mod listener;
 pub mod manager;
+pub mod msg;
+pub mod msg_config;
 pub mod queues;
 pub mod reader;
 pub mod version;

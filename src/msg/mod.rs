@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 
 pub mod client;
+pub mod config;
 pub mod frame;
 pub mod msgpack;
 pub mod peer;
