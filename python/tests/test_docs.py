@@ -22,7 +22,8 @@ import typing
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 MODULES = [
-    "gamenet", "gamenet.core", "gamenet.io", "gamenet.datagram", "gamenet.errors",
+    "gamenet", "gamenet.core", "gamenet.io", "gamenet.datagram", "gamenet.errors", "gamenet.msg",
+    "gamenet.address",
     "gamenet.panda", "gamenet._panda_values", "gamenet._panda_conn", "gamenet._panda_readers",
     "gamenet._panda_listener", "gamenet._panda_writer", "gamenet._panda_socket",
     "gamenet._nativenet", "gamenet._nativenet_address", "gamenet._nativenet_buffered",

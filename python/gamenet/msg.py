@@ -1,0 +1,220 @@
+"""The message layer in Python: Server and Client speak peng3dnet's protocol 2 (named
+packets, msgpack bodies, compression, the registry-syncing handshake, the ping type, close
+reasons) over gamenet's C API. Bodies are Python values, packed with the msgpack package as
+peng3dnet's Python peer packs them (str as str, bytes as bin, floats as float64).
+
+    with gamenet.Server(port=8080, packets=["chat:say"]) as server:
+        while True:
+            server.process(16)
+            for ev in server.events():
+                if ev.kind == gamenet.MSG_MESSAGE:
+                    server.send(ev.cid, "chat:say", ev.body)
+"""
+from __future__ import annotations
+
+import ctypes
+from collections import namedtuple
+from ctypes import byref, c_size_t, c_uint16, c_uint64
+
+import msgpack
+
+from . import _bindings as _b, _ffi
+from .address import NetAddress, _text
+from .core import _Handle, _new
+from .errors import EMPTY, check
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
+    from typing import Any, Iterable, Iterator, Optional
+
+lib = _ffi.lib
+
+MSG_CONNECTED = _b.GAMENET_MSG_CONNECTED
+MSG_HANDSHAKE_COMPLETE = _b.GAMENET_MSG_HANDSHAKE_COMPLETE
+MSG_MESSAGE = _b.GAMENET_MSG_MESSAGE
+MSG_PING_ANSWER = _b.GAMENET_MSG_PING_ANSWER
+MSG_CLOSED = _b.GAMENET_MSG_CLOSED
+
+MsgEvent = namedtuple("MsgEvent", "kind cid pid name body reason by_peer peer rtt")
+MsgEvent.__doc__ = """An event of a Server or Client: MsgEvent(kind, cid, pid, name, body,
+reason, by_peer, peer, rtt). kind is one of the MSG_* values; name is a message's packet name
+or (handshake) the connection type; body the message's (or ping answer's) value; reason a
+close's reason (None when the peer gave none); peer the other end's NetAddress (connected);
+rtt a ping answer's round trip in seconds."""
+
+
+def _pack(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def _config(host: Optional[str], port: int, packets: Iterable[str], threads: int,
+            max_frame: int, max_decompressed: int, compress: bool, compress_threshold: int,
+            compress_level: int, handshake_timeout_ms: int, connect_timeout_ms: int) -> int:
+    cfg = _new(lib.gamenet_msg_config_new)
+    try:
+        check(lib.gamenet_msg_config_set_address(cfg, _text(host, "host", True), port))
+        check(lib.gamenet_msg_config_set_limits(cfg, max_frame, max_decompressed))
+        check(lib.gamenet_msg_config_set_compression(cfg, compress, compress_threshold,
+                                                     compress_level))
+        check(lib.gamenet_msg_config_set_timeouts(cfg, handshake_timeout_ms,
+                                                  connect_timeout_ms))
+        check(lib.gamenet_msg_config_set_threads(cfg, threads))
+        if isinstance(packets, str):
+            raise TypeError("packets must be a list of names, not a str")
+        for name in packets:
+            check(lib.gamenet_msg_config_register_packet(cfg, _text(name, "packets[]"), 0,
+                                                         None))
+    except BaseException:
+        lib.gamenet_msg_config_free(cfg)
+        raise
+    return cfg
+
+
+class _Peer(_Handle):
+    """What Server and Client share: process, events, the receive buffer."""
+
+    _process = None
+    _next = None
+
+    def __init__(self, ptr: int) -> None:
+        super().__init__(ptr)
+        self._ev = _ffi.MsgEvent()
+        self._buf = ctypes.create_string_buffer(65536)
+        self._len = c_size_t()
+
+    def process(self, timeout_ms: int = 0) -> int:
+        """Handles what arrived, waiting up to timeout_ms when no event waits (0: not at
+        all; the GIL is released meanwhile); returns how many events wait."""
+        n = c_size_t()
+        check(type(self)._process(self._ptr, timeout_ms, byref(n)))
+        return n.value
+
+    def next_event(self) -> Optional[MsgEvent]:
+        """The oldest event as a MsgEvent, or None."""
+        while True:
+            rc = type(self)._next(self._ptr, byref(self._ev), self._buf, len(self._buf),
+                                  byref(self._len))
+            if rc == _b.GAMENET_ERR_BUFFER_TOO_SMALL:  # grow it; the event stays queued
+                self._buf = ctypes.create_string_buffer(self._len.value)
+                continue
+            if check(rc) == EMPTY:
+                return None
+            break
+        ev = self._ev
+        body = None
+        if ev.kind in (MSG_MESSAGE, MSG_PING_ANSWER):
+            body = msgpack.unpackb(self._buf.raw[:self._len.value], raw=False)
+        return MsgEvent(ev.kind, ev.cid, ev.pid, ev.name.decode(), body,
+                        ev.reason.decode() if ev.has_reason else None, ev.by_peer,
+                        NetAddress._wrap(ev.peer) if ev.kind == MSG_CONNECTED else None,
+                        ev.rtt_us / 1e6)
+
+    def events(self) -> Iterator[MsgEvent]:
+        """Every event waiting now, oldest first."""
+        while True:
+            ev = self.next_event()
+            if ev is None:
+                return
+            yield ev
+
+
+class Server(_Peer):
+    """A message-layer server (peng3dnet's Server): listens on host:port (host None: every
+    address, IPv4 and IPv6; port 0: a free one, see .port) and serves the packets named in
+    `packets` (ids 64, 65, ... in that order). With threads=0 everything runs inside
+    process()."""
+
+    _free = staticmethod(lib.gamenet_server_free)
+    _process = staticmethod(lib.gamenet_server_process)
+    _next = staticmethod(lib.gamenet_server_next_event)
+    _kind = "server"
+
+    def __init__(self, host: Optional[str] = None, port: int = 0, packets: Iterable[str] = (),
+                 threads: int = 0, max_frame: int = 16 << 20, max_decompressed: int = 16 << 20,
+                 compress: bool = True, compress_threshold: int = 8192, compress_level: int = 6,
+                 handshake_timeout_ms: int = 10000, conn_types: Iterable[str] = (),
+                 answer_ping: bool = True) -> None:
+        cfg = _config(host, port, packets, threads, max_frame, max_decompressed, compress,
+                      compress_threshold, compress_level, handshake_timeout_ms, 5000)
+        try:
+            for t in conn_types:
+                check(lib.gamenet_msg_config_add_conn_type(cfg, _text(t, "conn_types[]")))
+            check(lib.gamenet_msg_config_set_answer_ping(cfg, answer_ping))
+            super().__init__(_new(lib.gamenet_server_new, cfg))
+        finally:
+            lib.gamenet_msg_config_free(cfg)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        out = c_uint16()
+        check(lib.gamenet_server_get_port(self._ptr, byref(out)))
+        return out.value
+
+    def send(self, cid: int, name: str, value: Any) -> None:
+        """Sends message `name` with `value` (packed with msgpack) to client `cid`; queued
+        until its handshake completes."""
+        data = _pack(value)
+        check(lib.gamenet_server_send_message(self._ptr, int(cid), _text(name, "name"), data,
+                                              len(data)))
+
+    def close_connection(self, cid: int, reason: Optional[str] = None) -> None:
+        """Closes client `cid`, telling it `reason`."""
+        check(lib.gamenet_server_close_connection(self._ptr, int(cid),
+                                                  _text(reason, "reason", True)))
+
+    def shutdown(self, reason: Optional[str] = None, timeout_ms: int = 1000) -> None:
+        """Tells every client (reason None: "servershutdown"), lets them close, and stops
+        listening, within timeout_ms."""
+        check(lib.gamenet_server_shutdown(self._ptr, _text(reason, "reason", True), timeout_ms))
+
+
+class Client(_Peer):
+    """A message-layer client (peng3dnet's Client): connects to host:port (blocking, within
+    connect_timeout_ms) with connection type conn_type ("classic" or "ping") and the packets
+    named in `packets` (the server's ids are adopted in the handshake)."""
+
+    _free = staticmethod(lib.gamenet_client_free)
+    _process = staticmethod(lib.gamenet_client_process)
+    _next = staticmethod(lib.gamenet_client_next_event)
+    _kind = "client"
+
+    def __init__(self, host: str = "localhost", port: int = 8080, packets: Iterable[str] = (),
+                 conn_type: str = "classic", threads: int = 0, max_frame: int = 16 << 20,
+                 max_decompressed: int = 16 << 20, compress: bool = True,
+                 compress_threshold: int = 8192, compress_level: int = 6,
+                 handshake_timeout_ms: int = 10000, connect_timeout_ms: int = 5000) -> None:
+        cfg = _config(host, port, packets, threads, max_frame, max_decompressed, compress,
+                      compress_threshold, compress_level, handshake_timeout_ms,
+                      connect_timeout_ms)
+        try:
+            check(lib.gamenet_msg_config_set_conn_type(cfg, _text(conn_type, "conn_type")))
+            super().__init__(_new(lib.gamenet_client_connect, cfg))
+        finally:
+            lib.gamenet_msg_config_free(cfg)
+
+    @property
+    def cid(self) -> int:
+        """The connection's id."""
+        out = c_uint64()
+        check(lib.gamenet_client_get_cid(self._ptr, byref(out)))
+        return out.value
+
+    def send(self, name: str, value: Any) -> None:
+        """Sends message `name` with `value` (packed with msgpack); queued until the
+        handshake completes."""
+        data = _pack(value)
+        check(lib.gamenet_client_send_message(self._ptr, _text(name, "name"), data, len(data)))
+
+    def ping(self) -> None:
+        """A "ping" client's status query; the answer comes as a MSG_PING_ANSWER event."""
+        check(lib.gamenet_client_ping(self._ptr))
+
+    def close_connection(self, reason: Optional[str] = None) -> None:
+        """Closes the connection, telling the server `reason` (the handle stays: close() it
+        after the close event)."""
+        check(lib.gamenet_client_close(self._ptr, _text(reason, "reason", True)))
+
+
+__all__ = ["Server", "Client", "MsgEvent", "MSG_CONNECTED", "MSG_HANDSHAKE_COMPLETE",
+           "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED"]

@@ -1,0 +1,58 @@
+"""gamenet.Server and gamenet.Client (the message layer over the C API): messages both ways
+with Python values, a compressed body, the ping type, close reasons, checked arguments."""
+import time
+
+import pytest
+
+import gamenet
+
+
+def pump(*peers, until, seconds=20):
+    deadline = time.monotonic() + seconds
+    seen = []
+    while True:
+        for p in peers:
+            p.process(1)
+            for ev in p.events():
+                seen.append((p, ev))
+                if until(p, ev):
+                    return seen
+        assert time.monotonic() < deadline, seen
+
+
+@pytest.mark.parametrize("threads", [0, 1])
+def test_messages_flow_both_ways_with_python_values(threads):
+    with gamenet.Server("127.0.0.1", 0, ["chat:say"], threads=threads) as s, \
+            gamenet.Client("127.0.0.1", s.port, ["chat:say"], threads=threads) as c:
+        value = {"text": "hi", "n": 1, "f": 1.5, "b": b"\x00\x01", "list": [1, [2, None]]}
+        c.send("chat:say", value)  # before the handshake: it waits
+        seen = pump(s, c, until=lambda p, e: p is s and e.kind == gamenet.MSG_MESSAGE)
+        ev = seen[-1][1]
+        assert (ev.name, ev.pid, ev.body) == ("chat:say", 64, value)
+        assert any(e.kind == gamenet.MSG_CONNECTED and e.peer.get_ip_string() == "127.0.0.1"
+                   for p, e in seen if p is s)
+        blob = {"blob": "A" * 10000}
+        s.send(ev.cid, "chat:say", blob)
+        seen = pump(s, c, until=lambda p, e: p is c and e.kind == gamenet.MSG_MESSAGE)
+        assert seen[-1][1].body == blob
+        c.close_connection("bye")
+        seen = pump(s, c, until=lambda p, e: p is s and e.kind == gamenet.MSG_CLOSED)
+        assert (seen[-1][1].reason, seen[-1][1].by_peer) == ("bye", True)
+
+
+def test_ping_and_errors():
+    with gamenet.Server("127.0.0.1", 0, ["chat:say"]) as s:
+        with gamenet.Client("127.0.0.1", s.port, conn_type="ping") as p:
+            p.ping()
+            seen = pump(s, p, until=lambda q, e: q is p and e.kind == gamenet.MSG_PING_ANSWER)
+            answer = seen[-1][1].body
+            assert "peng3dnet" in answer and seen[-1][1].rtt >= 0
+        with gamenet.Client("127.0.0.1", s.port, ["chat:say"]) as c:
+            with pytest.raises(gamenet.GamenetError, match="no packet 'chat:nope'"):
+                c.send("chat:nope", 1)
+            with pytest.raises(gamenet.GamenetError, match="not str or bytes"):
+                c.send("chat:say", {1: 2})  # the Python peer would die on it
+            with pytest.raises(TypeError):
+                gamenet.Server(packets="chat:say")
+    with pytest.raises(gamenet.GamenetError, match="registered already"):
+        gamenet.Server(packets=["a:b", "a:b"])
