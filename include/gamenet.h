@@ -263,6 +263,40 @@ typedef int32_t gamenet_msg_event_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What a `gamenet_msgpack_item` holds.
+enum gamenet_msgpack_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  GAMENET_MSGPACK_NIL = 1,
+  // `b`.
+  GAMENET_MSGPACK_BOOL = 2,
+  // `i`: an integer that fits int64_t.
+  GAMENET_MSGPACK_INT = 3,
+  // `u`: an integer above INT64_MAX.
+  GAMENET_MSGPACK_UINT = 4,
+  // `f` (a float32 is widened).
+  GAMENET_MSGPACK_FLOAT = 5,
+  // `data`, `len`: UTF-8, not NUL-terminated, pointing into the reader's buffer.
+  GAMENET_MSGPACK_STR = 6,
+  // `data`, `len`, pointing into the reader's buffer.
+  GAMENET_MSGPACK_BIN = 7,
+  // `count` items follow.
+  GAMENET_MSGPACK_ARRAY = 8,
+  // `count` key/value pairs follow (2 * count items).
+  GAMENET_MSGPACK_MAP = 9,
+  // `ext_type`, `data`, `len`.
+  GAMENET_MSGPACK_EXT = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum gamenet_msgpack_type gamenet_msgpack_type;
+#else
+typedef int32_t gamenet_msgpack_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Several received datagrams taken from a reader without a copy
 // (`gamenet_reader_get_batch`), in the buffers they were read into. Their bytes stay
 // valid and unchanged until `gamenet_batch_free`, whatever happens meanwhile: other
@@ -290,6 +324,9 @@ typedef struct gamenet_manager gamenet_manager;
 
 // A message-layer configuration. Every function may be called from any thread.
 typedef struct gamenet_msg_config gamenet_msg_config;
+
+// A growable msgpack buffer. Every function may be called from any thread.
+typedef struct gamenet_msgpack_writer gamenet_msgpack_writer;
 
 // Receives datagrams into a bounded queue (Panda3D's `QueuedConnectionReader`). With 0
 // threads, `gamenet_reader_data_available` / `gamenet_reader_poll` read the sockets on
@@ -454,6 +491,27 @@ typedef struct gamenet_msg_event {
   char reason[GAMENET_MESSAGE_MAX];
   size_t body_len;
 } gamenet_msg_event;
+
+// A reader over a caller's buffer (which must outlive it). Set it up with
+// `gamenet_msgpack_reader_init`; `pos` is how far it has read.
+typedef struct gamenet_msgpack_reader {
+  const uint8_t *data;
+  size_t len;
+  size_t pos;
+} gamenet_msgpack_reader;
+
+// One item read by `gamenet_msgpack_read`.
+typedef struct gamenet_msgpack_item {
+  gamenet_msgpack_type kind;
+  bool b;
+  int8_t ext_type;
+  int64_t i;
+  uint64_t u;
+  double f;
+  const uint8_t *data;
+  size_t len;
+  uint32_t count;
+} gamenet_msgpack_item;
 
 // Where a received datagram came from and where its bytes are.
 typedef struct gamenet_datagram_info {
@@ -1095,6 +1153,57 @@ gamenet_result gamenet_msg_config_add_conn_type(struct gamenet_msg_config *c, co
 
 // A server: whether the "ping" connection type is answered (default true).
 gamenet_result gamenet_msg_config_set_answer_ping(struct gamenet_msg_config *c, bool answer);
+
+// Creates an empty writer.
+gamenet_result gamenet_msgpack_writer_new(struct gamenet_msgpack_writer **out);
+
+// Frees a writer. NULL is a no-op.
+gamenet_result gamenet_msgpack_writer_free(struct gamenet_msgpack_writer *w);
+
+// Empties the writer.
+gamenet_result gamenet_msgpack_writer_clear(struct gamenet_msgpack_writer *w);
+
+// Copies what was written into `buf` and its length into `*out_len`
+// (`GAMENET_ERR_BUFFER_TOO_SMALL` with the length needed when `cap` is short).
+gamenet_result gamenet_msgpack_writer_get_data(struct gamenet_msgpack_writer *w, uint8_t *buf, size_t cap, size_t *out_len);
+
+// Appends nil.
+gamenet_result gamenet_msgpack_write_nil(struct gamenet_msgpack_writer *w);
+
+// Appends a bool.
+gamenet_result gamenet_msgpack_write_bool(struct gamenet_msgpack_writer *w, bool value);
+
+// Appends an integer (in its smallest form).
+gamenet_result gamenet_msgpack_write_int(struct gamenet_msgpack_writer *w, int64_t value);
+
+// Appends an unsigned integer (in its smallest form).
+gamenet_result gamenet_msgpack_write_uint(struct gamenet_msgpack_writer *w, uint64_t value);
+
+// Appends a float64 (Python's float).
+gamenet_result gamenet_msgpack_write_float(struct gamenet_msgpack_writer *w, double value);
+
+// Appends a str: `len` bytes of UTF-8 at `data` (not UTF-8: `GAMENET_ERR_INVALID_ARGUMENT`).
+gamenet_result gamenet_msgpack_write_str(struct gamenet_msgpack_writer *w, const char *data, size_t len);
+
+// Appends a bin (Python's bytes): `len` bytes at `data`.
+gamenet_result gamenet_msgpack_write_bin(struct gamenet_msgpack_writer *w, const uint8_t *data, size_t len);
+
+// Starts an array of `count` items (write them next).
+gamenet_result gamenet_msgpack_write_array(struct gamenet_msgpack_writer *w, uint32_t count);
+
+// Starts a map of `count` entries (write key, value, key, value, ... next).
+gamenet_result gamenet_msgpack_write_map(struct gamenet_msgpack_writer *w, uint32_t count);
+
+// Sets up `r` to read the `len` bytes at `data` (which must outlive the reader).
+gamenet_result gamenet_msgpack_reader_init(struct gamenet_msgpack_reader *r, const uint8_t *data, size_t len);
+
+// Reads the next item into `*out` and moves past it (past an array's or map's header only:
+// read its items next). At the end, or on bytes that are not msgpack, it returns
+// `GAMENET_ERR_OVERREAD` with what is wrong, and moves nothing.
+gamenet_result gamenet_msgpack_read(struct gamenet_msgpack_reader *r, struct gamenet_msgpack_item *out);
+
+// Moves past the next whole value (an array's or map's items included).
+gamenet_result gamenet_msgpack_skip(struct gamenet_msgpack_reader *r);
 
 // The reader's threads (0: polling mode; Panda3D's `is_polling` is this being 0).
 gamenet_result gamenet_reader_get_num_threads(struct gamenet_reader *r, size_t *out);

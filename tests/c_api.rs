@@ -145,6 +145,11 @@ fn c_msg() {
 }
 
 #[test]
+fn c_msgpack() {
+    c_test("test_msgpack");
+}
+
+#[test]
 fn c_null_arguments_of_the_message_layer() {
     c_test("test_null_msg");
 }

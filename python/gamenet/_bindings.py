@@ -73,6 +73,16 @@ GAMENET_MSG_HANDSHAKE_COMPLETE = 2
 GAMENET_MSG_MESSAGE = 3
 GAMENET_MSG_PING_ANSWER = 4
 GAMENET_MSG_CLOSED = 5
+GAMENET_MSGPACK_NIL = 1
+GAMENET_MSGPACK_BOOL = 2
+GAMENET_MSGPACK_INT = 3
+GAMENET_MSGPACK_UINT = 4
+GAMENET_MSGPACK_FLOAT = 5
+GAMENET_MSGPACK_STR = 6
+GAMENET_MSGPACK_BIN = 7
+GAMENET_MSGPACK_ARRAY = 8
+GAMENET_MSGPACK_MAP = 9
+GAMENET_MSGPACK_EXT = 10
 
 ENUMS = {
     'gamenet_result': {
@@ -119,10 +129,22 @@ ENUMS = {
         'GAMENET_MSG_PING_ANSWER': GAMENET_MSG_PING_ANSWER,
         'GAMENET_MSG_CLOSED': GAMENET_MSG_CLOSED,
     },
+    'gamenet_msgpack_type': {
+        'GAMENET_MSGPACK_NIL': GAMENET_MSGPACK_NIL,
+        'GAMENET_MSGPACK_BOOL': GAMENET_MSGPACK_BOOL,
+        'GAMENET_MSGPACK_INT': GAMENET_MSGPACK_INT,
+        'GAMENET_MSGPACK_UINT': GAMENET_MSGPACK_UINT,
+        'GAMENET_MSGPACK_FLOAT': GAMENET_MSGPACK_FLOAT,
+        'GAMENET_MSGPACK_STR': GAMENET_MSGPACK_STR,
+        'GAMENET_MSGPACK_BIN': GAMENET_MSGPACK_BIN,
+        'GAMENET_MSGPACK_ARRAY': GAMENET_MSGPACK_ARRAY,
+        'GAMENET_MSGPACK_MAP': GAMENET_MSGPACK_MAP,
+        'GAMENET_MSGPACK_EXT': GAMENET_MSGPACK_EXT,
+    },
 }
 
 # Opaque handle types (passed as c_void_p).
-HANDLES = ('gamenet_batch', 'gamenet_client', 'gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_msg_config', 'gamenet_reader', 'gamenet_server', 'gamenet_view', 'gamenet_writer')
+HANDLES = ('gamenet_batch', 'gamenet_client', 'gamenet_datagram', 'gamenet_datagram_iterator', 'gamenet_listener', 'gamenet_manager', 'gamenet_msg_config', 'gamenet_msgpack_writer', 'gamenet_reader', 'gamenet_server', 'gamenet_view', 'gamenet_writer')
 
 # Structs.
 
@@ -222,6 +244,30 @@ class MsgEvent(Structure):
     ]
 
 
+class MsgpackReader(Structure):
+    """gamenet_msgpack_reader"""
+    _fields_ = [
+        ('data', c_void_p),
+        ('len', c_size_t),
+        ('pos', c_size_t),
+    ]
+
+
+class MsgpackItem(Structure):
+    """gamenet_msgpack_item"""
+    _fields_ = [
+        ('kind', c_int32),
+        ('b', c_bool),
+        ('ext_type', c_int8),
+        ('i', c_int64),
+        ('u', c_uint64),
+        ('f', c_double),
+        ('data', c_void_p),
+        ('len', c_size_t),
+        ('count', c_uint32),
+    ]
+
+
 class DatagramInfo(Structure):
     """gamenet_datagram_info"""
     _fields_ = [
@@ -287,6 +333,8 @@ STRUCTS = {
     'gamenet_reset_info': ResetInfo,
     'gamenet_interface': Interface,
     'gamenet_msg_event': MsgEvent,
+    'gamenet_msgpack_reader': MsgpackReader,
+    'gamenet_msgpack_item': MsgpackItem,
     'gamenet_datagram_info': DatagramInfo,
     'gamenet_reader_stats': ReaderStats,
     'gamenet_datagram_ref': DatagramRef,
@@ -451,6 +499,22 @@ DECLARATIONS = {
     'gamenet_msg_config_set_conn_type': (c_int32, [c_void_p, c_char_p]),
     'gamenet_msg_config_add_conn_type': (c_int32, [c_void_p, c_char_p]),
     'gamenet_msg_config_set_answer_ping': (c_int32, [c_void_p, c_bool]),
+    'gamenet_msgpack_writer_new': (c_int32, [POINTER(c_void_p)]),
+    'gamenet_msgpack_writer_free': (c_int32, [c_void_p]),
+    'gamenet_msgpack_writer_clear': (c_int32, [c_void_p]),
+    'gamenet_msgpack_writer_get_data': (c_int32, [c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),
+    'gamenet_msgpack_write_nil': (c_int32, [c_void_p]),
+    'gamenet_msgpack_write_bool': (c_int32, [c_void_p, c_bool]),
+    'gamenet_msgpack_write_int': (c_int32, [c_void_p, c_int64]),
+    'gamenet_msgpack_write_uint': (c_int32, [c_void_p, c_uint64]),
+    'gamenet_msgpack_write_float': (c_int32, [c_void_p, c_double]),
+    'gamenet_msgpack_write_str': (c_int32, [c_void_p, c_char_p, c_size_t]),
+    'gamenet_msgpack_write_bin': (c_int32, [c_void_p, c_void_p, c_size_t]),
+    'gamenet_msgpack_write_array': (c_int32, [c_void_p, c_uint32]),
+    'gamenet_msgpack_write_map': (c_int32, [c_void_p, c_uint32]),
+    'gamenet_msgpack_reader_init': (c_int32, [POINTER(MsgpackReader), c_void_p, c_size_t]),
+    'gamenet_msgpack_read': (c_int32, [POINTER(MsgpackReader), POINTER(MsgpackItem)]),
+    'gamenet_msgpack_skip': (c_int32, [POINTER(MsgpackReader)]),
     'gamenet_reader_get_num_threads': (c_int32, [c_void_p, POINTER(c_size_t)]),
     'gamenet_reader_get_raw_mode': (c_int32, [c_void_p, POINTER(c_bool)]),
     'gamenet_reader_get_max_queue_size': (c_int32, [c_void_p, POINTER(c_size_t)]),
@@ -679,6 +743,22 @@ PARAMETERS = {
     'gamenet_msg_config_set_conn_type': ['c', 'conn_type'],
     'gamenet_msg_config_add_conn_type': ['c', 'conn_type'],
     'gamenet_msg_config_set_answer_ping': ['c', 'answer'],
+    'gamenet_msgpack_writer_new': ['out'],
+    'gamenet_msgpack_writer_free': ['w'],
+    'gamenet_msgpack_writer_clear': ['w'],
+    'gamenet_msgpack_writer_get_data': ['w', 'buf', 'cap', 'out_len'],
+    'gamenet_msgpack_write_nil': ['w'],
+    'gamenet_msgpack_write_bool': ['w', 'value'],
+    'gamenet_msgpack_write_int': ['w', 'value'],
+    'gamenet_msgpack_write_uint': ['w', 'value'],
+    'gamenet_msgpack_write_float': ['w', 'value'],
+    'gamenet_msgpack_write_str': ['w', 'data', 'len'],
+    'gamenet_msgpack_write_bin': ['w', 'data', 'len'],
+    'gamenet_msgpack_write_array': ['w', 'count'],
+    'gamenet_msgpack_write_map': ['w', 'count'],
+    'gamenet_msgpack_reader_init': ['r', 'data', 'len'],
+    'gamenet_msgpack_read': ['r', 'out'],
+    'gamenet_msgpack_skip': ['r'],
     'gamenet_reader_get_num_threads': ['r', 'out'],
     'gamenet_reader_get_raw_mode': ['r', 'out'],
     'gamenet_reader_get_max_queue_size': ['r', 'out'],

@@ -20,6 +20,7 @@ pub mod listener;
 pub mod manager;
 pub mod msg;
 pub mod msg_config;
+pub mod msgpack;
 pub mod queues;
 pub mod reader;
 pub mod version;

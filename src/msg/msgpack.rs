@@ -133,6 +133,14 @@ pub fn validate(bytes: &[u8], str_keys: bool) -> Result<(), MsgpackError> {
     r.finish()
 }
 
+/// The length of the msgpack value at the start of `bytes` (checked as `validate` checks,
+/// without the str-key rule; what follows it is not looked at).
+pub fn first_len(bytes: &[u8]) -> Result<usize, MsgpackError> {
+    let mut r = Reader::new(bytes, false);
+    r.value(0, false)?;
+    Ok(r.at)
+}
+
 /// Reads `bytes` as exactly one msgpack value.
 pub fn decode(bytes: &[u8], str_keys: bool) -> Result<Value, MsgpackError> {
     let mut r = Reader::new(bytes, str_keys);

@@ -73,5 +73,37 @@ int main(void) {
     CHECK_OK(gamenet_client_free(c));
     CHECK_OK(gamenet_server_free(s));
     CHECK_OK(gamenet_msg_config_free(cfg));
+
+    {
+        gamenet_msgpack_writer *w = NULL;
+        gamenet_msgpack_reader r;
+        gamenet_msgpack_item it;
+        CHECK_NULL(gamenet_msgpack_writer_new(NULL));
+        CHECK_OK(gamenet_msgpack_writer_free(NULL));
+        CHECK_OK(gamenet_msgpack_writer_new(&w));
+        CHECK_NULL(gamenet_msgpack_writer_clear(NULL));
+        CHECK_NULL(gamenet_msgpack_writer_get_data(NULL, buf, sizeof buf, &n));
+        CHECK_NULL(gamenet_msgpack_writer_get_data(w, NULL, sizeof buf, &n));
+        CHECK_NULL(gamenet_msgpack_writer_get_data(w, buf, sizeof buf, NULL));
+        CHECK_NULL(gamenet_msgpack_write_nil(NULL));
+        CHECK_NULL(gamenet_msgpack_write_bool(NULL, true));
+        CHECK_NULL(gamenet_msgpack_write_int(NULL, 1));
+        CHECK_NULL(gamenet_msgpack_write_uint(NULL, 1));
+        CHECK_NULL(gamenet_msgpack_write_float(NULL, 1.0));
+        CHECK_NULL(gamenet_msgpack_write_str(NULL, "a", 1));
+        CHECK_NULL(gamenet_msgpack_write_str(w, NULL, 1));
+        CHECK_NULL(gamenet_msgpack_write_bin(NULL, nil, 1));
+        CHECK_NULL(gamenet_msgpack_write_bin(w, NULL, 1));
+        CHECK_NULL(gamenet_msgpack_write_array(NULL, 1));
+        CHECK_NULL(gamenet_msgpack_write_map(NULL, 1));
+        CHECK_NULL(gamenet_msgpack_reader_init(NULL, nil, 1));
+        CHECK_NULL(gamenet_msgpack_reader_init(&r, NULL, 1));
+        CHECK_OK(gamenet_msgpack_reader_init(&r, nil, 1));
+        CHECK_NULL(gamenet_msgpack_read(NULL, &it));
+        CHECK_NULL(gamenet_msgpack_read(&r, NULL));
+        CHECK_NULL(gamenet_msgpack_skip(NULL));
+        CHECK(r.pos == 0);
+        CHECK_OK(gamenet_msgpack_writer_free(w));
+    }
     DONE();
 }
