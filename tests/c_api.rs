@@ -328,3 +328,74 @@ fn example_game_loop_client_against_the_echo_server() {
     let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
     assert!(srv.wait().unwrap().success(), "{rest:?}");
 }
+
+/// The chat examples: a server on every address, one client over IPv6 and one over IPv4;
+/// a line from one reaches both, every close has its reason.
+#[test]
+fn example_chat_server_and_clients() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let server = compile(&root().join("examples-c/chat_server.c"), "chat_server");
+    let client = compile(&root().join("examples-c/chat_client.c"), "chat_client");
+    let mut srv = Command::new(&server)
+        .arg("0")
+        .env("ASAN_OPTIONS", "detect_leaks=0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut srv_out = BufReader::new(srv.stdout.take().unwrap()).lines();
+    let first = srv_out.next().unwrap().unwrap();
+    let port = first
+        .strip_prefix("chat server on port ")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_string();
+    // b listens (its input stays open), over IPv4.
+    let mut b = Command::new(&client)
+        .args(["127.0.0.1", &port, "b"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut b_out = BufReader::new(b.stdout.take().unwrap()).lines();
+    assert_eq!(b_out.next().unwrap().unwrap(), "joined as b");
+    // a says one line over IPv6 and leaves when it has come back.
+    let mut a = Command::new(&client)
+        .args(["::1", &port, "a"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    a.stdin
+        .take()
+        .unwrap()
+        .write_all(b"hello from a\n")
+        .unwrap();
+    let a_out = a.wait_with_output().unwrap();
+    let a_text = String::from_utf8_lossy(&a_out.stdout);
+    assert!(a_out.status.success(), "{a_text}");
+    assert!(
+        a_text.contains("a: hello from a") && a_text.contains("closed: bye"),
+        "{a_text}"
+    );
+    assert_eq!(b_out.next().unwrap().unwrap(), "a: hello from a");
+    drop(b.stdin.take()); // b's input ends: it leaves
+    assert_eq!(b_out.next().unwrap().unwrap(), "closed: bye");
+    assert!(b.wait().unwrap().success());
+    let mut log = Vec::new();
+    while log
+        .iter()
+        .filter(|l: &&String| l.contains("closed: bye"))
+        .count()
+        < 2
+    {
+        log.push(srv_out.next().unwrap().unwrap());
+    }
+    srv.kill().unwrap();
+    srv.wait().unwrap();
+    let log = log.join("\n");
+    assert!(
+        log.contains("joined as a") && log.contains("joined as b"),
+        "{log}"
+    );
+    assert!(log.contains("a: hello from a"), "{log}");
+}
