@@ -31,6 +31,9 @@ DEEP = "100,000 queued before reading, datagrams/s"
 PYE = "Python echo, 100,000 x 32 B, datagrams/s"
 PYP = "Python ping-pong, median us"
 RAWB, RAWS = "raw C, blocking receiver", "raw C, busy-polling receiver"
+MSG = "message layer, round trips/s of small maps (256 in flight)"
+MSGF = "message layer, client start to first echo, us"
+PENG = "peng3dnet (Python, a process per side)"
 
 
 def modes(wl, mode, n, size, target, label=""):
@@ -106,6 +109,15 @@ JOBS = [
     ("honest echo beside hostile peers, polling server, median us", "gamenet C (polling), alone", [B + "fair_bench", "none", "5000", "0"], "rtt_median_us", None, None),
     ("honest echo beside hostile peers, polling server, median us", "gamenet C (polling), beside 4 stalled", [B + "fair_bench", "stalled", "5000", "0"], "rtt_median_us", "gamenet C (polling), alone", None),
     ("honest echo beside hostile peers, polling server, median us", "gamenet C (polling), beside 1 flooding", [B + "fair_bench", "flood", "5000", "0"], "rtt_median_us", "gamenet C (polling), alone", None),
+    (MSG, PENG, [PY, "bench/msg_bench.py", "peng", "20000", "256"], "rate", None, None),
+    (MSG, "gamenet Python (a process per side)", [PY, "bench/msg_bench.py", "gamenet", "50000", "256"],
+     "rate", PENG, ">=5"),
+    (MSG, "gamenet C, 1 thread each", [B + "msg_bench", "200000", "256", "1"], "rate", PENG, ">=50"),
+    (MSG, "gamenet C, 0 threads (all inside process)", [B + "msg_bench", "200000", "256", "0"], "rate",
+     PENG, None),
+    (MSGF, PENG, None, "first_us", None, None),
+    (MSGF, "gamenet Python (a process per side)", None, "first_us", PENG, None),
+    (MSGF, "gamenet C, 1 thread each", None, "first_us", PENG, None),
     ("10,000 idle connections", "gamenet C, bytes per connection", [G, "idle", "10000", "0"], "bytes_per_conn", None, None),
     ("10,000 idle connections", "gamenet C, a new connection's first datagram, median us", None, "first_median_us", None, None),
 ]
@@ -128,7 +140,7 @@ def main():
     start = time.time()
     for run in range(RUNS):
         for wl, who, cmd, key, base, target in JOBS:
-            if cmd is None:
+            if cmd is None or os.environ.get("ONLY", "") not in wl:
                 continue
             try:
                 env = dict(os.environ, PYTHONPATH="python")
@@ -155,6 +167,8 @@ def main():
     print("| workload | contender | median | baseline (the row divided by) | ratio | target |")
     print("|---|---|---|---|---|---|")
     for wl, who, cmd, key, base, target in JOBS:
+        if os.environ.get("ONLY", "") not in wl:
+            continue
         val = rows[(wl, who)][0]
         shown = "n/a" if val is None else (f"{val:,.0f}" if val >= 100 else f"{val:.2f}")
         ratio, goal = "", ""

@@ -2,6 +2,7 @@
 # The side-by-side benchmark harness: builds gamenet, the raw-socket C programs, the ENet
 # program and the Panda3D script, runs every workload at least 5 times interleaved, and
 # prints one table of medians and ratios. Not part of the tests. Usage: bash bench/run.sh
+# (ONLY=text runs only the workloads whose name contains it; RUNS=n sets the runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f /usr/include/enet/enet.h ]; then
@@ -18,5 +19,7 @@ cc -O2 -o target/bench/enet_bench bench/enet_bench.c -lenet -lpthread
 cc -O2 -Iinclude -o target/bench/gamenet_bench bench/gamenet_bench.c \
    target/release/libgamenet.a -lpthread -ldl -lm
 cc -O2 -Iinclude -o target/bench/fair_bench bench/fair_bench.c \
+   target/release/libgamenet.a -lpthread -ldl -lm
+cc -O2 -Iinclude -o target/bench/msg_bench bench/msg_bench.c \
    target/release/libgamenet.a -lpthread -ldl -lm
 exec python3 bench/run.py "${RUNS:-5}"
