@@ -67,6 +67,10 @@ static size_t chat_map(gamenet_msgpack_writer *w, uint8_t *buf, size_t cap, cons
 /* The chat's packets, in the order the server registers them (clients must hold the same
    set; the server's ids are adopted). */
 static void chat_packets(gamenet_msg_config *cfg) {
+    /* Bodies of at most 64 KiB, so that every event fits the examples' 64 KiB buffers (a
+       larger one closes its sender with reason "toolarge" instead of waiting, forever, at
+       the head of the event queue for a bigger buffer). */
+    MUST(gamenet_msg_config_set_limits(cfg, 65536 + 6, 65536));
     MUST(gamenet_msg_config_register_packet(cfg, "chat:say", 0, NULL));
     MUST(gamenet_msg_config_register_packet(cfg, "chat:join", 0, NULL));
     MUST(gamenet_msg_config_register_packet(cfg, "chat:said", 0, NULL));

@@ -1053,13 +1053,16 @@ gamenet_result gamenet_server_get_port(struct gamenet_server *s, uint16_t *out);
 
 // Handles what arrived: accepts (without threads), reads (waiting up to `timeout_ms` for
 // the first when no event waits; 0: not at all), runs the protocol, closes handshakes that
-// took too long. Writes how many events wait to `*out_events` (may be NULL).
+// took too long. Bounded work: at most 1024 packets a call, and none while 4096 events wait
+// (a peer that floods is then held back by the core and the kernel, not by memory). Writes
+// how many events wait to `*out_events` (may be NULL).
 gamenet_result gamenet_server_process(struct gamenet_server *s, uint32_t timeout_ms, size_t *out_events);
 
 // Takes the oldest event into `*out`, its body (if any) into `buf` and the body's length
 // into `*out_len`: `GAMENET_OK`, `GAMENET_EMPTY` (none waits), or
-// `GAMENET_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (the event stays).
-// Call it on the engine's thread after `gamenet_server_process`.
+// `GAMENET_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (the event stays at the
+// head of the queue: grow the buffer, or bound bodies with `gamenet_msg_config_set_limits`
+// to the buffer's size). Call it on the engine's thread after `gamenet_server_process`.
 gamenet_result gamenet_server_next_event(struct gamenet_server *s, struct gamenet_msg_event *out, uint8_t *buf, size_t cap, size_t *out_len);
 
 // Sends message `name` (a registered packet) with the msgpack `body` to client `cid`

@@ -252,3 +252,97 @@ fn shutdown_tells_every_client_servershutdown_and_returns_in_time() {
         assert!(Instant::now() < deadline);
     }
 }
+
+#[test]
+fn sends_from_another_thread_during_the_handshake_arrive_once_and_in_order() {
+    for threads in [0, 1] {
+        let s = server(threads, registry(None));
+        let c = std::sync::Arc::new(client(s.port(), threads, "classic", registry(None)));
+        let sender = {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                for i in 0..300 {
+                    c.send_message("anchor:echo", Value::Int(i).to_bytes())
+                        .unwrap();
+                }
+            })
+        };
+        let mut got = Vec::new();
+        let deadline = Instant::now() + LONG;
+        while got.len() < 300 {
+            c.process(Duration::from_millis(1));
+            while c.next_event().is_some() {}
+            s.process(Duration::from_millis(1));
+            while let Some(e) = s.next_event() {
+                if let Event::Message { body, .. } = e {
+                    got.push(gamenet::msg::msgpack::decode(&body, true).unwrap());
+                }
+            }
+            assert!(Instant::now() < deadline, "{} of 300 arrived", got.len());
+        }
+        sender.join().unwrap();
+        let want: Vec<Value> = (0..300).map(Value::Int).collect();
+        assert_eq!(got, want, "{threads} threads");
+    }
+}
+
+#[test]
+fn one_process_call_does_bounded_work_under_a_flood() {
+    let s = server(0, registry(None));
+    let c = client(s.port(), 1, "classic", registry(None));
+    pump(&s, Some(&c), |srv, e| {
+        srv && matches!(e, Event::HandshakeComplete { .. })
+    });
+    for i in 0..20_000 {
+        c.send_message("anchor:echo", Value::Int(i).to_bytes())
+            .unwrap();
+    }
+    let mut seen = 0;
+    let deadline = Instant::now() + LONG;
+    while seen < 20_000 {
+        let waiting = s.process(Duration::from_millis(1));
+        assert!(
+            waiting <= gamenet::msg::peer::MAX_EVENTS,
+            "{waiting} events after one call"
+        );
+        while let Some(e) = s.next_event() {
+            seen += matches!(e, Event::Message { .. }) as usize;
+        }
+        assert!(Instant::now() < deadline, "{seen} of 20000");
+    }
+}
+
+#[test]
+fn a_classic_client_cannot_ping_and_unknown_packet_ids_never_reach_the_engine() {
+    let s = server(0, registry(None));
+    let c = client(s.port(), 0, "classic", registry(None));
+    let e = c.ping(Vec::new()).unwrap_err();
+    assert_eq!(e.kind(), gamenet::core::error::ErrorKind::WrongKind);
+    pump(&s, Some(&c), |srv, e| {
+        srv && matches!(e, Event::HandshakeComplete { .. })
+    });
+    // A raw frame of an unregistered id after the handshake: dropped, the next one delivered.
+    let mut t = raw_peer(&s);
+    let frame = |pid: u32, body: &[u8]| {
+        let mut f = ((6 + body.len()) as u32).to_be_bytes().to_vec();
+        f.extend_from_slice(&pid.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(body);
+        f
+    };
+    let settype = Value::map([("conntype", Value::Str("classic".into()))]).to_bytes();
+    let accept = Value::map([("success", Value::Bool(true))]).to_bytes();
+    t.write_all(&frame(2, &settype)).unwrap();
+    t.write_all(&frame(4, &accept)).unwrap();
+    t.write_all(&frame(999, &[0xc0])).unwrap();
+    t.write_all(&frame(64, &[0xc3])).unwrap();
+    let (se, _) = pump(&s, None, |_, e| matches!(e, Event::Message { .. }));
+    let msgs: Vec<&Event> = se
+        .iter()
+        .filter(|e| matches!(e, Event::Message { .. }))
+        .collect();
+    assert!(
+        matches!(msgs[..], [Event::Message { pid: 64, .. }]),
+        "{se:?}"
+    );
+}

@@ -83,10 +83,11 @@ pub extern "C" fn gamenet_msg_config_set_limits(
     max_decompressed: usize,
 ) -> gamenet_result {
     with_mut(c, |cfg| {
-        if max_frame < 64 || max_decompressed < 64 {
+        if max_frame < 64 || max_decompressed < 64 || max_frame > u32::MAX as usize {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
-                "max_frame and max_decompressed must each be at least 64",
+                "max_frame and max_decompressed must each be at least 64, and max_frame \
+                 at most 4 GiB (the length prefix's reach)",
             ));
         }
         cfg.max_frame = max_frame;
@@ -188,7 +189,11 @@ pub extern "C" fn gamenet_msg_config_set_conn_type(
 ) -> gamenet_result {
     let t = in_str(conn_type, "conn_type").map(str::to_string);
     with_mut(c, |cfg| {
-        cfg.conn_type = t?;
+        let t = t?;
+        if t.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "conn_type is empty"));
+        }
+        cfg.conn_type = t;
         Ok(())
     })
 }
@@ -204,6 +209,12 @@ pub extern "C" fn gamenet_msg_config_add_conn_type(
     let t = in_str(conn_type, "conn_type").map(str::to_string);
     with_mut(c, |cfg| {
         let t = t?;
+        if t.is_empty() || t == "classic" || t == "ping" {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("'{t}' is not a connection type to add (classic and ping are built in)"),
+            ));
+        }
         if !cfg.settings.conn_types.contains(&t) {
             cfg.settings.conn_types.push(t);
         }

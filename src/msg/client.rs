@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::msgpack::{self, Value};
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, close_lingering,
-    reason_of, sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
+    Pending, carry_out, close_lingering, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -63,7 +63,7 @@ struct State {
     events: VecDeque<Event>,
     closing: bool,
     /// A close the core reported, applied by `process` after the datagrams before it.
-    lost: Option<&'static str>,
+    lost: Option<(&'static str, bool)>,
 }
 
 /// A message-layer client. Every method may be called from any thread.
@@ -75,6 +75,8 @@ pub struct Client {
     writer: Writer,
     /// The connection after this side sent closeconn, until the server closes or time is up.
     lingering: Mutex<Vec<(u64, Instant)>>,
+    /// Held from deciding what to send to writing it (see `sending`).
+    send_order: Mutex<()>,
     cid: u64,
 }
 
@@ -128,6 +130,7 @@ impl Client {
             reader,
             writer,
             lingering: Mutex::new(Vec::new()),
+            send_order: Mutex::new(()),
             cid,
         })
     }
@@ -155,8 +158,17 @@ impl Client {
         if self.lock().events.is_empty() {
             self.reader.poll(Some(timeout));
         }
+        // One sender at a time decides and writes: what is decided first goes out first.
+        let _order = self.sending();
         let mut work: Vec<Pending> = Vec::new();
-        while let Some(got) = self.reader.get_data() {
+        let mut handled = 0;
+        // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
+        // (the core then stops reading, and the peers' kernel buffers push back on them).
+        while handled < MAX_PER_PROCESS
+            && self.lock().events.len() < MAX_EVENTS
+            && let Some(got) = self.reader.get_data()
+        {
+            handled += 1;
             let mut st = self.lock();
             let s = &self.cfg.settings;
             let State {
@@ -199,7 +211,7 @@ impl Client {
                     ..
                 } = &mut *st;
                 if let Some(p) = peer.as_mut() {
-                    let outs = p.session.lost(reason);
+                    let outs = p.session.lost(reason.0, reason.1);
                     sort_outs(self.cid, p, registry, outs, events);
                 }
             }
@@ -217,6 +229,14 @@ impl Client {
         }
         close_lingering(&self.manager, &mut self.lingered(), false);
         self.lock().events.len()
+    }
+
+    /// The order of sends: taken before the state lock by every path that decides what to
+    /// write, and held until it is written, so that a send on one thread cannot overtake
+    /// what another decided first (an accept and the messages queued before it). The close
+    /// sink never takes it.
+    fn sending(&self) -> MutexGuard<'_, ()> {
+        self.send_order.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lingered(&self) -> MutexGuard<'_, Vec<(u64, Instant)>> {
@@ -255,6 +275,7 @@ impl Client {
         let s = &self.cfg.settings;
         msgpack::validate(&body, s.str_keys)
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+        let _order = self.sending();
         let pending = {
             let mut st = self.lock();
             if st.registry.id(name).is_none_or(|id| id < 64) {
@@ -298,6 +319,16 @@ impl Client {
         let mut entries: Vec<(Value, Value)> =
             extra.into_iter().map(|(k, v)| (Value::Str(k), v)).collect();
         entries.push((Value::Str("time".into()), Value::F64(now)));
+        if self.cfg.conn_type != "ping" {
+            return Err(Error::new(
+                ErrorKind::WrongKind,
+                format!(
+                    "a {} connection does not ping (make a \"ping\" client)",
+                    self.cfg.conn_type
+                ),
+            ));
+        }
+        let _order = self.sending();
         let pending = {
             let mut st = self.lock();
             let State {
@@ -308,6 +339,7 @@ impl Client {
             } = &mut *st;
             let p = peer
                 .as_mut()
+                .filter(|p| !p.session.is_closed())
                 .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
             p.ping_sent = Some(std::time::Instant::now());
             let outs = p.session.ping(Value::Map(entries).to_bytes());
@@ -319,6 +351,7 @@ impl Client {
 
     /// Closes: sends closeconn with `reason`, writes what is queued, closes.
     pub fn close(&self, reason: Option<&str>) {
+        let _order = self.sending();
         let pending = {
             let mut st = self.lock();
             self.close_locked(&mut st, reason)

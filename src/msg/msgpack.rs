@@ -10,8 +10,8 @@
 
 use rmp::Marker;
 
-/// How deep arrays and maps may nest in a received value.
-pub const MAX_DEPTH: usize = 256;
+/// How deep arrays and maps may nest in a received value (the Python peer's limit).
+pub const MAX_DEPTH: usize = 1024;
 
 /// A msgpack value.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,6 +15,12 @@ use crate::core::writer::Writer;
 
 /// The default largest packet (header and body) either side accepts.
 pub const DEFAULT_MAX_FRAME: usize = 16 << 20;
+/// The most datagrams one `process` call handles.
+pub const MAX_PER_PROCESS: usize = 1024;
+/// No datagram is taken while this many events wait for the engine: a peer that floods
+/// faster than the engine takes events is held back by the core (its share of the reader's
+/// queue, then the kernel's buffers), not by memory.
+pub const MAX_EVENTS: usize = 4096;
 /// The default time a connection has to complete its handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -77,17 +83,19 @@ impl Peer {
 }
 
 /// The close reason the engine sees for a close below the protocol.
-pub fn reason_of(reason: CloseReason) -> &'static str {
+/// The close reason the engine sees for a close below the protocol, and whether the peer
+/// caused it (a size limit or a failed send is this side's decision).
+pub fn reason_of(reason: CloseReason) -> (&'static str, bool) {
     match reason {
         // The layer closes a live connection itself only when a send to it failed (a peer
         // that does not read: what waits for it is full).
-        CloseReason::LocalClose => "sendfailed",
-        CloseReason::PeerClosed => "socketclose",
-        CloseReason::Reset => "reset",
-        CloseReason::Error => "error",
-        CloseReason::ProtocolViolation => "badframe",
-        CloseReason::TooLarge => "toolarge",
-        CloseReason::ManagerShutdown => "shutdown",
+        CloseReason::LocalClose => ("sendfailed", false),
+        CloseReason::PeerClosed => ("socketclose", true),
+        CloseReason::Reset => ("reset", true),
+        CloseReason::Error => ("error", true),
+        CloseReason::ProtocolViolation => ("badframe", false),
+        CloseReason::TooLarge => ("toolarge", false),
+        CloseReason::ManagerShutdown => ("shutdown", false),
     }
 }
 
@@ -165,7 +173,10 @@ pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) -> Option<(u64,
         // A send that fails (the peer is gone, or does not read and what waits for it is
         // full) closes the connection: nothing is dropped without a close that says so.
         if writer.send(p.cid, d, false).is_err() {
-            let _ = manager.close_connection(p.cid);
+            // At once, without waiting for the peer to take what is queued: it does not.
+            if let Ok(conn) = manager.connection(p.cid) {
+                conn.close(CloseReason::LocalClose, 0, "a send to the peer failed");
+            }
             return None;
         }
     }

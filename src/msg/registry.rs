@@ -15,6 +15,8 @@ pub const ACCEPT: u32 = 4;
 pub const CLOSECONN: u32 = 16;
 /// The first id given to the application's packets.
 pub const FIRST_USER_ID: u32 = 64;
+/// The longest packet name (what an event's name field holds).
+pub const MAX_NAME: usize = 127;
 
 /// The internal packets, in peng3dnet's registration order.
 pub const INTERNAL: [(&str, u32); 5] = [
@@ -51,6 +53,12 @@ pub fn check_name(name: &str) -> Result<()> {
             format!("'{name}' is not a packet name (namespace:category[.sub].name)"),
         ));
     }
+    if name.len() > MAX_NAME {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("packet name '{name}' is longer than {MAX_NAME} bytes"),
+        ));
+    }
     Ok(())
 }
 
@@ -65,7 +73,13 @@ impl Registry {
     /// below 64 is an error that says which.
     pub fn register(&mut self, name: &str, id: Option<u32>) -> Result<u32> {
         check_name(name)?;
-        if name.starts_with("peng3dnet:") || self.by_name.contains_key(name) {
+        if name.starts_with("peng3dnet:") {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("'{name}': the peng3dnet namespace is the protocol's own"),
+            ));
+        }
+        if self.by_name.contains_key(name) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!("packet '{name}' is registered already"),
@@ -192,7 +206,7 @@ mod tests {
         assert_eq!(r.register("chat:join", None).unwrap(), 66);
         for (name, id, why) in [
             ("anchor:echo", None, "registered already"),
-            ("peng3dnet:internal.hello", None, "registered already"),
+            ("peng3dnet:internal.hello", None, "the protocol's own"),
             ("nocolon", None, "not a packet name"),
             ("a:b:c", None, "not a packet name"),
             ("a:has space", None, "not a packet name"),

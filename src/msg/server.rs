@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use super::msgpack;
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, Peer, Pending, carry_out, close_lingering,
-    reason_of, sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
+    Pending, carry_out, close_lingering, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -60,7 +60,7 @@ struct State {
     closing: HashMap<u64, ()>,
     /// Closes the core reported, applied by `process` after the datagrams the peer sent
     /// before them (a closeconn among them gives the close its reason).
-    lost: Vec<(u64, &'static str)>,
+    lost: Vec<(u64, (&'static str, bool))>,
     events: VecDeque<Event>,
 }
 
@@ -84,6 +84,8 @@ pub struct Server {
     writer: Writer,
     /// Connections this side closed with closeconn, until the peer closes or time is up.
     lingering: Mutex<Vec<(u64, Instant)>>,
+    /// Held from deciding what to send to writing it (see `sending`).
+    send_order: Mutex<()>,
     rendezvous: u64,
     port: u16,
 }
@@ -153,7 +155,7 @@ impl Server {
             }
             false // taken: not queued on the listener
         })));
-        let rendezvous = manager.open_tcp_server_rendezvous(cfg.host.as_deref(), cfg.port, 128)?;
+        let rendezvous = manager.open_tcp_server_rendezvous(cfg.host.as_deref(), cfg.port, 0)?; // 0: the system's most
         listener.add_connection(rendezvous)?;
         let port = manager.connection(rendezvous)?.local_address().port();
         Ok(Server {
@@ -163,6 +165,7 @@ impl Server {
             reader,
             writer,
             lingering: Mutex::new(Vec::new()),
+            send_order: Mutex::new(()),
             rendezvous,
             port,
         })
@@ -183,8 +186,17 @@ impl Server {
         if self.shared.lock().events.is_empty() {
             self.reader.poll(Some(timeout));
         }
+        // One sender at a time decides and writes: what is decided first goes out first.
+        let _order = self.sending();
         let mut work: Vec<Pending> = Vec::new();
-        while let Some(got) = self.reader.get_data() {
+        let mut handled = 0;
+        // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
+        // (the core then stops reading, and the peers' kernel buffers push back on them).
+        while handled < MAX_PER_PROCESS
+            && self.shared.lock().events.len() < MAX_EVENTS
+            && let Some(got) = self.reader.get_data()
+        {
+            handled += 1;
             let mut st = self.shared.lock();
             let State {
                 registry,
@@ -220,7 +232,7 @@ impl Server {
             } = &mut *st;
             for (cid, reason) in lost {
                 if let Some(mut peer) = peers.remove(&cid) {
-                    let outs = peer.session.lost(reason);
+                    let outs = peer.session.lost(reason.0, reason.1);
                     sort_outs(cid, &mut peer, registry, outs, events);
                 }
             }
@@ -231,6 +243,14 @@ impl Server {
         }
         close_lingering(&self.manager, &mut self.lingered(), false);
         self.shared.lock().events.len()
+    }
+
+    /// The order of sends: taken before the state lock by every path that decides what to
+    /// write, and held until it is written, so that a send on one thread cannot overtake
+    /// what another decided first (an accept and the messages queued before it). The close
+    /// sink never takes it.
+    fn sending(&self) -> MutexGuard<'_, ()> {
+        self.send_order.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lingered(&self) -> MutexGuard<'_, Vec<(u64, Instant)>> {
@@ -281,6 +301,7 @@ impl Server {
         let s = &self.shared.cfg.settings;
         msgpack::validate(&body, s.str_keys)
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+        let _order = self.sending();
         let pending = {
             let mut st = self.shared.lock();
             let pid = st.registry.id(name).filter(|id| *id >= 64).ok_or_else(|| {
@@ -310,6 +331,7 @@ impl Server {
 
     /// Closes client `cid`: sends closeconn with `reason`, writes what is queued, closes.
     pub fn close_connection(&self, cid: u64, reason: Option<&str>) -> Result<()> {
+        let _order = self.sending();
         let pending = {
             let mut st = self.shared.lock();
             self.close_locked(&mut st, cid, reason)
@@ -323,6 +345,7 @@ impl Server {
     /// what is queued within `timeout`, and stops listening. Returns within the timeout.
     pub fn shutdown(&self, reason: Option<&str>, timeout: Duration) {
         let deadline = Instant::now() + timeout;
+        let _order = self.sending();
         let _ = self.manager.close_connection(self.rendezvous);
         let work: Vec<Pending> = {
             let mut st = self.shared.lock();

@@ -189,16 +189,17 @@ impl Session {
         ]
     }
 
-    /// The connection ended below the protocol (end of stream, error, timeout): reports
-    /// it with `reason` unless it was closed already.
-    pub fn lost(&mut self, reason: &str) -> Vec<Out> {
+    /// The connection ended below the protocol (end of stream, error, a send that failed):
+    /// reports it with `reason` (and whether the peer ended it) unless it was closed
+    /// already.
+    pub fn lost(&mut self, reason: &str, by_peer: bool) -> Vec<Out> {
         if self.state == State::Closed {
             return Vec::new();
         }
         self.state = State::Closed;
         vec![Out::Closed {
             reason: Some(reason.to_string()),
-            by_peer: true,
+            by_peer,
         }]
     }
 
@@ -268,7 +269,8 @@ impl Session {
                 out.extend(self.close(Some("pingcomplete")));
                 out
             }
-            (_, State::Active, pid) if pid >= 64 => vec![Out::Message {
+            // A registered application packet (an unknown id is dropped, as peng3dnet does).
+            (_, State::Active, pid) if pid >= 64 && reg.name(pid).is_some() => vec![Out::Message {
                 pid,
                 body: packet.body,
             }],
