@@ -10,8 +10,10 @@
 
 use rmp::Marker;
 
-/// How deep arrays and maps may nest in a received value (the Python peer's limit).
-pub const MAX_DEPTH: usize = 1024;
+/// How deep arrays and maps may nest in a received value. Lower than the Python peer's 1024
+/// on purpose: the reader recurses, and a peer must not be able to exhaust the stack of
+/// the engine's thread (which may be small) with a deep body.
+pub const MAX_DEPTH: usize = 128;
 
 /// A msgpack value.
 #[derive(Debug, Clone, PartialEq)]
