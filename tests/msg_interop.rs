@@ -95,6 +95,15 @@ fn registry() -> Registry {
     r
 }
 
+fn gamenet_server() -> Server {
+    let cfg = ServerConfig {
+        host: Some("127.0.0.1".into()),
+        threads: 1,
+        ..ServerConfig::default()
+    };
+    Server::new(cfg, registry()).unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -124,15 +133,7 @@ fn messages() -> Vec<Value> {
 
 #[test]
 fn a_peng3dnet_client_echoes_through_a_gamenet_server() {
-    let s = Server::new(
-        ServerConfig {
-            host: Some("127.0.0.1".into()),
-            threads: 1,
-            ..ServerConfig::default()
-        },
-        registry(),
-    )
-    .unwrap();
+    let s = gamenet_server();
     let mut peer = Peer::start("client", s.port());
     let deadline = Instant::now() + LONG;
     let mut closed = None;
@@ -237,15 +238,7 @@ fn a_gamenet_client_echoes_through_a_peng3dnet_server_and_pings_it() {
 
 #[test]
 fn peng3dnets_ping_gets_a_gamenet_servers_answer() {
-    let s = Server::new(
-        ServerConfig {
-            host: Some("127.0.0.1".into()),
-            threads: 1,
-            ..ServerConfig::default()
-        },
-        registry(),
-    )
-    .unwrap();
+    let s = gamenet_server();
     let mut peer = Peer::start("ping", s.port());
     let deadline = Instant::now() + LONG;
     let line = loop {

@@ -40,6 +40,17 @@ pub struct Held<T> {
     held: Mutex<Option<Event>>,
 }
 
+impl<T> Held<T> {
+    /// Writes how many events wait (`waiting` queued, and the one a too-small buffer left)
+    /// to `*out` unless it is NULL.
+    fn count(&self, waiting: usize, out: *mut usize) -> Result<()> {
+        if !out.is_null() {
+            *out_ref(out, "out_events")? = waiting + lock(&self.held).is_some() as usize;
+        }
+        Ok(())
+    }
+}
+
 impl Castable for gamenet_server {
     type Rust = Held<Server>;
     const NAME: &'static str = "gamenet_server";
@@ -230,11 +241,7 @@ pub extern "C" fn gamenet_server_process(
     out_events: *mut usize,
 ) -> gamenet_result {
     with(s, |h| {
-        let n = h.inner.process(timeout_of(timeout_ms)) + lock(&h.held).is_some() as usize;
-        if !out_events.is_null() {
-            *out_ref(out_events, "out_events")? = n;
-        }
-        Ok(())
+        h.count(h.inner.process(timeout_of(timeout_ms)), out_events)
     })
 }
 
@@ -341,11 +348,7 @@ pub extern "C" fn gamenet_client_process(
     out_events: *mut usize,
 ) -> gamenet_result {
     with(c, |h| {
-        let n = h.inner.process(timeout_of(timeout_ms)) + lock(&h.held).is_some() as usize;
-        if !out_events.is_null() {
-            *out_ref(out_events, "out_events")? = n;
-        }
-        Ok(())
+        h.count(h.inner.process(timeout_of(timeout_ms)), out_events)
     })
 }
 

@@ -6,12 +6,12 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, carry_out, close_lingering, reason_of, sort_outs,
+    Pending, Writes, carry_out, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -73,10 +73,7 @@ pub struct Client {
     manager: Manager,
     reader: Reader,
     writer: Writer,
-    /// The connection after this side sent closeconn, until the server closes or time is up.
-    lingering: Mutex<Vec<(u64, Instant)>>,
-    /// Held from deciding what to send to writing it (see `sending`).
-    send_order: Mutex<()>,
+    writes: Writes,
     cid: u64,
 }
 
@@ -129,8 +126,7 @@ impl Client {
             manager,
             reader,
             writer,
-            lingering: Mutex::new(Vec::new()),
-            send_order: Mutex::new(()),
+            writes: Writes::default(),
             cid,
         })
     }
@@ -159,7 +155,7 @@ impl Client {
             self.reader.poll(Some(timeout));
         }
         // One sender at a time decides and writes: what is decided first goes out first.
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let mut work: Vec<Pending> = Vec::new();
         let mut handled = 0;
         // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
@@ -225,28 +221,11 @@ impl Client {
             }
         }
         for p in work {
-            self.linger(carry_out(&self.manager, &self.writer, p));
+            self.writes
+                .linger(carry_out(&self.manager, &self.writer, p));
         }
-        close_lingering(&self.manager, &mut self.lingered(), false);
+        self.writes.close_lingering(&self.manager, false);
         self.lock().events.len()
-    }
-
-    /// The order of sends: taken before the state lock by every path that decides what to
-    /// write, and held until it is written, so that a send on one thread cannot overtake
-    /// what another decided first (an accept and the messages queued before it). The close
-    /// sink never takes it.
-    fn sending(&self) -> MutexGuard<'_, ()> {
-        self.send_order.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn lingered(&self) -> MutexGuard<'_, Vec<(u64, Instant)>> {
-        self.lingering.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn linger(&self, l: Option<(u64, Instant)>) {
-        if let Some(l) = l {
-            self.lingered().push(l);
-        }
     }
 
     fn close_locked(&self, st: &mut State, reason: Option<&str>) -> Option<Pending> {
@@ -275,7 +254,7 @@ impl Client {
         let s = &self.cfg.settings;
         msgpack::validate(&body, s.str_keys)
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let pending = {
             let mut st = self.lock();
             if st.registry.id(name).is_none_or(|id| id < 64) {
@@ -306,7 +285,8 @@ impl Client {
                 .map_err(|e| Error::new(ErrorKind::Closed, e))?;
             sort_outs(self.cid, p, registry, outs, events)
         };
-        self.linger(carry_out(&self.manager, &self.writer, pending));
+        self.writes
+            .linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
@@ -328,7 +308,7 @@ impl Client {
                 ),
             ));
         }
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let pending = {
             let mut st = self.lock();
             let State {
@@ -345,26 +325,28 @@ impl Client {
             let outs = p.session.ping(Value::Map(entries).to_bytes());
             sort_outs(self.cid, p, registry, outs, events)
         };
-        self.linger(carry_out(&self.manager, &self.writer, pending));
+        self.writes
+            .linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
     /// Closes: sends closeconn with `reason`, writes what is queued, closes.
     pub fn close(&self, reason: Option<&str>) {
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let pending = {
             let mut st = self.lock();
             self.close_locked(&mut st, reason)
         };
         if let Some(p) = pending {
-            self.linger(carry_out(&self.manager, &self.writer, p));
+            self.writes
+                .linger(carry_out(&self.manager, &self.writer, p));
         }
     }
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
-        close_lingering(&self.manager, &mut self.lingered(), true);
+        self.writes.close_lingering(&self.manager, true);
         self.reader.shutdown();
         self.writer.shutdown(Duration::from_millis(100));
         self.manager.retire();

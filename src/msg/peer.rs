@@ -202,3 +202,38 @@ pub fn close_lingering(manager: &Manager, lingering: &mut Vec<(u64, Instant)>, a
         }
     });
 }
+
+/// The order of a side's writes and its lingering closes, shared by server and client.
+#[derive(Default)]
+pub struct Writes {
+    /// Held from deciding what to send to writing it (see [`Writes::sending`]).
+    order: std::sync::Mutex<()>,
+    /// Connections this side closed with closeconn, until the peer closes or time is up.
+    lingering: std::sync::Mutex<Vec<(u64, Instant)>>,
+}
+
+impl Writes {
+    /// The order of sends: taken before the state lock by every path that decides what to
+    /// write, and held until it is written, so that a send on one thread cannot overtake
+    /// what another decided first (an accept and the messages queued before it). The close
+    /// sink never takes it.
+    pub fn sending(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.order.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers a connection to close at its deadline unless its peer closes first.
+    pub fn linger(&self, l: Option<(u64, Instant)>) {
+        if let Some(l) = l {
+            self.lingered().push(l);
+        }
+    }
+
+    /// Closes the lingering connections whose time is up (all, with `all`).
+    pub fn close_lingering(&self, manager: &Manager, all: bool) {
+        close_lingering(manager, &mut self.lingered(), all);
+    }
+
+    fn lingered(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Instant)>> {
+        self.lingering.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

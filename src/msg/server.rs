@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::msgpack;
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, carry_out, close_lingering, reason_of, sort_outs,
+    Pending, Writes, carry_out, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -82,10 +82,7 @@ pub struct Server {
     listener: Listener,
     reader: Reader,
     writer: Writer,
-    /// Connections this side closed with closeconn, until the peer closes or time is up.
-    lingering: Mutex<Vec<(u64, Instant)>>,
-    /// Held from deciding what to send to writing it (see `sending`).
-    send_order: Mutex<()>,
+    writes: Writes,
     rendezvous: u64,
     port: u16,
 }
@@ -164,8 +161,7 @@ impl Server {
             listener,
             reader,
             writer,
-            lingering: Mutex::new(Vec::new()),
-            send_order: Mutex::new(()),
+            writes: Writes::default(),
             rendezvous,
             port,
         })
@@ -187,7 +183,7 @@ impl Server {
             self.reader.poll(Some(timeout));
         }
         // One sender at a time decides and writes: what is decided first goes out first.
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let mut work: Vec<Pending> = Vec::new();
         let mut handled = 0;
         // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
@@ -239,28 +235,11 @@ impl Server {
         }
         work.extend(self.expire_handshakes());
         for p in work {
-            self.linger(carry_out(&self.manager, &self.writer, p));
+            self.writes
+                .linger(carry_out(&self.manager, &self.writer, p));
         }
-        close_lingering(&self.manager, &mut self.lingered(), false);
+        self.writes.close_lingering(&self.manager, false);
         self.shared.lock().events.len()
-    }
-
-    /// The order of sends: taken before the state lock by every path that decides what to
-    /// write, and held until it is written, so that a send on one thread cannot overtake
-    /// what another decided first (an accept and the messages queued before it). The close
-    /// sink never takes it.
-    fn sending(&self) -> MutexGuard<'_, ()> {
-        self.send_order.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn lingered(&self) -> MutexGuard<'_, Vec<(u64, Instant)>> {
-        self.lingering.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn linger(&self, l: Option<(u64, Instant)>) {
-        if let Some(l) = l {
-            self.lingered().push(l);
-        }
     }
 
     fn expire_handshakes(&self) -> Vec<Pending> {
@@ -301,7 +280,7 @@ impl Server {
         let s = &self.shared.cfg.settings;
         msgpack::validate(&body, s.str_keys)
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let pending = {
             let mut st = self.shared.lock();
             let pid = st.registry.id(name).filter(|id| *id >= 64).ok_or_else(|| {
@@ -325,19 +304,21 @@ impl Server {
                 .map_err(|e| Error::new(ErrorKind::Closed, e))?;
             sort_outs(cid, peer, registry, outs, events)
         };
-        self.linger(carry_out(&self.manager, &self.writer, pending));
+        self.writes
+            .linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
     /// Closes client `cid`: sends closeconn with `reason`, writes what is queued, closes.
     pub fn close_connection(&self, cid: u64, reason: Option<&str>) -> Result<()> {
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let pending = {
             let mut st = self.shared.lock();
             self.close_locked(&mut st, cid, reason)
         }
         .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
-        self.linger(carry_out(&self.manager, &self.writer, pending));
+        self.writes
+            .linger(carry_out(&self.manager, &self.writer, pending));
         Ok(())
     }
 
@@ -345,7 +326,7 @@ impl Server {
     /// what is queued within `timeout`, and stops listening. Returns within the timeout.
     pub fn shutdown(&self, reason: Option<&str>, timeout: Duration) {
         let deadline = Instant::now() + timeout;
-        let _order = self.sending();
+        let _order = self.writes.sending();
         let _ = self.manager.close_connection(self.rendezvous);
         let work: Vec<Pending> = {
             let mut st = self.shared.lock();
@@ -373,7 +354,7 @@ impl Server {
         for p in work {
             let _ = self.manager.close_connection(p.cid);
         }
-        close_lingering(&self.manager, &mut self.lingered(), true);
+        self.writes.close_lingering(&self.manager, true);
         self.listener.shutdown();
         self.reader.shutdown();
     }
@@ -386,7 +367,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        close_lingering(&self.manager, &mut self.lingered(), true);
+        self.writes.close_lingering(&self.manager, true);
         self.listener.shutdown();
         self.reader.shutdown();
         self.writer.shutdown(Duration::from_millis(100));
