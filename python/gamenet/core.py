@@ -129,6 +129,12 @@ class _Handle:
         if h:
             type(self)._free(h)
 
+    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
+        """Calls a getter of gamenet (the handle first, the answer in its last argument)."""
+        v = ctype()
+        check(fn(self._ptr, byref(v)))
+        return v.value
+
     def __enter__(self: _H) -> _H:
         return self
 
@@ -398,11 +404,6 @@ class Manager(_Handle):
             if ev is None:
                 return
             yield ev
-
-    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
-        v = ctype()
-        check(fn(self._ptr, byref(v)))
-        return v.value
 
     max_reset_queue_size = property(
         lambda s: s._get(lib.gamenet_manager_get_max_queue_size, c_size_t),

@@ -163,11 +163,6 @@ class Writer(_Handle):
         check(lib.gamenet_writer_shutdown(self._ptr, flush_timeout_ms, byref(unsent)))
         return unsent.value
 
-    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
-        v = ctype()
-        check(fn(self._ptr, byref(v)))
-        return v.value
-
     raw_mode = property(lambda s: s._get(lib.gamenet_writer_get_raw_mode, c_bool),
                         lambda s, v: check(lib.gamenet_writer_set_raw_mode(s._ptr, bool(v))),
                         doc="Raw mode (Panda3D's): no TCP length header, no UDP checksum "
@@ -265,11 +260,6 @@ class Reader(_Handle):
     def is_connection_ok(self, conn: Union[Connection, int]) -> bool:
         """Whether the connection is open and read by this reader."""
         return _answer(lib.gamenet_reader_is_connection_ok, self._ptr, _conn_id(conn))
-
-    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
-        v = ctype()
-        check(fn(self._ptr, byref(v)))
-        return v.value
 
     def set_raw_mode(self, raw: bool) -> None:
         """Raw mode (Panda3D's), for connections added afterwards: each TCP read is a
@@ -424,11 +414,6 @@ class Listener(_Handle):
             return None
         return NewConnection(Connection(self.manager, nc.rendezvous),
                              Connection(self.manager, nc.conn), NetAddress._wrap(nc.peer))
-
-    def _get(self, fn: Callable[..., int], ctype: Any) -> Any:
-        v = ctype()
-        check(fn(self._ptr, byref(v)))
-        return v.value
 
     max_queue_size = property(
         lambda s: s._get(lib.gamenet_listener_get_max_queue_size, c_size_t),

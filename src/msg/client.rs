@@ -160,12 +160,15 @@ impl Client {
         let mut handled = 0;
         // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
         // (the core then stops reading, and the peers' kernel buffers push back on them).
+        // The count is read under the lock each datagram takes anyway.
+        let mut full = self.lock().events.len() >= MAX_EVENTS;
         while handled < MAX_PER_PROCESS
-            && self.lock().events.len() < MAX_EVENTS
+            && !full
             && let Some(got) = self.reader.get_data()
         {
             handled += 1;
             let mut st = self.lock();
+            full = st.events.len() >= MAX_EVENTS;
             let s = &self.cfg.settings;
             let State {
                 registry,
@@ -179,7 +182,7 @@ impl Client {
             p.packets_in += 1;
             p.bytes_in += got.data.len() as u64 + 4;
             let was_active = p.session.is_active();
-            let mut outs = p.session.receive(s, registry, &got.data);
+            let mut outs = p.session.receive_owned(s, registry, got.data);
             if self.cfg.conn_type == "ping" {
                 outs.extend(p.session.flush_ping());
             }
@@ -346,7 +349,7 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        self.writes.close_lingering(&self.manager, true);
+        // `retire` closes the connection, lingering or not.
         self.reader.shutdown();
         self.writer.shutdown(Duration::from_millis(100));
         self.manager.retire();

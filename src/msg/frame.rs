@@ -122,6 +122,15 @@ pub fn decode(
     max_decompressed: usize,
     str_keys: bool,
 ) -> Result<Packet, FrameError> {
+    decode_owned(datagram.to_vec(), max_decompressed, str_keys)
+}
+
+/// [`decode`] of a datagram the caller gives up: an uncompressed body stays in its buffer.
+pub fn decode_owned(
+    mut datagram: Vec<u8>,
+    max_decompressed: usize,
+    str_keys: bool,
+) -> Result<Packet, FrameError> {
     if datagram.len() < HEADER {
         return Err(FrameError::Short(datagram.len()));
     }
@@ -133,11 +142,10 @@ pub fn decode(
     if flags & !FLAG_COMPRESSED != 0 {
         return Err(FrameError::UnknownFlags(flags));
     }
-    let raw = &datagram[HEADER..];
     let body = if flags & FLAG_COMPRESSED != 0 {
         let mut out = Vec::new();
         // One byte past the limit tells "too large" from "exactly the limit".
-        ZlibDecoder::new(raw)
+        ZlibDecoder::new(&datagram[HEADER..])
             .take(max_decompressed as u64 + 1)
             .read_to_end(&mut out)
             .map_err(|e| FrameError::Zlib(e.to_string()))?;
@@ -146,7 +154,8 @@ pub fn decode(
         }
         out
     } else {
-        raw.to_vec()
+        datagram.drain(..HEADER);
+        datagram
     };
     msgpack::validate(&body, str_keys).map_err(FrameError::Msgpack)?;
     Ok(Packet { pid, flags, body })

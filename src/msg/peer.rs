@@ -191,7 +191,7 @@ pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) -> Option<(u64,
 }
 
 /// Closes the lingering connections whose time is up (or all, with `all`); keeps the rest.
-pub fn close_lingering(manager: &Manager, lingering: &mut Vec<(u64, Instant)>, all: bool) {
+fn close_lingering(manager: &Manager, lingering: &mut Vec<(u64, Instant)>, all: bool) {
     let now = Instant::now();
     lingering.retain(|&(cid, deadline)| {
         if all || now >= deadline || manager.connection(cid).is_err() {

@@ -188,12 +188,15 @@ impl Server {
         let mut handled = 0;
         // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
         // (the core then stops reading, and the peers' kernel buffers push back on them).
+        // The count is read under the lock each datagram takes anyway.
+        let mut full = self.shared.lock().events.len() >= MAX_EVENTS;
         while handled < MAX_PER_PROCESS
-            && self.shared.lock().events.len() < MAX_EVENTS
+            && !full
             && let Some(got) = self.reader.get_data()
         {
             handled += 1;
             let mut st = self.shared.lock();
+            full = st.events.len() >= MAX_EVENTS;
             let State {
                 registry,
                 peers,
@@ -209,7 +212,7 @@ impl Server {
             peer.bytes_in += got.data.len() as u64 + 4;
             let outs = peer
                 .session
-                .receive(&self.shared.cfg.settings, registry, &got.data);
+                .receive_owned(&self.shared.cfg.settings, registry, got.data);
             let p = sort_outs(got.conn, peer, registry, outs, events);
             if p.close {
                 peers.remove(&got.conn);
@@ -367,7 +370,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.writes.close_lingering(&self.manager, true);
+        // `retire` closes every connection, the lingering ones included.
         self.listener.shutdown();
         self.reader.shutdown();
         self.writer.shutdown(Duration::from_millis(100));

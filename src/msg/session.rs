@@ -205,10 +205,21 @@ impl Session {
 
     /// A core datagram from the peer.
     pub fn receive(&mut self, s: &Settings, reg: &mut Registry, datagram: &[u8]) -> Vec<Out> {
+        self.receive_owned(s, reg, datagram.to_vec())
+    }
+
+    /// [`Session::receive`] of a datagram the caller gives up (the reader's): an
+    /// uncompressed body is not copied.
+    pub fn receive_owned(
+        &mut self,
+        s: &Settings,
+        reg: &mut Registry,
+        datagram: Vec<u8>,
+    ) -> Vec<Out> {
         if self.state == State::Closed {
             return Vec::new();
         }
-        let packet = match frame::decode(datagram, s.max_decompressed, s.str_keys) {
+        let packet = match frame::decode_owned(datagram, s.max_decompressed, s.str_keys) {
             Ok(p) => p,
             Err(e) => return self.close(Some(e.reason())),
         };
