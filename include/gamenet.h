@@ -492,6 +492,40 @@ typedef struct gamenet_msg_event {
   size_t body_len;
 } gamenet_msg_event;
 
+// A connection's figures (`gamenet_server_get_stats`, `gamenet_client_get_stats`).
+typedef struct gamenet_msg_stats {
+  // Every packet received and sent, internal ones included.
+  uint64_t packets_in;
+  uint64_t packets_out;
+  // Their bytes on the wire, each 4-byte length prefix included.
+  uint64_t bytes_in;
+  uint64_t bytes_out;
+  // Application messages received and sent.
+  uint64_t messages_in;
+  uint64_t messages_out;
+  // Their msgpack bodies, uncompressed.
+  uint64_t payload_in;
+  uint64_t payload_out;
+  // What those bodies took on the wire (compressed or not): the compression ratio is
+  // `payload_out / wire_payload_out`.
+  uint64_t wire_payload_in;
+  uint64_t wire_payload_out;
+  // Application packets that arrived before the handshake completed (dropped, as
+  // peng3dnet drops them).
+  uint64_t dropped_early;
+  // The round trip in microseconds (`has_rtt`): measured in the handshake, then by each
+  // ping answer.
+  uint64_t rtt_us;
+  bool has_rtt;
+} gamenet_msg_stats;
+
+// An event callback: `ev` describes the event (`ev->body_len` bytes of msgpack at `body`
+// for a message or a ping answer); both are valid only during the call. It runs inside
+// `gamenet_server_process` / `gamenet_client_process`, on the thread that called it, with
+// no lock of gamenet's held: it may call any function of the same server or client
+// (send, close, even free: delivery then stops).
+typedef void (*gamenet_msg_event_fn)(void *userdata, const struct gamenet_msg_event *ev, const uint8_t *body, size_t len);
+
 // A reader over a caller's buffer (which must outlive it). Set it up with
 // `gamenet_msgpack_reader_init`; `pos` is how far it has read.
 typedef struct gamenet_msgpack_reader {
@@ -1107,6 +1141,45 @@ gamenet_result gamenet_client_close(struct gamenet_client *c, const char *reason
 // The client's connection id.
 gamenet_result gamenet_client_get_cid(struct gamenet_client *c, gamenet_conn *out);
 
+// Client `cid`'s figures. `GAMENET_ERR_UNKNOWN_CONNECTION` once it has closed.
+gamenet_result gamenet_server_get_stats(struct gamenet_server *s, gamenet_conn cid, struct gamenet_msg_stats *out);
+
+// The client's figures (kept after the connection closes).
+gamenet_result gamenet_client_get_stats(struct gamenet_client *c, struct gamenet_msg_stats *out);
+
+// Sends a batch of messages in one call, in order: `batch` is one msgpack array of
+// `[cid, name, body]` arrays (body: any msgpack value, checked as
+// `gamenet_server_send_message` checks it). A malformed batch is
+// `GAMENET_ERR_INVALID_ARGUMENT` and sends nothing. Otherwise every message is attempted
+// (one to a client that has gone does not hold back the rest): `*out_sent` (may be NULL)
+// is how many went out, and the result is the first failure's, its message naming the
+// message's index.
+gamenet_result gamenet_server_send_messages(struct gamenet_server *s, const uint8_t *batch, size_t len, size_t *out_sent);
+
+// As `gamenet_server_send_messages`, for the client: `batch` is one msgpack array of
+// `[name, body]` arrays.
+gamenet_result gamenet_client_send_messages(struct gamenet_client *c, const uint8_t *batch, size_t len, size_t *out_sent);
+
+// Takes up to `max` waiting events (0: as many as fit in `cap` bytes) into `buf` in one
+// call, as one msgpack array (format in the README's message-layer section): how many in
+// `*out_count`, the bytes written in `*out_len`. `GAMENET_EMPTY` when none waits;
+// `GAMENET_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` when not even the
+// first fits (it stays queued). Events that do not fit stay queued, in order.
+gamenet_result gamenet_server_take_events(struct gamenet_server *s, uint8_t *buf, size_t cap, size_t max, size_t *out_count, size_t *out_len);
+
+// As `gamenet_server_take_events`, for the client.
+gamenet_result gamenet_client_take_events(struct gamenet_client *c, uint8_t *buf, size_t cap, size_t max, size_t *out_count, size_t *out_len);
+
+// Sets the server's event callback (NULL: none; events then wait for
+// `gamenet_server_next_event`). With one set, `gamenet_server_process` calls it for every
+// event, on the calling thread, and writes how many it handled to `*out_events`.
+// `userdata` is passed to every call; `userdata_free` (may be NULL) runs once when the
+// callback is replaced or the server freed, after any call using it has returned.
+gamenet_result gamenet_server_set_event_callback(struct gamenet_server *s, gamenet_msg_event_fn callback, void *userdata, gamenet_userdata_free_fn userdata_free);
+
+// As `gamenet_server_set_event_callback`, for the client.
+gamenet_result gamenet_client_set_event_callback(struct gamenet_client *c, gamenet_msg_event_fn callback, void *userdata, gamenet_userdata_free_fn userdata_free);
+
 // Creates a configuration with the defaults: every address, port 0 (a server picks a free
 // one), packets up to 16 MiB (also the most a compressed body inflates to), compression
 // above 8192 bytes at level 6, a 10 s handshake timeout, a 5 s connect timeout, 0 threads
@@ -1196,6 +1269,11 @@ gamenet_result gamenet_msgpack_write_array(struct gamenet_msgpack_writer *w, uin
 
 // Starts a map of `count` entries (write key, value, key, value, ... next).
 gamenet_result gamenet_msgpack_write_map(struct gamenet_msgpack_writer *w, uint32_t count);
+
+// Appends one value already encoded as msgpack (`len` bytes at `data`: a message body
+// received, to put in a `gamenet_server_send_messages` batch). Bytes that are not exactly
+// one msgpack value are `GAMENET_ERR_INVALID_ARGUMENT`.
+gamenet_result gamenet_msgpack_write_raw(struct gamenet_msgpack_writer *w, const uint8_t *data, size_t len);
 
 // Sets up `r` to read the `len` bytes at `data` (which must outlive the reader).
 gamenet_result gamenet_msgpack_reader_init(struct gamenet_msgpack_reader *r, const uint8_t *data, size_t len);

@@ -145,6 +145,11 @@ fn c_msg() {
 }
 
 #[test]
+fn c_msg_batches_callbacks_and_figures() {
+    c_test("test_msg_batch");
+}
+
+#[test]
 fn c_msgpack() {
     c_test("test_msgpack");
 }

@@ -18,14 +18,16 @@ from .errors import (AddressError, Closed, ConnectionRefused, DatagramError, Gam
 
 __version__ = version()
 
-_MSG_NAMES = {"Server", "Client", "MsgEvent", "MSG_CONNECTED", "MSG_HANDSHAKE_COMPLETE",
-              "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED"}
+_MSG_NAMES = {"Server", "Client", "MsgEvent", "MsgStats", "MSG_CONNECTED",
+              "MSG_HANDSHAKE_COMPLETE", "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED"}
 
 
 def __getattr__(name: str) -> object:
     """The message layer (gamenet.msg) loads on first use: it needs the msgpack package."""
     if name in _MSG_NAMES:
         from . import msg
+        for n in _MSG_NAMES:  # loaded once: later lookups find them in the module
+            globals()[n] = getattr(msg, n)
         return getattr(msg, name)
     raise AttributeError(f"module 'gamenet' has no attribute {name!r}")
 

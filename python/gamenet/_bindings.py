@@ -244,6 +244,25 @@ class MsgEvent(Structure):
     ]
 
 
+class MsgStats(Structure):
+    """gamenet_msg_stats"""
+    _fields_ = [
+        ('packets_in', c_uint64),
+        ('packets_out', c_uint64),
+        ('bytes_in', c_uint64),
+        ('bytes_out', c_uint64),
+        ('messages_in', c_uint64),
+        ('messages_out', c_uint64),
+        ('payload_in', c_uint64),
+        ('payload_out', c_uint64),
+        ('wire_payload_in', c_uint64),
+        ('wire_payload_out', c_uint64),
+        ('dropped_early', c_uint64),
+        ('rtt_us', c_uint64),
+        ('has_rtt', c_bool),
+    ]
+
+
 class MsgpackReader(Structure):
     """gamenet_msgpack_reader"""
     _fields_ = [
@@ -333,6 +352,7 @@ STRUCTS = {
     'gamenet_reset_info': ResetInfo,
     'gamenet_interface': Interface,
     'gamenet_msg_event': MsgEvent,
+    'gamenet_msg_stats': MsgStats,
     'gamenet_msgpack_reader': MsgpackReader,
     'gamenet_msgpack_item': MsgpackItem,
     'gamenet_datagram_info': DatagramInfo,
@@ -345,6 +365,7 @@ STRUCTS = {
 # Callback types.
 LOG_FN = CFUNCTYPE(None, c_void_p, c_int32, c_char_p, c_size_t)
 USERDATA_FREE_FN = CFUNCTYPE(None, c_void_p)
+MSG_EVENT_FN = CFUNCTYPE(None, c_void_p, POINTER(MsgEvent), c_void_p, c_size_t)
 
 # Every function: name -> (restype, argtypes).
 DECLARATIONS = {
@@ -488,6 +509,14 @@ DECLARATIONS = {
     'gamenet_client_ping': (c_int32, [c_void_p]),
     'gamenet_client_close': (c_int32, [c_void_p, c_char_p]),
     'gamenet_client_get_cid': (c_int32, [c_void_p, POINTER(c_uint64)]),
+    'gamenet_server_get_stats': (c_int32, [c_void_p, c_uint64, POINTER(MsgStats)]),
+    'gamenet_client_get_stats': (c_int32, [c_void_p, POINTER(MsgStats)]),
+    'gamenet_server_send_messages': (c_int32, [c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),
+    'gamenet_client_send_messages': (c_int32, [c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),
+    'gamenet_server_take_events': (c_int32, [c_void_p, c_void_p, c_size_t, c_size_t, POINTER(c_size_t), POINTER(c_size_t)]),
+    'gamenet_client_take_events': (c_int32, [c_void_p, c_void_p, c_size_t, c_size_t, POINTER(c_size_t), POINTER(c_size_t)]),
+    'gamenet_server_set_event_callback': (c_int32, [c_void_p, MSG_EVENT_FN, c_void_p, USERDATA_FREE_FN]),
+    'gamenet_client_set_event_callback': (c_int32, [c_void_p, MSG_EVENT_FN, c_void_p, USERDATA_FREE_FN]),
     'gamenet_msg_config_new': (c_int32, [POINTER(c_void_p)]),
     'gamenet_msg_config_free': (c_int32, [c_void_p]),
     'gamenet_msg_config_set_address': (c_int32, [c_void_p, c_char_p, c_uint16]),
@@ -512,6 +541,7 @@ DECLARATIONS = {
     'gamenet_msgpack_write_bin': (c_int32, [c_void_p, c_void_p, c_size_t]),
     'gamenet_msgpack_write_array': (c_int32, [c_void_p, c_uint32]),
     'gamenet_msgpack_write_map': (c_int32, [c_void_p, c_uint32]),
+    'gamenet_msgpack_write_raw': (c_int32, [c_void_p, c_void_p, c_size_t]),
     'gamenet_msgpack_reader_init': (c_int32, [POINTER(MsgpackReader), c_void_p, c_size_t]),
     'gamenet_msgpack_read': (c_int32, [POINTER(MsgpackReader), POINTER(MsgpackItem)]),
     'gamenet_msgpack_skip': (c_int32, [POINTER(MsgpackReader)]),
@@ -732,6 +762,14 @@ PARAMETERS = {
     'gamenet_client_ping': ['c'],
     'gamenet_client_close': ['c', 'reason'],
     'gamenet_client_get_cid': ['c', 'out'],
+    'gamenet_server_get_stats': ['s', 'cid', 'out'],
+    'gamenet_client_get_stats': ['c', 'out'],
+    'gamenet_server_send_messages': ['s', 'batch', 'len', 'out_sent'],
+    'gamenet_client_send_messages': ['c', 'batch', 'len', 'out_sent'],
+    'gamenet_server_take_events': ['s', 'buf', 'cap', 'max', 'out_count', 'out_len'],
+    'gamenet_client_take_events': ['c', 'buf', 'cap', 'max', 'out_count', 'out_len'],
+    'gamenet_server_set_event_callback': ['s', 'callback', 'userdata', 'userdata_free'],
+    'gamenet_client_set_event_callback': ['c', 'callback', 'userdata', 'userdata_free'],
     'gamenet_msg_config_new': ['out'],
     'gamenet_msg_config_free': ['c'],
     'gamenet_msg_config_set_address': ['c', 'host', 'port'],
@@ -756,6 +794,7 @@ PARAMETERS = {
     'gamenet_msgpack_write_bin': ['w', 'data', 'len'],
     'gamenet_msgpack_write_array': ['w', 'count'],
     'gamenet_msgpack_write_map': ['w', 'count'],
+    'gamenet_msgpack_write_raw': ['w', 'data', 'len'],
     'gamenet_msgpack_reader_init': ['r', 'data', 'len'],
     'gamenet_msgpack_read': ['r', 'out'],
     'gamenet_msgpack_skip': ['r'],

@@ -25,7 +25,7 @@ from .errors import EMPTY, check
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
-    from typing import Any, Iterable, Iterator, Optional
+    from typing import Any, Iterable, List, Optional, Tuple
 
 lib = _ffi.lib
 
@@ -36,6 +36,14 @@ MSG_PING_ANSWER = _b.GAMENET_MSG_PING_ANSWER
 MSG_CLOSED = _b.GAMENET_MSG_CLOSED
 
 MsgEvent = namedtuple("MsgEvent", "kind cid pid name body reason by_peer peer rtt")
+MsgStats = namedtuple("MsgStats", "packets_in packets_out bytes_in bytes_out messages_in "
+                      "messages_out payload_in payload_out wire_payload_in wire_payload_out "
+                      "dropped_early rtt")
+MsgStats.__doc__ = """A connection's figures: packets and bytes in and out (every packet,
+length prefixes included), application messages in and out, their msgpack bytes uncompressed
+(payload_*) and on the wire (wire_payload_*: the compression ratio is payload_out /
+wire_payload_out), application packets dropped because they came before the handshake, and
+the round trip in seconds (measured in the handshake, then by ping answers; None before)."""
 MsgEvent.__doc__ = """An event of a Server or Client: MsgEvent(kind, cid, pid, name, body,
 reason, by_peer, peer, rtt). kind is one of the MSG_* values; name is a message's packet name
 or (handshake) the connection type; body the message's (or ping answer's) value; reason a
@@ -45,6 +53,18 @@ rtt a ping answer's round trip in seconds."""
 
 def _pack(value: Any) -> bytes:
     return msgpack.packb(value, use_bin_type=True)
+
+
+def _stats(raw: Any) -> MsgStats:
+    return MsgStats(raw.packets_in, raw.packets_out, raw.bytes_in, raw.bytes_out,
+                    raw.messages_in, raw.messages_out, raw.payload_in, raw.payload_out,
+                    raw.wire_payload_in, raw.wire_payload_out, raw.dropped_early,
+                    raw.rtt_us / 1e6 if raw.has_rtt else None)
+
+
+def _sent(rc: int, sent: c_size_t) -> int:
+    check(rc)
+    return sent.value
 
 
 def _config(host: Optional[str], port: int, packets: Iterable[str], threads: int,
@@ -109,13 +129,24 @@ class _Peer(_Handle):
                         NetAddress._wrap(ev.peer) if ev.kind == MSG_CONNECTED else None,
                         ev.rtt_us / 1e6)
 
-    def events(self) -> Iterator[MsgEvent]:
-        """Every event waiting now, oldest first."""
+    def events(self, max_events: int = 0) -> List[MsgEvent]:
+        """The events waiting now (at most max_events; 0: all), oldest first, taken in one
+        call across the C boundary."""
+        count = c_size_t()
         while True:
-            ev = self.next_event()
-            if ev is None:
-                return
-            yield ev
+            rc = type(self)._take(self._ptr, self._buf, len(self._buf), max_events,
+                                  byref(count), byref(self._len))
+            if rc == _b.GAMENET_ERR_BUFFER_TOO_SMALL:  # grow it; the events stay queued
+                self._buf = ctypes.create_string_buffer(max(self._len.value,
+                                                            2 * len(self._buf)))
+                continue
+            if check(rc) == EMPTY:
+                return []
+            break
+        raw = msgpack.unpackb(ctypes.string_at(self._buf, self._len.value), raw=False)
+        return [MsgEvent(k, cid, pid, name, body, reason, by_peer,
+                         None if peer is None else NetAddress.parse(peer), rtt / 1e6)
+                for k, cid, pid, name, body, reason, by_peer, peer, rtt in raw]
 
 
 class Server(_Peer):
@@ -127,6 +158,7 @@ class Server(_Peer):
     _free = staticmethod(lib.gamenet_server_free)
     _process = staticmethod(lib.gamenet_server_process)
     _next = staticmethod(lib.gamenet_server_next_event)
+    _take = staticmethod(lib.gamenet_server_take_events)
     _kind = "server"
 
     def __init__(self, host: Optional[str] = None, port: int = 0, packets: Iterable[str] = (),
@@ -158,6 +190,21 @@ class Server(_Peer):
         check(lib.gamenet_server_send_message(self._ptr, int(cid), _text(name, "name"), data,
                                               len(data)))
 
+    def send_many(self, messages: Iterable[Tuple[int, str, Any]]) -> int:
+        """Sends (cid, name, value) messages in one call, in order; returns how many went
+        out. Every one is attempted: a failure (e.g. a client that has gone) raises after
+        the rest were sent, naming the message's index."""
+        data = _pack(messages if isinstance(messages, (list, tuple)) else list(messages))
+        sent = c_size_t()
+        return _sent(lib.gamenet_server_send_messages(self._ptr, data, len(data), byref(sent)),
+                     sent)
+
+    def stats(self, cid: int) -> MsgStats:
+        """Client `cid`'s figures (a MsgStats); GamenetError once it has closed."""
+        raw = _ffi.MsgStats()
+        check(lib.gamenet_server_get_stats(self._ptr, int(cid), byref(raw)))
+        return _stats(raw)
+
     def close_connection(self, cid: int, reason: Optional[str] = None) -> None:
         """Closes client `cid`, telling it `reason`."""
         check(lib.gamenet_server_close_connection(self._ptr, int(cid),
@@ -177,6 +224,7 @@ class Client(_Peer):
     _free = staticmethod(lib.gamenet_client_free)
     _process = staticmethod(lib.gamenet_client_process)
     _next = staticmethod(lib.gamenet_client_next_event)
+    _take = staticmethod(lib.gamenet_client_take_events)
     _kind = "client"
 
     def __init__(self, host: str = "localhost", port: int = 8080, packets: Iterable[str] = (),
@@ -206,6 +254,20 @@ class Client(_Peer):
         data = _pack(value)
         check(lib.gamenet_client_send_message(self._ptr, _text(name, "name"), data, len(data)))
 
+    def send_many(self, messages: Iterable[Tuple[str, Any]]) -> int:
+        """Sends (name, value) messages in one call, in order; returns how many went out
+        (a failure raises after the rest were sent, naming the message's index)."""
+        data = _pack(messages if isinstance(messages, (list, tuple)) else list(messages))
+        sent = c_size_t()
+        return _sent(lib.gamenet_client_send_messages(self._ptr, data, len(data), byref(sent)),
+                     sent)
+
+    def stats(self) -> MsgStats:
+        """The connection's figures (a MsgStats), kept after it closes."""
+        raw = _ffi.MsgStats()
+        check(lib.gamenet_client_get_stats(self._ptr, byref(raw)))
+        return _stats(raw)
+
     def ping(self) -> None:
         """A "ping" client's status query; the answer comes as a MSG_PING_ANSWER event."""
         check(lib.gamenet_client_ping(self._ptr))
@@ -216,5 +278,5 @@ class Client(_Peer):
         check(lib.gamenet_client_close(self._ptr, _text(reason, "reason", True)))
 
 
-__all__ = ["Server", "Client", "MsgEvent", "MSG_CONNECTED", "MSG_HANDSHAKE_COMPLETE",
+__all__ = ["Server", "Client", "MsgEvent", "MsgStats", "MSG_CONNECTED", "MSG_HANDSHAKE_COMPLETE",
            "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED"]

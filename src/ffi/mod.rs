@@ -19,6 +19,8 @@ pub mod handle;
 pub mod listener;
 pub mod manager;
 pub mod msg;
+pub mod msg_batch;
+pub mod msg_callback;
 pub mod msg_config;
 pub mod msgpack;
 pub mod queues;

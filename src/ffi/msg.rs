@@ -4,7 +4,7 @@
 //! others) and what it receives has been checked the same way.
 
 use std::ffi::c_char;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::address::gamenet_address;
@@ -15,6 +15,7 @@ use super::handle::{
     opt_str, out_ref, out_slice,
 };
 use super::manager::{GAMENET_MESSAGE_MAX, gamenet_conn};
+use super::msg_callback::{EventSink, deliver};
 use super::msg_config::gamenet_msg_config;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::msg::client::Client;
@@ -34,13 +35,48 @@ pub struct gamenet_client {
     _private: [u8; 0],
 }
 
-/// An event's rust object, with the event a too-small buffer left waiting.
-pub struct Held<T> {
-    inner: T,
-    held: Mutex<Option<Event>>,
+/// What the C functions need of a server or client.
+pub trait Events {
+    fn process(&self, timeout: Duration) -> usize;
+    fn next_event(&self) -> Option<Event>;
 }
 
-impl<T> Held<T> {
+impl Events for Server {
+    fn process(&self, timeout: Duration) -> usize {
+        Server::process(self, timeout)
+    }
+    fn next_event(&self) -> Option<Event> {
+        Server::next_event(self)
+    }
+}
+
+impl Events for Client {
+    fn process(&self, timeout: Duration) -> usize {
+        Client::process(self, timeout)
+    }
+    fn next_event(&self) -> Option<Event> {
+        Client::next_event(self)
+    }
+}
+
+/// A server's or client's rust object, with the event a too-small buffer left waiting and
+/// the engine's event callback.
+pub struct Held<T> {
+    pub(crate) inner: T,
+    /// The event a too-small buffer left at the head of the queue.
+    pub(crate) held: Mutex<Option<Event>>,
+    pub(crate) callback: Mutex<Option<Arc<EventSink>>>,
+}
+
+impl<T: Events> Held<T> {
+    fn new(inner: T) -> Self {
+        Held {
+            inner,
+            held: Mutex::new(None),
+            callback: Mutex::new(None),
+        }
+    }
+
     /// Writes how many events wait (`waiting` queued, and the one a too-small buffer left)
     /// to `*out` unless it is NULL.
     fn count(&self, waiting: usize, out: *mut usize) -> Result<()> {
@@ -49,6 +85,29 @@ impl<T> Held<T> {
         }
         Ok(())
     }
+}
+
+/// `process` for a server or client: runs the protocol, then hands every waiting event to
+/// the callback if one is set (writing how many to `*out`), or writes how many wait.
+fn process<C: Castable<Rust = Held<T>>, T: Events>(
+    handle: *const C,
+    timeout_ms: u32,
+    out: *mut usize,
+) -> gamenet_result {
+    call(|| {
+        let h = get(handle)?;
+        let waiting = h.inner.process(timeout_of(timeout_ms));
+        match lock(&h.callback).clone() {
+            None => h.count(waiting, out),
+            Some(sink) => {
+                let n = deliver(handle, &h, &sink);
+                if !out.is_null() {
+                    *out_ref(out, "out_events")? = n;
+                }
+                Ok(())
+            }
+        }
+    })
 }
 
 impl Castable for gamenet_server {
@@ -110,39 +169,17 @@ pub struct gamenet_msg_event {
     pub body_len: usize,
 }
 
-/// Fills `out` and the body buffer from the next event, or leaves it waiting (in `held`)
-/// when the buffer is too small, with the size needed in `*out_len`.
-fn next_event(
-    held: &Mutex<Option<Event>>,
-    next: impl FnOnce() -> Option<Event>,
-    out: *mut gamenet_msg_event,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> Result<gamenet_result> {
-    let out = out_ref(out, "out")?;
-    let out_len = out_ref(out_len, "out_len")?;
-    let mut slot = lock(held);
-    let Some(ev) = slot.take().or_else(next) else {
-        return Ok(gamenet_result::GAMENET_EMPTY);
-    };
-    let body: &[u8] = match &ev {
+/// An event's body (a message's or a ping answer's msgpack), empty for the others.
+pub(crate) fn body_of(ev: &Event) -> &[u8] {
+    match ev {
         Event::Message { body, .. } | Event::PingAnswer { body, .. } => body,
         _ => &[],
-    };
-    if body.len() > cap {
-        *out_len = body.len();
-        *slot = Some(ev);
-        return Err(Error::new(
-            ErrorKind::BufferTooSmall,
-            format!("the event's body needs {} bytes", *out_len),
-        ));
     }
-    if !body.is_empty() {
-        out_slice(buf, body.len(), "buf")?.copy_from_slice(body);
-    }
-    *out_len = body.len();
-    out.body_len = body.len();
+}
+
+/// Describes `ev` in `out` (`body_len` included; the body itself is the caller's).
+pub(crate) fn describe(ev: &Event, out: &mut gamenet_msg_event) {
+    out.body_len = body_of(ev).len();
     out.pid = 0;
     out.by_peer = false;
     out.has_reason = false;
@@ -150,7 +187,7 @@ fn next_event(
     out.peer = gamenet_address::default();
     copy_to_array("", &mut out.name);
     copy_to_array("", &mut out.reason);
-    match &ev {
+    match ev {
         Event::Connected { cid, peer } => {
             out.kind = gamenet_msg_event_kind::GAMENET_MSG_CONNECTED;
             out.cid = *cid;
@@ -184,6 +221,38 @@ fn next_event(
             copy_to_array(reason.as_deref().unwrap_or(""), &mut out.reason);
         }
     }
+}
+
+/// Fills `out` and the body buffer from the next event, or leaves it waiting (in `held`)
+/// when the buffer is too small, with the size needed in `*out_len`.
+fn next_event(
+    held: &Mutex<Option<Event>>,
+    next: impl FnOnce() -> Option<Event>,
+    out: *mut gamenet_msg_event,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> Result<gamenet_result> {
+    let out = out_ref(out, "out")?;
+    let out_len = out_ref(out_len, "out_len")?;
+    let mut slot = lock(held);
+    let Some(ev) = slot.take().or_else(next) else {
+        return Ok(gamenet_result::GAMENET_EMPTY);
+    };
+    let body = body_of(&ev);
+    if body.len() > cap {
+        *out_len = body.len();
+        *slot = Some(ev);
+        return Err(Error::new(
+            ErrorKind::BufferTooSmall,
+            format!("the event's body needs {} bytes", *out_len),
+        ));
+    }
+    if !body.is_empty() {
+        out_slice(buf, body.len(), "buf")?.copy_from_slice(body);
+    }
+    *out_len = body.len();
+    describe(&ev, out);
     Ok(gamenet_result::GAMENET_OK)
 }
 
@@ -202,10 +271,7 @@ pub extern "C" fn gamenet_server_new(
         let cfg = lock(&*get(cfg)?).clone();
         let out = out_ref(out, "out")?;
         let server = Server::new(cfg.server(), cfg.registry)?;
-        *out = new_handle(Held {
-            inner: server,
-            held: Mutex::new(None),
-        })?;
+        *out = new_handle(Held::new(server))?;
         Ok(())
     })
 }
@@ -240,9 +306,7 @@ pub extern "C" fn gamenet_server_process(
     timeout_ms: u32,
     out_events: *mut usize,
 ) -> gamenet_result {
-    with(s, |h| {
-        h.count(h.inner.process(timeout_of(timeout_ms)), out_events)
-    })
+    process(s, timeout_ms, out_events)
 }
 
 /// Takes the oldest event into `*out`, its body (if any) into `buf` and the body's length
@@ -323,10 +387,7 @@ pub extern "C" fn gamenet_client_connect(
         let cfg = lock(&*get(cfg)?).clone();
         let out = out_ref(out, "out")?;
         let client = Client::connect(cfg.client(), cfg.registry)?;
-        *out = new_handle(Held {
-            inner: client,
-            held: Mutex::new(None),
-        })?;
+        *out = new_handle(Held::new(client))?;
         Ok(())
     })
 }
@@ -347,9 +408,7 @@ pub extern "C" fn gamenet_client_process(
     timeout_ms: u32,
     out_events: *mut usize,
 ) -> gamenet_result {
-    with(c, |h| {
-        h.count(h.inner.process(timeout_of(timeout_ms)), out_events)
-    })
+    process(c, timeout_ms, out_events)
 }
 
 /// As `gamenet_server_next_event`, for the client.

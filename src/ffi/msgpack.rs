@@ -229,6 +229,26 @@ pub extern "C" fn gamenet_msgpack_write_map(
     })
 }
 
+/// Appends one value already encoded as msgpack (`len` bytes at `data`: a message body
+/// received, to put in a `gamenet_server_send_messages` batch). Bytes that are not exactly
+/// one msgpack value are `GAMENET_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_msgpack_write_raw(
+    w: *mut gamenet_msgpack_writer,
+    data: *const u8,
+    len: usize,
+) -> gamenet_result {
+    let bytes = in_bytes(data, len, "data").and_then(|b| {
+        crate::msg::msgpack::validate(b, false)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+        Ok(b.to_vec())
+    });
+    with_mut(w, |v| {
+        v.extend_from_slice(&bytes?);
+        Ok(())
+    })
+}
+
 /// Sets up `r` to read the `len` bytes at `data` (which must outlive the reader).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_msgpack_reader_init(

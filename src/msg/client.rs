@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, Writes, carry_out, reason_of, sort_outs,
+    Pending, Stats, Writes, carry_out, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -254,43 +254,83 @@ impl Client {
     /// Sends message `name` with the msgpack `body` (waiting until the handshake completes
     /// if it has not yet).
     pub fn send_message(&self, name: &str, body: Vec<u8>) -> Result<()> {
+        match self.send_many([(name, body)]) {
+            (_, Some(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends several messages (packet name, msgpack body) under one lock and in their
+    /// order. Every one is attempted: returns how many went out (or wait for the handshake)
+    /// and the first failure, which names the message by its index.
+    pub fn send_many<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, Vec<u8>)>,
+    ) -> (usize, Option<Error>) {
+        let mut first: Option<Error> = None;
+        let mut sent = 0;
+        let _order = self.writes.sending();
+        let mut work = Vec::new();
+        {
+            let mut st = self.lock();
+            for (i, (name, body)) in items.into_iter().enumerate() {
+                match self.send_one(&mut st, name, body) {
+                    Ok(p) => {
+                        sent += 1;
+                        work.extend(p);
+                    }
+                    Err(e) if first.is_none() => {
+                        first = Some(Error::new(e.kind(), format!("message {i}: {}", e.message())));
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        for p in work {
+            self.writes
+                .linger(carry_out(&self.manager, &self.writer, p));
+        }
+        (sent, first)
+    }
+
+    /// One message of [`Client::send_many`], decided under the lock: `None` when it waits
+    /// for the handshake.
+    fn send_one(&self, st: &mut State, name: &str, body: Vec<u8>) -> Result<Option<Pending>> {
         let s = &self.cfg.settings;
         msgpack::validate(&body, s.str_keys)
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
-        let _order = self.writes.sending();
-        let pending = {
-            let mut st = self.lock();
-            if st.registry.id(name).is_none_or(|id| id < 64) {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!("no packet '{name}' is registered"),
-                ));
-            }
-            let State {
-                registry,
-                peer,
-                events,
-                waiting,
-                ..
-            } = &mut *st;
-            let p = peer
-                .as_mut()
-                .filter(|p| !p.session.is_closed())
-                .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
-            if !p.session.is_active() {
-                waiting.push_back((name.to_string(), body));
-                return Ok(());
-            }
-            let pid = registry.id(name).unwrap_or_default();
-            let outs = p
-                .session
-                .send(s, pid, body)
-                .map_err(|e| Error::new(ErrorKind::Closed, e))?;
-            sort_outs(self.cid, p, registry, outs, events)
-        };
-        self.writes
-            .linger(carry_out(&self.manager, &self.writer, pending));
-        Ok(())
+        if st.registry.id(name).is_none_or(|id| id < 64) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("no packet '{name}' is registered"),
+            ));
+        }
+        let State {
+            registry,
+            peer,
+            events,
+            waiting,
+            ..
+        } = st;
+        let p = peer
+            .as_mut()
+            .filter(|p| !p.session.is_closed())
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
+        if !p.session.is_active() {
+            waiting.push_back((name.to_string(), body));
+            return Ok(None);
+        }
+        let pid = registry.id(name).unwrap_or_default();
+        let outs = p
+            .session
+            .send(s, pid, body)
+            .map_err(|e| Error::new(ErrorKind::Closed, e))?;
+        Ok(Some(sort_outs(self.cid, p, registry, outs, events)))
+    }
+
+    /// The connection's figures (kept after it closes).
+    pub fn stats(&self) -> Stats {
+        self.lock().peer.as_ref().map(Peer::stats).unwrap_or_default()
     }
 
     /// A ping connection's query: `extra` entries besides `"time"` (seconds since the

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::registry::Registry;
-use super::session::{Out, Session};
+use super::session::{Figures, Out, Session};
 use crate::core::connection::CloseReason;
 use crate::core::manager::Manager;
 use crate::core::writer::Writer;
@@ -82,7 +82,33 @@ impl Peer {
     }
 }
 
-/// The close reason the engine sees for a close below the protocol.
+/// A connection's figures: every packet in and out (with its 4-byte length), the
+/// application messages among them, and the round trip.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub packets_in: u64,
+    pub bytes_in: u64,
+    pub packets_out: u64,
+    pub bytes_out: u64,
+    /// Application packets that arrived before the handshake completed (dropped).
+    pub dropped_early: u64,
+    pub figures: Figures,
+}
+
+impl Peer {
+    /// The connection's figures now.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            packets_in: self.packets_in,
+            bytes_in: self.bytes_in,
+            packets_out: self.packets_out,
+            bytes_out: self.bytes_out,
+            dropped_early: self.session.dropped_early,
+            figures: self.session.figures,
+        }
+    }
+}
+
 /// The close reason the engine sees for a close below the protocol, and whether the peer
 /// caused it (a size limit or a failed send is this side's decision).
 pub fn reason_of(reason: CloseReason) -> (&'static str, bool) {
@@ -132,7 +158,7 @@ pub fn sort_outs(
         match out {
             Out::Send(d) => {
                 peer.packets_out += 1;
-                peer.bytes_out += d.len() as u64;
+                peer.bytes_out += d.len() as u64 + 4;
                 pending.sends.push(d);
             }
             Out::HandshakeComplete => events.push_back(Event::HandshakeComplete {
@@ -145,11 +171,15 @@ pub fn sort_outs(
                 name: reg.name(pid).unwrap_or_default().to_string(),
                 body,
             }),
-            Out::PingAnswer(v) => events.push_back(Event::PingAnswer {
-                cid,
-                body: v.to_bytes(),
-                rtt: peer.ping_sent.map_or(Duration::ZERO, |t| t.elapsed()),
-            }),
+            Out::PingAnswer(v) => {
+                let rtt = peer.ping_sent.map_or(Duration::ZERO, |t| t.elapsed());
+                peer.session.set_rtt(rtt);
+                events.push_back(Event::PingAnswer {
+                    cid,
+                    body: v.to_bytes(),
+                    rtt,
+                })
+            }
             Out::Closed { reason, by_peer } => {
                 events.push_back(Event::Closed {
                     cid,

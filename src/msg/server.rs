@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::msgpack;
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, Writes, carry_out, reason_of, sort_outs,
+    Pending, Stats, Writes, carry_out, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -280,36 +280,52 @@ impl Server {
     /// handshake completes). The body must be one msgpack value (with str or bytes map keys
     /// unless the settings allow others: the Python peer dies on them).
     pub fn send_message(&self, cid: u64, name: &str, body: Vec<u8>) -> Result<()> {
+        match self.send_many([(cid, name, body)]) {
+            (_, Some(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends several messages (client id, packet name, msgpack body) under one lock and in
+    /// their order. Every one is attempted: returns how many went out (or were queued for a
+    /// handshake) and the first failure, which names the message by its index.
+    pub fn send_many<'a>(
+        &self,
+        items: impl IntoIterator<Item = (u64, &'a str, Vec<u8>)>,
+    ) -> (usize, Option<Error>) {
         let s = &self.shared.cfg.settings;
-        msgpack::validate(&body, s.str_keys)
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
-        let _order = self.writes.sending();
-        let pending = {
-            let mut st = self.shared.lock();
-            let pid = st.registry.id(name).filter(|id| *id >= 64).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!("no packet '{name}' is registered"),
-                )
-            })?;
-            let State {
-                registry,
-                peers,
-                events,
-                ..
-            } = &mut *st;
-            let peer = peers.get_mut(&cid).ok_or_else(|| {
-                Error::new(ErrorKind::UnknownConnection, format!("no client {cid}"))
-            })?;
-            let outs = peer
-                .session
-                .send(s, pid, body)
-                .map_err(|e| Error::new(ErrorKind::Closed, e))?;
-            sort_outs(cid, peer, registry, outs, events)
+        let mut first: Option<Error> = None;
+        let mut fail = |i: usize, e: Error| {
+            if first.is_none() {
+                first = Some(Error::new(e.kind(), format!("message {i}: {}", e.message())));
+            }
         };
-        self.writes
-            .linger(carry_out(&self.manager, &self.writer, pending));
-        Ok(())
+        let mut sent = 0;
+        let _order = self.writes.sending();
+        let mut work = Vec::new();
+        {
+            let mut st = self.shared.lock();
+            for (i, (cid, name, body)) in items.into_iter().enumerate() {
+                let State {
+                    registry,
+                    peers,
+                    events,
+                    ..
+                } = &mut *st;
+                match send_one(s, registry, peers, events, cid, name, body) {
+                    Ok(p) => {
+                        sent += 1;
+                        work.push(p);
+                    }
+                    Err(e) => fail(i, e),
+                }
+            }
+        }
+        for p in work {
+            self.writes
+                .linger(carry_out(&self.manager, &self.writer, p));
+        }
+        (sent, first)
     }
 
     /// Closes client `cid`: sends closeconn with `reason`, writes what is queued, closes.
@@ -362,10 +378,47 @@ impl Server {
         self.reader.shutdown();
     }
 
+    /// Client `cid`'s figures.
+    pub fn stats(&self, cid: u64) -> Result<Stats> {
+        self.shared
+            .lock()
+            .peers
+            .get(&cid)
+            .map(Peer::stats)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))
+    }
+
     /// The ids of the clients connected now.
     pub fn clients(&self) -> Vec<u64> {
         self.shared.lock().peers.keys().copied().collect()
     }
+}
+
+/// One message of [`Server::send_many`], decided under the lock.
+fn send_one(
+    s: &Settings,
+    registry: &Registry,
+    peers: &mut HashMap<u64, Peer>,
+    events: &mut VecDeque<Event>,
+    cid: u64,
+    name: &str,
+    body: Vec<u8>,
+) -> Result<Pending> {
+    msgpack::validate(&body, s.str_keys).map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+    let pid = registry.id(name).filter(|id| *id >= 64).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("no packet '{name}' is registered"),
+        )
+    })?;
+    let peer = peers
+        .get_mut(&cid)
+        .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
+    let outs = peer
+        .session
+        .send(s, pid, body)
+        .map_err(|e| Error::new(ErrorKind::Closed, e))?;
+    Ok(sort_outs(cid, peer, registry, outs, events))
 }
 
 impl Drop for Server {

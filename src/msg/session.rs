@@ -6,6 +6,7 @@
 //! (handshake, accept) and becomes active; a `ping` connection answers one status query.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use super::frame::{self, Compress};
 use super::msgpack::{self, Value};
@@ -93,6 +94,23 @@ impl Default for Settings {
     }
 }
 
+/// A connection's application-message figures, and its round trip.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Figures {
+    /// Application messages received and sent (packets 64 and up).
+    pub messages_in: u64,
+    pub messages_out: u64,
+    /// Their msgpack bodies' bytes, uncompressed.
+    pub payload_in: u64,
+    pub payload_out: u64,
+    /// The bytes those bodies took on the wire (compressed or not, headers excluded).
+    pub wire_payload_in: u64,
+    pub wire_payload_out: u64,
+    /// The round trip measured in the handshake (server: hello to settype; client: settype
+    /// to handshake), then by each ping answer.
+    pub rtt: Option<Duration>,
+}
+
 /// One connection's protocol state.
 #[derive(Debug)]
 pub struct Session {
@@ -103,6 +121,10 @@ pub struct Session {
     queued: VecDeque<(u32, Vec<u8>)>,
     /// Application packets that arrived before the handshake and were dropped.
     pub dropped_early: u64,
+    /// Messages in and out, and the round trip.
+    pub figures: Figures,
+    /// When the packet whose answer gives the round trip went out.
+    sent_at: Option<Instant>,
 }
 
 fn map_of(entries: Vec<(&str, Value)>) -> Vec<u8> {
@@ -128,6 +150,8 @@ impl Session {
             conn_type: String::new(),
             queued: VecDeque::new(),
             dropped_early: 0,
+            figures: Figures::default(),
+            sent_at: Some(Instant::now()),
         };
         (session, vec![Out::Send(frame::encode(HELLO, &hello, None))])
     }
@@ -141,6 +165,8 @@ impl Session {
             conn_type: conn_type.to_string(),
             queued: VecDeque::new(),
             dropped_early: 0,
+            figures: Figures::default(),
+            sent_at: None,
         }
     }
 
@@ -162,7 +188,7 @@ impl Session {
     pub fn send(&mut self, s: &Settings, pid: u32, body: Vec<u8>) -> Result<Vec<Out>, String> {
         match self.state {
             State::Closed => Err("the connection is closed".into()),
-            State::Active => Ok(vec![Out::Send(frame::encode(pid, &body, s.compress))]),
+            State::Active => Ok(vec![self.message(s, pid, &body)]),
             _ => {
                 self.queued.push_back((pid, body));
                 Ok(Vec::new())
@@ -219,6 +245,7 @@ impl Session {
         if self.state == State::Closed {
             return Vec::new();
         }
+        let wire = datagram.len().saturating_sub(frame::HEADER) as u64;
         let packet = match frame::decode_owned(datagram, s.max_decompressed, s.str_keys) {
             Ok(p) => p,
             Err(e) => return self.close(Some(e.reason())),
@@ -262,6 +289,7 @@ impl Session {
             }
             (Side::Client, State::HelloWait, HELLO) => self.client_hello(&body()),
             (Side::Client, State::Handshake, HANDSHAKE) => {
+                self.round_trip_ends();
                 let b = body();
                 if b.get("protoversion").and_then(Value::as_i64) != Some(PROTOVERSION) {
                     return self.close(Some("protoversionmismatch"));
@@ -281,10 +309,16 @@ impl Session {
                 out
             }
             // A registered application packet (an unknown id is dropped, as peng3dnet does).
-            (_, State::Active, pid) if pid >= 64 && reg.name(pid).is_some() => vec![Out::Message {
-                pid,
-                body: packet.body,
-            }],
+            (_, State::Active, pid) if pid >= 64 && reg.name(pid).is_some() => {
+                let f = &mut self.figures;
+                f.messages_in += 1;
+                f.payload_in += packet.body.len() as u64;
+                f.wire_payload_in += wire;
+                vec![Out::Message {
+                    pid,
+                    body: packet.body,
+                }]
+            }
             // An internal packet in the wrong state, or repeated.
             (_, _, HELLO | SETTYPE | HANDSHAKE | ACCEPT) => self.close(Some("smartpacketinvalid")),
             // An application packet before the handshake: dropped, as the Python peer does.
@@ -302,6 +336,7 @@ impl Session {
             Some(_) => return self.close(Some("unknownconntype")),
         };
         self.conn_type = conn_type.clone();
+        self.round_trip_ends();
         if conn_type == "ping" && s.answer_ping {
             self.state = State::Ping;
             return Vec::new();
@@ -323,6 +358,7 @@ impl Session {
             return self.close(Some("protoversionmismatch"));
         }
         let settype = map_of(vec![("conntype", Value::Str(self.conn_type.clone()))]);
+        self.sent_at = Some(Instant::now());
         self.state = if self.conn_type == "ping" {
             State::Ping
         } else {
@@ -334,10 +370,32 @@ impl Session {
     fn activate(&mut self, s: &Settings) -> Vec<Out> {
         self.state = State::Active;
         let mut out = vec![Out::HandshakeComplete];
-        for (pid, body) in self.queued.drain(..) {
-            out.push(Out::Send(frame::encode(pid, &body, s.compress)));
+        for (pid, body) in std::mem::take(&mut self.queued) {
+            out.push(self.message(s, pid, &body));
         }
         out
+    }
+
+    /// An application message's datagram, counted.
+    fn message(&mut self, s: &Settings, pid: u32, body: &[u8]) -> Out {
+        let d = frame::encode(pid, body, s.compress);
+        let f = &mut self.figures;
+        f.messages_out += 1;
+        f.payload_out += body.len() as u64;
+        f.wire_payload_out += (d.len() - frame::HEADER) as u64;
+        Out::Send(d)
+    }
+
+    /// Notes a round trip that ends now (the first answer to what `sent_at` marks).
+    fn round_trip_ends(&mut self) {
+        if let Some(t) = self.sent_at.take() {
+            self.figures.rtt = Some(t.elapsed());
+        }
+    }
+
+    /// Notes a round trip measured outside the session (a ping answer).
+    pub fn set_rtt(&mut self, rtt: Duration) {
+        self.figures.rtt = Some(rtt);
     }
 
     /// A ping client's query (sent right after its settype): `body` holds at least

@@ -50,6 +50,20 @@ int main(void) {
     CHECK_NULL(gamenet_server_send_message(s, 1, "a:b", NULL, 1));
     CHECK_NULL(gamenet_server_close_connection(NULL, 1, "x"));
     CHECK_NULL(gamenet_server_shutdown(NULL, NULL, 0));
+    {
+        gamenet_msg_stats st;
+        static const uint8_t empty_batch[1] = {0x90};
+        CHECK_NULL(gamenet_server_get_stats(NULL, 1, &st));
+        CHECK_NULL(gamenet_server_get_stats(s, 1, NULL));
+        CHECK_NULL(gamenet_server_send_messages(NULL, empty_batch, 1, &n));
+        CHECK_NULL(gamenet_server_send_messages(s, NULL, 1, &n));
+        CHECK_OK(gamenet_server_send_messages(s, empty_batch, 1, NULL)); /* out_sent may be NULL */
+        CHECK_NULL(gamenet_server_take_events(NULL, buf, sizeof buf, 0, &n, &n));
+        CHECK_NULL(gamenet_server_take_events(s, buf, sizeof buf, 0, NULL, &n));
+        CHECK_NULL(gamenet_server_take_events(s, buf, sizeof buf, 0, &n, NULL));
+        CHECK_NULL(gamenet_server_set_event_callback(NULL, NULL, NULL, NULL));
+        CHECK_OK(gamenet_server_set_event_callback(s, NULL, NULL, NULL)); /* NULL: none */
+    }
 
     CHECK_OK(gamenet_msg_config_set_address(cfg, "127.0.0.1", port));
     CHECK_NULL(gamenet_client_connect(NULL, &c));
@@ -64,6 +78,18 @@ int main(void) {
     CHECK_NULL(gamenet_client_send_message(c, NULL, nil, 1));
     CHECK_NULL(gamenet_client_send_message(c, "a:b", NULL, 1));
     CHECK_NULL(gamenet_client_ping(NULL));
+    {
+        gamenet_msg_stats st;
+        static const uint8_t empty_batch[1] = {0x90};
+        CHECK_NULL(gamenet_client_get_stats(NULL, &st));
+        CHECK_NULL(gamenet_client_get_stats(c, NULL));
+        CHECK_NULL(gamenet_client_send_messages(NULL, empty_batch, 1, &n));
+        CHECK_NULL(gamenet_client_send_messages(c, NULL, 1, &n));
+        CHECK_NULL(gamenet_client_take_events(NULL, buf, sizeof buf, 0, &n, &n));
+        CHECK_NULL(gamenet_client_take_events(c, buf, sizeof buf, 0, NULL, &n));
+        CHECK_NULL(gamenet_client_take_events(c, buf, sizeof buf, 0, &n, NULL));
+        CHECK_NULL(gamenet_client_set_event_callback(NULL, NULL, NULL, NULL));
+    }
     CHECK_NULL(gamenet_client_close(NULL, "x"));
     CHECK_NULL(gamenet_client_get_cid(NULL, &cid));
     CHECK_NULL(gamenet_client_get_cid(c, NULL));
@@ -96,6 +122,8 @@ int main(void) {
         CHECK_NULL(gamenet_msgpack_write_bin(w, NULL, 1));
         CHECK_NULL(gamenet_msgpack_write_array(NULL, 1));
         CHECK_NULL(gamenet_msgpack_write_map(NULL, 1));
+        CHECK_NULL(gamenet_msgpack_write_raw(NULL, nil, 1));
+        CHECK_NULL(gamenet_msgpack_write_raw(w, NULL, 1));
         CHECK_NULL(gamenet_msgpack_reader_init(NULL, nil, 1));
         CHECK_NULL(gamenet_msgpack_reader_init(&r, NULL, 1));
         CHECK_OK(gamenet_msgpack_reader_init(&r, nil, 1));
