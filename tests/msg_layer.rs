@@ -2,79 +2,17 @@
 //! messages both ways (one sent before the handshake), compression, the server's own ids,
 //! registry mismatch, the ping type, close reasons, hostile peers, shutdown.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-use gamenet::msg::client::{Client, ClientConfig};
 use gamenet::msg::msgpack::Value;
 use gamenet::msg::peer::Event;
 use gamenet::msg::registry::Registry;
 use gamenet::msg::server::{Server, ServerConfig};
 
-const LONG: Duration = Duration::from_secs(20);
+mod msg_support;
 
-fn registry(id: Option<u32>) -> Registry {
-    let mut r = Registry::new();
-    r.register("anchor:echo", id).unwrap();
-    r
-}
-
-fn server(threads: usize, reg: Registry) -> Server {
-    let cfg = ServerConfig {
-        host: Some("127.0.0.1".into()),
-        threads,
-        ..ServerConfig::default()
-    };
-    Server::new(cfg, reg).unwrap()
-}
-
-fn client(port: u16, threads: usize, conn_type: &str, reg: Registry) -> Client {
-    let cfg = ClientConfig {
-        host: "127.0.0.1".into(),
-        port,
-        conn_type: conn_type.into(),
-        threads,
-        ..ClientConfig::default()
-    };
-    Client::connect(cfg, reg).unwrap()
-}
-
-/// Processes both until `want` matches an event of the server (`true`) or client, within
-/// LONG; returns the events seen on each side.
-fn pump(
-    s: &Server,
-    c: Option<&Client>,
-    mut want: impl FnMut(bool, &Event) -> bool,
-) -> (Vec<Event>, Vec<Event>) {
-    let deadline = Instant::now() + LONG;
-    let (mut se, mut ce) = (Vec::new(), Vec::new());
-    loop {
-        s.process(Duration::from_millis(2));
-        while let Some(e) = s.next_event() {
-            let done = want(true, &e);
-            se.push(e);
-            if done {
-                return (se, ce);
-            }
-        }
-        if let Some(c) = c {
-            c.process(Duration::from_millis(2));
-            while let Some(e) = c.next_event() {
-                let done = want(false, &e);
-                ce.push(e);
-                if done {
-                    return (se, ce);
-                }
-            }
-        }
-        assert!(Instant::now() < deadline, "server {se:?}\nclient {ce:?}");
-    }
-}
-
-fn blob(n: usize) -> Vec<u8> {
-    Value::map([("blob", Value::Str("A".repeat(n)))]).to_bytes()
-}
+use msg_support::*;
 
 #[test]
 fn messages_flow_both_ways_after_the_handshake_in_every_thread_mode() {
@@ -169,27 +107,6 @@ fn the_ping_type_answers_without_a_handshake() {
             .and_then(|m| m.get("protoversion"))
             .is_some()
     );
-}
-
-fn raw_peer(s: &Server) -> TcpStream {
-    let mut t = TcpStream::connect(("127.0.0.1", s.port())).unwrap();
-    t.set_read_timeout(Some(LONG)).unwrap();
-    // A server without threads accepts inside process.
-    pump(s, None, |_, e| matches!(e, Event::Connected { .. }));
-    // The server speaks first: its hello.
-    let mut len = [0u8; 4];
-    t.read_exact(&mut len).unwrap();
-    let mut hello = vec![0u8; u32::from_be_bytes(len) as usize];
-    t.read_exact(&mut hello).unwrap();
-    t
-}
-
-fn closed_reason(s: &Server) -> Option<String> {
-    let (se, _) = pump(s, None, |_, e| matches!(e, Event::Closed { .. }));
-    match se.last() {
-        Some(Event::Closed { reason, .. }) => reason.clone(),
-        _ => None,
-    }
 }
 
 #[test]

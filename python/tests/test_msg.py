@@ -56,3 +56,50 @@ def test_ping_and_errors():
                 gamenet.Server(packets="chat:say")
     with pytest.raises(gamenet.GamenetError, match="registered already"):
         gamenet.Server(packets=["a:b", "a:b"])
+
+
+@pytest.mark.parametrize("threads", [0, 1])
+def test_batches_in_order_and_figures(threads):
+    with gamenet.Server("127.0.0.1", 0, ["chat:say"], threads=threads) as s, \
+            gamenet.Client("127.0.0.1", s.port, ["chat:say"], threads=threads) as c:
+        assert c.send_many([("chat:say", {"i": i}) for i in range(500)]) == 500
+        got = []
+        cid = None
+        deadline = time.monotonic() + 20
+        while len(got) < 500:
+            assert time.monotonic() < deadline, len(got)
+            s.process(1)
+            c.process(1)
+            evs = s.events()
+            got += [e.body["i"] for e in evs if e.kind == gamenet.MSG_MESSAGE]
+            cid = next((e.cid for e in evs if e.kind == gamenet.MSG_CONNECTED), cid)
+        assert got == list(range(500))  # one call, every message, in order
+        # A batch with a message to a client that is not there: the rest still go, and the
+        # failure names its index.
+        with pytest.raises(gamenet.UnknownConnection, match="message 1"):
+            s.send_many([(cid, "chat:say", {"n": 0}), (cid + 99, "chat:say", {}),
+                         (cid, "chat:say", {"big": "z" * 20000})])
+        seen = pump(s, c, until=lambda p, e: p is c and e.kind == gamenet.MSG_MESSAGE
+                    and "big" in e.body)
+        assert [e.body for p, e in seen if e.kind == gamenet.MSG_MESSAGE][-2:] == [
+            {"n": 0}, {"big": "z" * 20000}]
+        mine, theirs = c.stats(), s.stats(cid)
+        assert (mine.messages_out, mine.messages_in) == (500, 2)
+        assert (theirs.messages_in, theirs.messages_out) == (500, 2)
+        assert mine.payload_in == theirs.payload_out
+        assert theirs.wire_payload_out < theirs.payload_out / 2  # the big one compressed
+        assert mine.rtt is not None and theirs.rtt is not None and mine.dropped_early == 0
+        assert mine.bytes_out > mine.payload_out and mine.packets_out >= 502
+        with pytest.raises(gamenet.GamenetError, match="batch"):
+            c.send_many([("chat:say",)])  # not [name, value]
+        # events(max_events) leaves the rest queued.
+        c.send_many([("chat:say", i) for i in range(3)])
+        firsts = []
+        deadline = time.monotonic() + 20
+        while len(firsts) < 3:
+            assert time.monotonic() < deadline
+            s.process(1)
+            batch = s.events(1)
+            assert len(batch) <= 1
+            firsts += [e.body for e in batch if e.kind == gamenet.MSG_MESSAGE]
+        assert firsts == [0, 1, 2]

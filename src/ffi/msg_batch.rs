@@ -99,7 +99,10 @@ fn parse_batch(bytes: &[u8], fields: u32) -> Result<Vec<(Option<u64>, &str, &[u8
         .map_err(|e| bad(None, format!("not a msgpack array: {e}")))?;
     // Each item takes at least a byte: a count above what is left is a lie.
     if n as usize > rd.len() {
-        return Err(bad(None, format!("{n} items claimed in {} bytes", rd.len())));
+        return Err(bad(
+            None,
+            format!("{n} items claimed in {} bytes", rd.len()),
+        ));
     }
     let mut items = Vec::with_capacity(n as usize);
     for i in 0..n as usize {
@@ -179,9 +182,11 @@ pub extern "C" fn gamenet_client_send_messages(
             *out_ref(out_sent, "out_sent")? = 0;
         }
         let items = parse_batch(in_bytes(batch, len, "batch")?, 2)?;
-        let (sent, first) = h
-            .inner
-            .send_many(items.into_iter().map(|(_, name, body)| (name, body.to_vec())));
+        let (sent, first) = h.inner.send_many(
+            items
+                .into_iter()
+                .map(|(_, name, body)| (name, body.to_vec())),
+        );
         report(sent, first, out_sent)
     })
 }

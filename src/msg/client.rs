@@ -280,7 +280,10 @@ impl Client {
                         work.extend(p);
                     }
                     Err(e) if first.is_none() => {
-                        first = Some(Error::new(e.kind(), format!("message {i}: {}", e.message())));
+                        first = Some(Error::new(
+                            e.kind(),
+                            format!("message {i}: {}", e.message()),
+                        ));
                     }
                     Err(_) => {}
                 }
@@ -330,7 +333,11 @@ impl Client {
 
     /// The connection's figures (kept after it closes).
     pub fn stats(&self) -> Stats {
-        self.lock().peer.as_ref().map(Peer::stats).unwrap_or_default()
+        self.lock()
+            .peer
+            .as_ref()
+            .map(Peer::stats)
+            .unwrap_or_default()
     }
 
     /// A ping connection's query: `extra` entries besides `"time"` (seconds since the

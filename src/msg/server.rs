@@ -297,7 +297,10 @@ impl Server {
         let mut first: Option<Error> = None;
         let mut fail = |i: usize, e: Error| {
             if first.is_none() {
-                first = Some(Error::new(e.kind(), format!("message {i}: {}", e.message())));
+                first = Some(Error::new(
+                    e.kind(),
+                    format!("message {i}: {}", e.message()),
+                ));
             }
         };
         let mut sent = 0;
@@ -404,7 +407,8 @@ fn send_one(
     name: &str,
     body: Vec<u8>,
 ) -> Result<Pending> {
-    msgpack::validate(&body, s.str_keys).map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
+    msgpack::validate(&body, s.str_keys)
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, e.0))?;
     let pid = registry.id(name).filter(|id| *id >= 64).ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidArgument,
