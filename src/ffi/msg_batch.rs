@@ -87,9 +87,12 @@ pub extern "C" fn gamenet_client_get_stats(
     })
 }
 
+/// One message of a batch: the client id (server batches), the packet name, the body.
+type Item<'a> = (Option<u64>, &'a str, &'a [u8]);
+
 /// Reads a batch: one msgpack array whose items are arrays of `fields` values, the last
 /// a message body (kept as its msgpack bytes). Refuses the whole batch on any flaw.
-fn parse_batch(bytes: &[u8], fields: u32) -> Result<Vec<(Option<u64>, &str, &[u8])>> {
+fn parse_batch(bytes: &[u8], fields: u32) -> Result<Vec<Item<'_>>> {
     let bad = |i: Option<usize>, what: String| {
         let at = i.map_or(String::new(), |i| format!(" (message {i})"));
         Error::new(ErrorKind::InvalidArgument, format!("batch{at}: {what}"))
