@@ -240,6 +240,42 @@ fn the_ping_type_replays_from_both_sides() {
 }
 
 #[test]
+fn a_ping_connection_carries_only_its_query_and_answer() {
+    let all = vectors();
+    let s = captured_settings();
+    let settype = &find(&all, "ping", "c2s", 2, 0).datagram;
+    let query = &find(&all, "ping", "c2s", 64, 0).datagram;
+    let answer = &find(&all, "ping", "s2c", 65, 0).datagram;
+    let reason_of = |session: &mut Session, dg: &[u8]| {
+        let out = session.receive(&s, &mut Registry::new(), dg);
+        match out.last() {
+            Some(Out::Closed { reason, .. }) => reason.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    // The server gets an answer, or an application packet: peng3dnet's reasons.
+    for (dg, reason) in [
+        (answer.clone(), "pinginvalidside"),
+        (vec![0, 0, 0, 70, 0, 0, 0xc0], "invalidpingpacket"),
+    ] {
+        let (mut server, _) = Session::server(&s);
+        assert!(server.receive(&s, &mut Registry::new(), settype).is_empty());
+        assert_eq!(reason_of(&mut server, &dg).as_deref(), Some(reason));
+    }
+    // The client gets a query instead of the answer.
+    let mut client = Session::client("ping");
+    client.receive(
+        &s,
+        &mut Registry::new(),
+        &find(&all, "ping", "s2c", 1, 0).datagram,
+    );
+    assert_eq!(
+        reason_of(&mut client, query).as_deref(),
+        Some("pinginvalidside")
+    );
+}
+
+#[test]
 fn mismatches_and_unknown_types_close_with_peng3dnets_reasons() {
     let all = vectors();
     let s = captured_settings();

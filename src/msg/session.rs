@@ -308,6 +308,11 @@ impl Session {
                 out.extend(self.close(Some("pingcomplete")));
                 out
             }
+            // A ping connection carries the query and its answer only (peng3dnet's reasons).
+            (Side::Server, State::Ping, PONG) | (Side::Client, State::Ping, PING) => {
+                self.close(Some("pinginvalidside"))
+            }
+            (_, State::Ping, pid) if pid >= 64 => self.close(Some("invalidpingpacket")),
             // A registered application packet (an unknown id is dropped, as peng3dnet does).
             (_, State::Active, pid) if pid >= 64 && reg.name(pid).is_some() => {
                 let f = &mut self.figures;
