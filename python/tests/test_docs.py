@@ -27,6 +27,12 @@ MODULES = [
     "gamenet.panda", "gamenet._panda_values", "gamenet._panda_conn", "gamenet._panda_readers",
     "gamenet._panda_listener", "gamenet._panda_writer", "gamenet._panda_socket",
     "gamenet._nativenet", "gamenet._nativenet_address", "gamenet._nativenet_buffered",
+    "gamenet.peng", "gamenet.peng.net", "gamenet.peng._peer", "gamenet.peng._server",
+    "gamenet.peng._client", "gamenet.peng._native", "gamenet.peng.packet",
+    "gamenet.peng.packet.internal", "gamenet.peng.conntypes", "gamenet.peng.constants",
+    "gamenet.peng.errors", "gamenet.peng.registry", "gamenet.peng.util",
+    "gamenet.peng.version", "gamenet.peng.ext", "gamenet.peng.ext.ping",
+    "gamenet.peng.ext.mpgame",
 ]
 # Generated from the C header (python/gen_ffi.py), and the ctypes loader over it.
 EXCLUDED_MODULES = {"gamenet._bindings", "gamenet._ffi"}

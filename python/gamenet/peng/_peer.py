@@ -8,6 +8,7 @@ server or client; the protocol (handshakes, pings, closes) advances and events a
 inside process(), as peng3dnet handles its packets inside process()."""
 from __future__ import annotations
 
+import collections
 import selectors
 import threading
 import time
@@ -20,7 +21,7 @@ from .packet import internal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
-    from typing import Any, Dict, Optional
+    from typing import Any, Deque, Dict, Optional
     from ..msg import MsgEvent
     from .packet import Packet
 
@@ -71,6 +72,7 @@ class _Peer(object):
         self._run_thread: Optional[threading.Thread] = None
         self._process_thread: Optional[threading.Thread] = None
         self._native: Any = None
+        self._backlog: Deque[MsgEvent] = collections.deque()
         self._cconfig = NativeConfig()
         self._c_names = set()
 
@@ -145,6 +147,8 @@ class _Peer(object):
             self._native = native
             self._ready.notify_all()
         self._cconfig.close()  # copied by gamenet; nothing more is registered
+        if self._stopped.is_set():  # stop() came while it started
+            native.close()
 
     # -- running
 
@@ -221,6 +225,7 @@ class _Peer(object):
         if native is None:
             if wait:
                 self._wait_ready(timeout)
+                wait = False  # the time was spent waiting for the start
             native = self._native
             if native is None:
                 return 0
@@ -239,20 +244,24 @@ class _Peer(object):
         return self._drain(native)
 
     def _drain(self, native: Any) -> int:
-        """Hands every waiting event to _dispatch, in order; returns how many."""
+        """Hands every waiting event to _dispatch, in order; returns how many. Events are
+        taken from gamenet in batches; those a raising handler left untouched wait in
+        _backlog for the next call."""
         n = 0
+        backlog = self._backlog
         with self._process_lock:
             while True:
-                try:
-                    ev = native.next_event()
-                except GamenetError:
-                    if native.closed:
+                if not backlog:
+                    try:
+                        backlog.extend(native.events())
+                    except GamenetError:
+                        if native.closed:
+                            break
+                        raise
+                    if not backlog:
                         break
-                    raise
-                if ev is None:
-                    break
                 n += 1
-                self._dispatch(ev)
+                self._dispatch(backlog.popleft())
         return n
 
     def _dispatch(self, ev: MsgEvent) -> None:

@@ -6,7 +6,7 @@ import selectors
 import time
 import traceback
 
-from .. import msg
+from .. import msg as _msg
 from ..errors import GamenetError, UnknownConnection
 from ._native import NativeServer, check_supported, ms, peer_address, server_host
 from ._peer import _Peer
@@ -98,8 +98,9 @@ class Server(_Peer):
     def shutdown(self, join: bool = True, timeout: float = 0, reason: str = "servershutdown"
                  ) -> None:
         """Closes every client with `reason` (each ClientOnServer's on_close(reason) is
-        called, on this thread), stops listening and stop()s, within `timeout` seconds (0:
-        1 s); with `join`, then waits for the threads in what is left of it."""
+        called before it returns, on this thread or process()'s), stops listening and
+        stop()s, within `timeout` seconds (0: 1 s), whatever `join` says; with `join`, then
+        waits for the threads in what is left of it."""
         start = time.monotonic()
         budget = timeout if timeout and timeout > 0 else 1.0
         native = self._native
@@ -173,13 +174,13 @@ class Server(_Peer):
     def _dispatch(self, ev: MsgEvent) -> None:
         try:
             kind = ev.kind
-            if kind == msg.MSG_MESSAGE:
+            if kind == _msg.MSG_MESSAGE:
                 self._on_message(ev)
-            elif kind == msg.MSG_CONNECTED:
+            elif kind == _msg.MSG_CONNECTED:
                 self._on_connected(ev)
-            elif kind == msg.MSG_HANDSHAKE_COMPLETE:
+            elif kind == _msg.MSG_HANDSHAKE_COMPLETE:
                 self._on_handshake(ev)
-            elif kind == msg.MSG_CLOSED:
+            elif kind == _msg.MSG_CLOSED:
                 client = self.clients.get(ev.cid)
                 if client is not None:
                     client._gamenet_open = False

@@ -9,6 +9,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
     from typing import Any, Tuple
 
+__all__ = ["parse_address", "normalize_addr_socketstyle", "normalize_addr_formatted"]
+
 
 def _port(text: Any) -> int:
     try:
