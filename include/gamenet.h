@@ -254,6 +254,10 @@ enum gamenet_msg_event_kind
   // The connection closed (reported once): `reason` (`has_reason` false when the peer
   // gave none) and whether the peer closed it (`by_peer`).
   GAMENET_MSG_CLOSED = 5,
+  // A ping query for the engine to answer with `gamenet_server_answer_ping` (a server
+  // configured with `gamenet_msg_config_set_defer_ping`): the query's msgpack map in the
+  // caller's buffer. Unanswered, the connection closes at the handshake timeout.
+  GAMENET_MSG_PING_QUERY = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1112,6 +1116,12 @@ gamenet_result gamenet_server_close_connection(struct gamenet_server *s, gamenet
 // and stops listening, returning within `timeout_ms`.
 gamenet_result gamenet_server_shutdown(struct gamenet_server *s, const char *reason, uint32_t timeout_ms);
 
+// Answers the ping query of connection `cid` (a `GAMENET_MSG_PING_QUERY` event): the
+// answer holds `oldmsg` (the query), the config's ping data, the entries of `extra` (a
+// msgpack map with str keys, `len` bytes; NULL or 0: none) and peng3dnet's info map. The
+// client then closes (`pingcomplete`). No query waiting: `GAMENET_ERR_INVALID_ARGUMENT`.
+gamenet_result gamenet_server_answer_ping(struct gamenet_server *s, gamenet_conn cid, const uint8_t *extra, size_t len);
+
 // Connects to the server `cfg` names (blocking, within its connect timeout; every address
 // of the host tried) with `cfg`'s connection type, and starts the protocol; the handshake
 // completes inside `gamenet_client_process`.
@@ -1133,6 +1143,14 @@ gamenet_result gamenet_client_send_message(struct gamenet_client *c, const char 
 // A "ping" client's status query (`"time"` is added); the answer arrives as a
 // `GAMENET_MSG_PING_ANSWER` event, then the connection closes (`pingcomplete`).
 gamenet_result gamenet_client_ping(struct gamenet_client *c);
+
+// As `gamenet_client_ping`, with the entries of `extra` (a msgpack map with str keys,
+// `len` bytes) in the query besides `"time"`.
+gamenet_result gamenet_client_ping_with(struct gamenet_client *c, const uint8_t *extra, size_t len);
+
+// The id packet `name` has on this connection: the client's own until the handshake,
+// the server's after it (the client adopts them). Not registered: `GAMENET_EMPTY`.
+gamenet_result gamenet_client_get_packet_id(struct gamenet_client *c, const char *name, uint32_t *out);
 
 // Closes: sends closeconn with `reason` (NULL: none), then closes once the server has (or
 // after 1 s, inside `gamenet_client_process` or `gamenet_client_free`).
@@ -1229,6 +1247,14 @@ gamenet_result gamenet_msg_config_add_conn_type(struct gamenet_msg_config *c, co
 
 // A server: whether the "ping" connection type is answered (default true).
 gamenet_result gamenet_msg_config_set_answer_ping(struct gamenet_msg_config *c, bool answer);
+
+// A server: entries every ping answer carries after `oldmsg` (a msgpack map with str
+// keys, `len` bytes; NULL or 0: none), e.g. a message of the day or the player count.
+gamenet_result gamenet_msg_config_set_ping_data(struct gamenet_msg_config *c, const uint8_t *map, size_t len);
+
+// A server: hand each ping query to the engine (a `GAMENET_MSG_PING_QUERY` event) to
+// answer with `gamenet_server_answer_ping`, instead of answering at once (default false).
+gamenet_result gamenet_msg_config_set_defer_ping(struct gamenet_msg_config *c, bool defer);
 
 // Creates an empty writer.
 gamenet_result gamenet_msgpack_writer_new(struct gamenet_msgpack_writer **out);

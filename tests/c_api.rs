@@ -150,6 +150,11 @@ fn c_msg_batches_callbacks_and_figures() {
 }
 
 #[test]
+fn c_msg_ping_data_deferred_answers_and_adopted_ids() {
+    c_test("test_msg_ping");
+}
+
+#[test]
 fn c_msgpack() {
     c_test("test_msgpack");
 }

@@ -19,7 +19,8 @@ from .errors import (AddressError, Closed, ConnectionRefused, DatagramError, Gam
 __version__ = version()
 
 _MSG_NAMES = {"Server", "Client", "MsgEvent", "MsgStats", "MSG_CONNECTED",
-              "MSG_HANDSHAKE_COMPLETE", "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED"}
+              "MSG_HANDSHAKE_COMPLETE", "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED",
+              "MSG_PING_QUERY"}
 
 
 def __getattr__(name: str) -> object:

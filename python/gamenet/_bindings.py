@@ -73,6 +73,7 @@ GAMENET_MSG_HANDSHAKE_COMPLETE = 2
 GAMENET_MSG_MESSAGE = 3
 GAMENET_MSG_PING_ANSWER = 4
 GAMENET_MSG_CLOSED = 5
+GAMENET_MSG_PING_QUERY = 6
 GAMENET_MSGPACK_NIL = 1
 GAMENET_MSGPACK_BOOL = 2
 GAMENET_MSGPACK_INT = 3
@@ -128,6 +129,7 @@ ENUMS = {
         'GAMENET_MSG_MESSAGE': GAMENET_MSG_MESSAGE,
         'GAMENET_MSG_PING_ANSWER': GAMENET_MSG_PING_ANSWER,
         'GAMENET_MSG_CLOSED': GAMENET_MSG_CLOSED,
+        'GAMENET_MSG_PING_QUERY': GAMENET_MSG_PING_QUERY,
     },
     'gamenet_msgpack_type': {
         'GAMENET_MSGPACK_NIL': GAMENET_MSGPACK_NIL,
@@ -501,12 +503,15 @@ DECLARATIONS = {
     'gamenet_server_send_message': (c_int32, [c_void_p, c_uint64, c_char_p, c_void_p, c_size_t]),
     'gamenet_server_close_connection': (c_int32, [c_void_p, c_uint64, c_char_p]),
     'gamenet_server_shutdown': (c_int32, [c_void_p, c_char_p, c_uint32]),
+    'gamenet_server_answer_ping': (c_int32, [c_void_p, c_uint64, c_void_p, c_size_t]),
     'gamenet_client_connect': (c_int32, [c_void_p, POINTER(c_void_p)]),
     'gamenet_client_free': (c_int32, [c_void_p]),
     'gamenet_client_process': (c_int32, [c_void_p, c_uint32, POINTER(c_size_t)]),
     'gamenet_client_next_event': (c_int32, [c_void_p, POINTER(MsgEvent), c_void_p, c_size_t, POINTER(c_size_t)]),
     'gamenet_client_send_message': (c_int32, [c_void_p, c_char_p, c_void_p, c_size_t]),
     'gamenet_client_ping': (c_int32, [c_void_p]),
+    'gamenet_client_ping_with': (c_int32, [c_void_p, c_void_p, c_size_t]),
+    'gamenet_client_get_packet_id': (c_int32, [c_void_p, c_char_p, POINTER(c_uint32)]),
     'gamenet_client_close': (c_int32, [c_void_p, c_char_p]),
     'gamenet_client_get_cid': (c_int32, [c_void_p, POINTER(c_uint64)]),
     'gamenet_server_get_stats': (c_int32, [c_void_p, c_uint64, POINTER(MsgStats)]),
@@ -528,6 +533,8 @@ DECLARATIONS = {
     'gamenet_msg_config_set_conn_type': (c_int32, [c_void_p, c_char_p]),
     'gamenet_msg_config_add_conn_type': (c_int32, [c_void_p, c_char_p]),
     'gamenet_msg_config_set_answer_ping': (c_int32, [c_void_p, c_bool]),
+    'gamenet_msg_config_set_ping_data': (c_int32, [c_void_p, c_void_p, c_size_t]),
+    'gamenet_msg_config_set_defer_ping': (c_int32, [c_void_p, c_bool]),
     'gamenet_msgpack_writer_new': (c_int32, [POINTER(c_void_p)]),
     'gamenet_msgpack_writer_free': (c_int32, [c_void_p]),
     'gamenet_msgpack_writer_clear': (c_int32, [c_void_p]),
@@ -754,12 +761,15 @@ PARAMETERS = {
     'gamenet_server_send_message': ['s', 'cid', 'name', 'body', 'len'],
     'gamenet_server_close_connection': ['s', 'cid', 'reason'],
     'gamenet_server_shutdown': ['s', 'reason', 'timeout_ms'],
+    'gamenet_server_answer_ping': ['s', 'cid', 'extra', 'len'],
     'gamenet_client_connect': ['cfg', 'out'],
     'gamenet_client_free': ['c'],
     'gamenet_client_process': ['c', 'timeout_ms', 'out_events'],
     'gamenet_client_next_event': ['c', 'out', 'buf', 'cap', 'out_len'],
     'gamenet_client_send_message': ['c', 'name', 'body', 'len'],
     'gamenet_client_ping': ['c'],
+    'gamenet_client_ping_with': ['c', 'extra', 'len'],
+    'gamenet_client_get_packet_id': ['c', 'name', 'out'],
     'gamenet_client_close': ['c', 'reason'],
     'gamenet_client_get_cid': ['c', 'out'],
     'gamenet_server_get_stats': ['s', 'cid', 'out'],
@@ -781,6 +791,8 @@ PARAMETERS = {
     'gamenet_msg_config_set_conn_type': ['c', 'conn_type'],
     'gamenet_msg_config_add_conn_type': ['c', 'conn_type'],
     'gamenet_msg_config_set_answer_ping': ['c', 'answer'],
+    'gamenet_msg_config_set_ping_data': ['c', 'map', 'len'],
+    'gamenet_msg_config_set_defer_ping': ['c', 'defer'],
     'gamenet_msgpack_writer_new': ['out'],
     'gamenet_msgpack_writer_free': ['w'],
     'gamenet_msgpack_writer_clear': ['w'],

@@ -34,6 +34,7 @@ MSG_HANDSHAKE_COMPLETE = _b.GAMENET_MSG_HANDSHAKE_COMPLETE
 MSG_MESSAGE = _b.GAMENET_MSG_MESSAGE
 MSG_PING_ANSWER = _b.GAMENET_MSG_PING_ANSWER
 MSG_CLOSED = _b.GAMENET_MSG_CLOSED
+MSG_PING_QUERY = _b.GAMENET_MSG_PING_QUERY
 
 MsgEvent = namedtuple("MsgEvent", "kind cid pid name body reason by_peer peer rtt")
 MsgStats = namedtuple("MsgStats", "packets_in packets_out bytes_in bytes_out messages_in "
@@ -46,7 +47,7 @@ wire_payload_out), application packets dropped because they came before the hand
 the round trip in seconds (measured in the handshake, then by ping answers; None before)."""
 MsgEvent.__doc__ = """An event of a Server or Client: MsgEvent(kind, cid, pid, name, body,
 reason, by_peer, peer, rtt). kind is one of the MSG_* values; name is a message's packet name
-or (handshake) the connection type; body the message's (or ping answer's) value; reason a
+or (handshake) the connection type; body the message's (or ping answer's or query's) value; reason a
 close's reason (None when the peer gave none); peer the other end's NetAddress (connected);
 rtt a ping answer's round trip in seconds."""
 
@@ -122,7 +123,7 @@ class _Peer(_Handle):
             break
         ev = self._ev
         body = None
-        if ev.kind in (MSG_MESSAGE, MSG_PING_ANSWER):
+        if ev.kind in (MSG_MESSAGE, MSG_PING_ANSWER, MSG_PING_QUERY):
             body = msgpack.unpackb(self._buf.raw[:self._len.value], raw=False)
         return MsgEvent(ev.kind, ev.cid, ev.pid, ev.name.decode(), body,
                         ev.reason.decode() if ev.has_reason else None, ev.by_peer,
@@ -153,7 +154,8 @@ class Server(_Peer):
     """A message-layer server (peng3dnet's Server): listens on host:port (host None: every
     address, IPv4 and IPv6; port 0: a free one, see .port) and serves the packets named in
     `packets` (ids 64, 65, ... in that order). With threads=0 everything runs inside
-    process()."""
+    process(). Ping queries are answered with ping_data's entries (a dict with str keys),
+    or, with defer_ping, come as MSG_PING_QUERY events for answer_ping()."""
 
     _free = staticmethod(lib.gamenet_server_free)
     _process = staticmethod(lib.gamenet_server_process)
@@ -165,13 +167,18 @@ class Server(_Peer):
                  threads: int = 0, max_frame: int = 16 << 20, max_decompressed: int = 16 << 20,
                  compress: bool = True, compress_threshold: int = 8192, compress_level: int = 6,
                  handshake_timeout_ms: int = 10000, conn_types: Iterable[str] = (),
-                 answer_ping: bool = True) -> None:
+                 answer_ping: bool = True, ping_data: Optional[dict] = None,
+                 defer_ping: bool = False) -> None:
         cfg = _config(host, port, packets, threads, max_frame, max_decompressed, compress,
                       compress_threshold, compress_level, handshake_timeout_ms, 5000)
         try:
             for t in conn_types:
                 check(lib.gamenet_msg_config_add_conn_type(cfg, _text(t, "conn_types[]")))
             check(lib.gamenet_msg_config_set_answer_ping(cfg, answer_ping))
+            if ping_data:
+                data = _pack(dict(ping_data))
+                check(lib.gamenet_msg_config_set_ping_data(cfg, data, len(data)))
+            check(lib.gamenet_msg_config_set_defer_ping(cfg, defer_ping))
             super().__init__(_new(lib.gamenet_server_new, cfg))
         finally:
             lib.gamenet_msg_config_free(cfg)
@@ -198,6 +205,12 @@ class Server(_Peer):
         sent = c_size_t()
         return _sent(lib.gamenet_server_send_messages(self._ptr, data, len(data), byref(sent)),
                      sent)
+
+    def answer_ping(self, cid: int, extra: Optional[dict] = None) -> None:
+        """Answers the ping query of connection `cid` (a MSG_PING_QUERY event) with the
+        server's ping_data and the entries of `extra` (a dict with str keys)."""
+        data = _pack(dict(extra)) if extra else b""
+        check(lib.gamenet_server_answer_ping(self._ptr, int(cid), data or None, len(data)))
 
     def stats(self, cid: int) -> MsgStats:
         """Client `cid`'s figures (a MsgStats); GamenetError once it has closed."""
@@ -268,9 +281,20 @@ class Client(_Peer):
         check(lib.gamenet_client_get_stats(self._ptr, byref(raw)))
         return _stats(raw)
 
-    def ping(self) -> None:
-        """A "ping" client's status query; the answer comes as a MSG_PING_ANSWER event."""
-        check(lib.gamenet_client_ping(self._ptr))
+    def ping(self, extra: Optional[dict] = None) -> None:
+        """A "ping" client's status query (with the entries of `extra`, a dict with str
+        keys, besides "time"); the answer comes as a MSG_PING_ANSWER event."""
+        data = _pack(dict(extra)) if extra else b""
+        check(lib.gamenet_client_ping_with(self._ptr, data or None, len(data)))
+
+    def packet_id(self, name: str) -> Optional[int]:
+        """The id of packet `name` on this connection: the client's own until the
+        handshake, the server's after it; None when it is not registered."""
+        out = ctypes.c_uint32()
+        if check(lib.gamenet_client_get_packet_id(self._ptr, _text(name, "name"),
+                                                  byref(out))) == EMPTY:
+            return None
+        return out.value
 
     def close_connection(self, reason: Optional[str] = None) -> None:
         """Closes the connection, telling the server `reason` (the handle stays: close() it
@@ -279,4 +303,4 @@ class Client(_Peer):
 
 
 __all__ = ["Server", "Client", "MsgEvent", "MsgStats", "MSG_CONNECTED", "MSG_HANDSHAKE_COMPLETE",
-           "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED"]
+           "MSG_MESSAGE", "MSG_PING_ANSWER", "MSG_CLOSED", "MSG_PING_QUERY"]

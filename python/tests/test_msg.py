@@ -103,3 +103,29 @@ def test_batches_in_order_and_figures(threads):
             assert len(batch) <= 1
             firsts += [e.body for e in batch if e.kind == gamenet.MSG_MESSAGE]
         assert firsts == [0, 1, 2]
+
+
+def test_ping_data_extras_deferred_answers_and_adopted_ids():
+    with gamenet.Server("127.0.0.1", 0, ping_data={"motd": "hello"}) as s:
+        with gamenet.Client("127.0.0.1", s.port, conn_type="ping") as p:
+            p.ping({"who": "me"})
+            seen = pump(s, p, until=lambda q, e: q is p and e.kind == gamenet.MSG_PING_ANSWER)
+            answer = seen[-1][1].body
+            assert answer["motd"] == "hello" and answer["oldmsg"]["who"] == "me"
+    with gamenet.Server("127.0.0.1", 0, defer_ping=True) as s:
+        with gamenet.Client("127.0.0.1", s.port, conn_type="ping") as p:
+            p.ping()
+            seen = pump(s, p, until=lambda q, e: q is s and e.kind == gamenet.MSG_PING_QUERY)
+            query = seen[-1][1]
+            assert "time" in query.body
+            s.answer_ping(query.cid, {"players": 3})
+            with pytest.raises(gamenet.GamenetError, match="no ping query"):
+                s.answer_ping(query.cid)
+            seen = pump(s, p, until=lambda q, e: q is p and e.kind == gamenet.MSG_PING_ANSWER)
+            assert seen[-1][1].body["players"] == 3
+    reg = ["a:x", "a:y"]
+    with gamenet.Server("127.0.0.1", 0, reg[::-1]) as s, \
+            gamenet.Client("127.0.0.1", s.port, reg) as c:
+        assert (c.packet_id("a:x"), c.packet_id("a:nope")) == (64, None)
+        pump(s, c, until=lambda q, e: q is c and e.kind == gamenet.MSG_HANDSHAKE_COMPLETE)
+        assert (c.packet_id("a:x"), c.packet_id("a:y")) == (65, 64)  # the server's

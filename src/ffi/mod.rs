@@ -22,6 +22,7 @@ pub mod msg;
 pub mod msg_batch;
 pub mod msg_callback;
 pub mod msg_config;
+pub mod msg_event;
 pub mod msgpack;
 pub mod queues;
 pub mod reader;

@@ -7,16 +7,17 @@ use std::ffi::c_char;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::address::gamenet_address;
 use super::boundary::{call, with};
 use super::error::gamenet_result;
 use super::handle::{
-    Castable, Handles, copy_to_array, free_handle, get, in_bytes, in_str, lock, new_handle,
-    opt_str, out_ref, out_slice,
+    Castable, Handles, free_handle, get, in_bytes, in_str, lock, new_handle, opt_str, out_ref,
 };
-use super::manager::{GAMENET_MESSAGE_MAX, gamenet_conn};
+use super::manager::gamenet_conn;
 use super::msg_callback::{EventSink, deliver};
 use super::msg_config::gamenet_msg_config;
+use super::msg_event::next_event;
+pub(crate) use super::msg_event::{body_of, describe};
+pub use super::msg_event::{gamenet_msg_event, gamenet_msg_event_kind};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::msg::client::Client;
 use crate::msg::msgpack::Value;
@@ -126,134 +127,6 @@ impl Castable for gamenet_client {
         static CLIENTS: Handles<gamenet_client> = Handles::new();
         &CLIENTS
     }
-}
-
-/// What a `gamenet_msg_event` reports.
-#[allow(non_camel_case_types)]
-#[repr(i32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gamenet_msg_event_kind {
-    /// A client connected (server), or the connection to the server opened (client);
-    /// `peer` is the other end.
-    GAMENET_MSG_CONNECTED = 1,
-    /// The handshake completed; `name` is the connection type.
-    GAMENET_MSG_HANDSHAKE_COMPLETE = 2,
-    /// A message: `pid`, `name`, and the msgpack body in the caller's buffer.
-    GAMENET_MSG_MESSAGE = 3,
-    /// The answer to `gamenet_client_ping`: the server's status map (msgpack) in the
-    /// caller's buffer and the round trip in `rtt_us`.
-    GAMENET_MSG_PING_ANSWER = 4,
-    /// The connection closed (reported once): `reason` (`has_reason` false when the peer
-    /// gave none) and whether the peer closed it (`by_peer`).
-    GAMENET_MSG_CLOSED = 5,
-}
-
-/// One event. `body_len` is the body's length, copied into the caller's buffer.
-#[repr(C)]
-pub struct gamenet_msg_event {
-    pub kind: gamenet_msg_event_kind,
-    /// The connection: a server's client id (never reused), or a client's connection.
-    pub cid: gamenet_conn,
-    /// A message's packet id.
-    pub pid: u32,
-    pub by_peer: bool,
-    pub has_reason: bool,
-    /// A ping answer's round trip, in microseconds.
-    pub rtt_us: u64,
-    /// The peer's address (connected events).
-    pub peer: gamenet_address,
-    /// A message's packet name, or the connection type (handshake events). NUL-terminated.
-    pub name: [c_char; 128],
-    /// A close's reason, NUL-terminated (cut to fit).
-    pub reason: [c_char; GAMENET_MESSAGE_MAX],
-    pub body_len: usize,
-}
-
-/// An event's body (a message's or a ping answer's msgpack), empty for the others.
-pub(crate) fn body_of(ev: &Event) -> &[u8] {
-    match ev {
-        Event::Message { body, .. } | Event::PingAnswer { body, .. } => body,
-        _ => &[],
-    }
-}
-
-/// Describes `ev` in `out` (`body_len` included; the body itself is the caller's).
-pub(crate) fn describe(ev: &Event, out: &mut gamenet_msg_event) {
-    out.body_len = body_of(ev).len();
-    out.pid = 0;
-    out.by_peer = false;
-    out.has_reason = false;
-    out.rtt_us = 0;
-    out.peer = gamenet_address::default();
-    copy_to_array("", &mut out.name);
-    copy_to_array("", &mut out.reason);
-    match ev {
-        Event::Connected { cid, peer } => {
-            out.kind = gamenet_msg_event_kind::GAMENET_MSG_CONNECTED;
-            out.cid = *cid;
-            out.peer = (*peer).into();
-        }
-        Event::HandshakeComplete { cid, conn_type } => {
-            out.kind = gamenet_msg_event_kind::GAMENET_MSG_HANDSHAKE_COMPLETE;
-            out.cid = *cid;
-            copy_to_array(conn_type, &mut out.name);
-        }
-        Event::Message { cid, pid, name, .. } => {
-            out.kind = gamenet_msg_event_kind::GAMENET_MSG_MESSAGE;
-            out.cid = *cid;
-            out.pid = *pid;
-            copy_to_array(name, &mut out.name);
-        }
-        Event::PingAnswer { cid, rtt, .. } => {
-            out.kind = gamenet_msg_event_kind::GAMENET_MSG_PING_ANSWER;
-            out.cid = *cid;
-            out.rtt_us = rtt.as_micros() as u64;
-        }
-        Event::Closed {
-            cid,
-            reason,
-            by_peer,
-        } => {
-            out.kind = gamenet_msg_event_kind::GAMENET_MSG_CLOSED;
-            out.cid = *cid;
-            out.by_peer = *by_peer;
-            out.has_reason = reason.is_some();
-            copy_to_array(reason.as_deref().unwrap_or(""), &mut out.reason);
-        }
-    }
-}
-
-/// Fills `out` and the body buffer from the next event, or leaves it waiting (in `held`)
-/// when the buffer is too small, with the size needed in `*out_len`.
-fn next_event(
-    held: &Mutex<Option<Event>>,
-    next: impl FnOnce() -> Option<Event>,
-    out: *mut gamenet_msg_event,
-    buf: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-) -> Result<gamenet_result> {
-    let out = out_ref(out, "out")?;
-    let out_len = out_ref(out_len, "out_len")?;
-    let mut slot = lock(held);
-    let Some(ev) = slot.take().or_else(next) else {
-        return Ok(gamenet_result::GAMENET_EMPTY);
-    };
-    let body = body_of(&ev);
-    if body.len() > cap {
-        *out_len = body.len();
-        *slot = Some(ev);
-        return Err(Error::new(
-            ErrorKind::BufferTooSmall,
-            format!("the event's body needs {} bytes", *out_len),
-        ));
-    }
-    if !body.is_empty() {
-        out_slice(buf, body.len(), "buf")?.copy_from_slice(body);
-    }
-    *out_len = body.len();
-    describe(&ev, out);
-    Ok(gamenet_result::GAMENET_OK)
 }
 
 fn timeout_of(ms: u32) -> Duration {
@@ -375,6 +248,42 @@ pub extern "C" fn gamenet_server_shutdown(
     })
 }
 
+/// Answers the ping query of connection `cid` (a `GAMENET_MSG_PING_QUERY` event): the
+/// answer holds `oldmsg` (the query), the config's ping data, the entries of `extra` (a
+/// msgpack map with str keys, `len` bytes; NULL or 0: none) and peng3dnet's info map. The
+/// client then closes (`pingcomplete`). No query waiting: `GAMENET_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_server_answer_ping(
+    s: *mut gamenet_server,
+    cid: gamenet_conn,
+    extra: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with(s, |h| {
+        let extra = str_map(extra, len, "extra")?;
+        h.inner.answer_ping(cid, &extra)
+    })
+}
+
+/// Reads `len` bytes at `data` as a msgpack map with str keys (NULL or 0: empty).
+pub(crate) fn str_map(data: *const u8, len: usize, name: &str) -> Result<Vec<(String, Value)>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let bad = |why: String| Error::new(ErrorKind::InvalidArgument, format!("{name}: {why}"));
+    match crate::msg::msgpack::decode(in_bytes(data, len, name)?, true) {
+        Ok(Value::Map(entries)) => entries
+            .into_iter()
+            .map(|(k, v)| match k {
+                Value::Str(k) => Ok((k, v)),
+                _ => Err(bad("a key that is not a str".into())),
+            })
+            .collect(),
+        Ok(_) => Err(bad("not a msgpack map".into())),
+        Err(e) => Err(bad(e.0)),
+    }
+}
+
 /// Connects to the server `cfg` names (blocking, within its connect timeout; every address
 /// of the host tried) with `cfg`'s connection type, and starts the protocol; the handshake
 /// completes inside `gamenet_client_process`.
@@ -447,6 +356,38 @@ pub extern "C" fn gamenet_client_send_message(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_client_ping(c: *mut gamenet_client) -> gamenet_result {
     with(c, |h| h.inner.ping(Vec::<(String, Value)>::new()))
+}
+
+/// As `gamenet_client_ping`, with the entries of `extra` (a msgpack map with str keys,
+/// `len` bytes) in the query besides `"time"`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_client_ping_with(
+    c: *mut gamenet_client,
+    extra: *const u8,
+    len: usize,
+) -> gamenet_result {
+    with(c, |h| h.inner.ping(str_map(extra, len, "extra")?))
+}
+
+/// The id packet `name` has on this connection: the client's own until the handshake,
+/// the server's after it (the client adopts them). Not registered: `GAMENET_EMPTY`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_client_get_packet_id(
+    c: *mut gamenet_client,
+    name: *const c_char,
+    out: *mut u32,
+) -> gamenet_result {
+    with(c, |h| {
+        let name = in_str(name, "name")?;
+        let out = out_ref(out, "out")?;
+        Ok(match h.inner.packet_id(name) {
+            Some(id) => {
+                *out = id;
+                gamenet_result::GAMENET_OK
+            }
+            None => gamenet_result::GAMENET_EMPTY,
+        })
+    })
 }
 
 /// Closes: sends closeconn with `reason` (NULL: none), then closes once the server has (or

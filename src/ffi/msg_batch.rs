@@ -205,6 +205,7 @@ fn encode(ev: &Event, out: &mut Vec<u8>) {
         Event::Message { cid, .. } => (3, cid),
         Event::PingAnswer { cid, .. } => (4, cid),
         Event::Closed { cid, .. } => (5, cid),
+        Event::PingQuery { cid, .. } => (6, cid),
     };
     // Writing into a Vec cannot fail.
     write_array_len(out, 9).unwrap();

@@ -234,6 +234,34 @@ pub extern "C" fn gamenet_msg_config_set_answer_ping(
     })
 }
 
+/// A server: entries every ping answer carries after `oldmsg` (a msgpack map with str
+/// keys, `len` bytes; NULL or 0: none), e.g. a message of the day or the player count.
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_msg_config_set_ping_data(
+    c: *mut gamenet_msg_config,
+    map: *const u8,
+    len: usize,
+) -> gamenet_result {
+    let data = super::msg::str_map(map, len, "map");
+    with_mut(c, |cfg| {
+        cfg.settings.ping_data = data?;
+        Ok(())
+    })
+}
+
+/// A server: hand each ping query to the engine (a `GAMENET_MSG_PING_QUERY` event) to
+/// answer with `gamenet_server_answer_ping`, instead of answering at once (default false).
+#[unsafe(no_mangle)]
+pub extern "C" fn gamenet_msg_config_set_defer_ping(
+    c: *mut gamenet_msg_config,
+    defer: bool,
+) -> gamenet_result {
+    with_mut(c, |cfg| {
+        cfg.settings.defer_ping = defer;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -331,6 +331,11 @@ impl Client {
         Ok(Some(sort_outs(self.cid, p, registry, outs, events)))
     }
 
+    /// The id of packet `name` on this connection (the server's, once adopted).
+    pub fn packet_id(&self, name: &str) -> Option<u32> {
+        self.lock().registry.id(name).filter(|id| *id >= 64)
+    }
+
     /// The connection's figures (kept after it closes).
     pub fn stats(&self) -> Stats {
         self.lock()

@@ -44,6 +44,9 @@ pub enum Event {
         body: Vec<u8>,
         rtt: Duration,
     },
+    /// A ping query for the engine to answer with `answer_ping` (a server that defers its
+    /// ping answers): the query's msgpack map.
+    PingQuery { cid: u64, body: Vec<u8> },
     /// The connection closed, once, with its reason: the closeconn reason, or for a close
     /// below the protocol `socketclose`, `reset`, `error`, `toolarge`, `badframe`,
     /// `sendfailed`, `shutdown`; `handshaketimeout` when the handshake took too long.
@@ -180,6 +183,7 @@ pub fn sort_outs(
                     rtt,
                 })
             }
+            Out::PingQuery(body) => events.push_back(Event::PingQuery { cid, body }),
             Out::Closed { reason, by_peer } => {
                 events.push_back(Event::Closed {
                     cid,

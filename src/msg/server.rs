@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::msgpack;
+use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
     Pending, Stats, Writes, carry_out, reason_of, sort_outs,
@@ -379,6 +379,32 @@ impl Server {
         self.writes.close_lingering(&self.manager, true);
         self.listener.shutdown();
         self.reader.shutdown();
+    }
+
+    /// Answers connection `cid`'s ping query ([`Event::PingQuery`]) with the settings' ping
+    /// data and `extra`.
+    pub fn answer_ping(&self, cid: u64, extra: &[(String, Value)]) -> Result<()> {
+        let _order = self.writes.sending();
+        let pending = {
+            let mut st = self.shared.lock();
+            let State {
+                registry,
+                peers,
+                events,
+                ..
+            } = &mut *st;
+            let peer = peers.get_mut(&cid).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownConnection, format!("no client {cid}"))
+            })?;
+            let outs = peer
+                .session
+                .answer_ping(&self.shared.cfg.settings, extra)
+                .map_err(|e| Error::new(ErrorKind::InvalidArgument, e))?;
+            sort_outs(cid, peer, registry, outs, events)
+        };
+        self.writes
+            .linger(carry_out(&self.manager, &self.writer, pending));
+        Ok(())
     }
 
     /// Client `cid`'s figures.

@@ -50,6 +50,8 @@ pub enum Out {
     Message { pid: u32, body: Vec<u8> },
     /// The answer to this client's ping query (the server's status map).
     PingAnswer(Value),
+    /// A ping query for the engine to answer (server, `defer_ping`): its msgpack map.
+    PingQuery(Vec<u8>),
     /// The connection is over, with its reason (`None`: the peer gave none); close it
     /// once what was sent before has been written. Reported once.
     Closed {
@@ -75,6 +77,9 @@ pub struct Settings {
     pub answer_ping: bool,
     /// Server: extra entries of a ping answer, after `oldmsg`.
     pub ping_data: Vec<(String, Value)>,
+    /// Server: each ping query goes to the engine ([`Out::PingQuery`]), which answers it
+    /// with [`Session::answer_ping`], instead of being answered at once.
+    pub defer_ping: bool,
     /// Connection types besides `classic` and `ping` (they behave as `classic`).
     pub conn_types: Vec<String>,
 }
@@ -89,6 +94,7 @@ impl Default for Settings {
             str_keys: true,
             answer_ping: true,
             ping_data: Vec::new(),
+            defer_ping: false,
             conn_types: Vec::new(),
         }
     }
@@ -125,6 +131,8 @@ pub struct Session {
     pub figures: Figures,
     /// When the packet whose answer gives the round trip went out.
     sent_at: Option<Instant>,
+    /// Server: the ping query the engine has still to answer.
+    ping_query: Option<Value>,
 }
 
 fn map_of(entries: Vec<(&str, Value)>) -> Vec<u8> {
@@ -152,6 +160,7 @@ impl Session {
             dropped_early: 0,
             figures: Figures::default(),
             sent_at: Some(Instant::now()),
+            ping_query: None,
         };
         (session, vec![Out::Send(frame::encode(HELLO, &hello, None))])
     }
@@ -167,6 +176,7 @@ impl Session {
             dropped_early: 0,
             figures: Figures::default(),
             sent_at: None,
+            ping_query: None,
         }
     }
 
@@ -270,23 +280,13 @@ impl Session {
                 }
                 self.activate(s)
             }
-            (Side::Server, State::Ping, PING) => {
-                let mut answer = vec![(Value::Str("oldmsg".into()), body())];
-                for (k, v) in &s.ping_data {
-                    answer.push((Value::Str(k.clone()), v.clone()));
-                }
-                let info = map_of(vec![
-                    ("version", Value::Str(s.version.clone())),
-                    ("release", Value::Str(s.release.clone())),
-                    ("protoversion", Value::Int(PROTOVERSION)),
-                ]);
-                answer.push((
-                    Value::Str("peng3dnet".into()),
-                    msgpack::decode(&info, false).unwrap(),
-                ));
-                let answer = Value::Map(answer).to_bytes();
-                vec![Out::Send(frame::encode(PONG, &answer, s.compress))]
+            (Side::Server, State::Ping, PING) if s.defer_ping => {
+                let query = body();
+                let bytes = query.to_bytes();
+                self.ping_query = Some(query);
+                vec![Out::PingQuery(bytes)]
             }
+            (Side::Server, State::Ping, PING) => vec![self.pong(s, body(), &[])],
             (Side::Client, State::HelloWait, HELLO) => self.client_hello(&body()),
             (Side::Client, State::Handshake, HANDSHAKE) => {
                 self.round_trip_ends();
@@ -401,6 +401,43 @@ impl Session {
     /// Notes a round trip measured outside the session (a ping answer).
     pub fn set_rtt(&mut self, rtt: Duration) {
         self.figures.rtt = Some(rtt);
+    }
+
+    /// The answer to a ping query: `oldmsg` (the query), the settings' ping data, `extra`,
+    /// and peng3dnet's info map.
+    fn pong(&self, s: &Settings, query: Value, extra: &[(String, Value)]) -> Out {
+        let mut answer = vec![(Value::Str("oldmsg".into()), query)];
+        for (k, v) in s.ping_data.iter().chain(extra) {
+            answer.push((Value::Str(k.clone()), v.clone()));
+        }
+        let info = Value::map([
+            ("version", Value::Str(s.version.clone())),
+            ("release", Value::Str(s.release.clone())),
+            ("protoversion", Value::Int(PROTOVERSION)),
+        ]);
+        answer.push((Value::Str("peng3dnet".into()), info));
+        Out::Send(frame::encode(
+            PONG,
+            &Value::Map(answer).to_bytes(),
+            s.compress,
+        ))
+    }
+
+    /// Answers the ping query the engine was given ([`Out::PingQuery`]) with the settings'
+    /// ping data and `extra`. `Err` when no query waits for an answer.
+    pub fn answer_ping(
+        &mut self,
+        s: &Settings,
+        extra: &[(String, Value)],
+    ) -> Result<Vec<Out>, String> {
+        if self.state != State::Ping || self.side != Side::Server {
+            return Err("not a ping connection waiting for its answer".into());
+        }
+        let query = self
+            .ping_query
+            .take()
+            .ok_or("no ping query waits for an answer")?;
+        Ok(vec![self.pong(s, query, extra)])
     }
 
     /// A ping client's query (sent right after its settype): `body` holds at least

@@ -32,6 +32,10 @@ int main(void) {
     CHECK_NULL(gamenet_msg_config_add_conn_type(NULL, "x"));
     CHECK_NULL(gamenet_msg_config_add_conn_type(cfg, NULL));
     CHECK_NULL(gamenet_msg_config_set_answer_ping(NULL, true));
+    CHECK_NULL(gamenet_msg_config_set_ping_data(NULL, nil, 1));
+    CHECK_NULL(gamenet_msg_config_set_ping_data(cfg, NULL, 1));
+    CHECK_OK(gamenet_msg_config_set_ping_data(cfg, NULL, 0)); /* none */
+    CHECK_NULL(gamenet_msg_config_set_defer_ping(NULL, true));
 
     CHECK_NULL(gamenet_server_new(NULL, &s));
     CHECK_NULL(gamenet_server_new(cfg, NULL));
@@ -62,6 +66,8 @@ int main(void) {
         CHECK_NULL(gamenet_server_take_events(s, buf, sizeof buf, 0, NULL, &n));
         CHECK_NULL(gamenet_server_take_events(s, buf, sizeof buf, 0, &n, NULL));
         CHECK_NULL(gamenet_server_set_event_callback(NULL, NULL, NULL, NULL));
+        CHECK_NULL(gamenet_server_answer_ping(NULL, 1, NULL, 0));
+        CHECK_NULL(gamenet_server_answer_ping(s, 1, NULL, 1));
         CHECK_OK(gamenet_server_set_event_callback(s, NULL, NULL, NULL)); /* NULL: none */
     }
 
@@ -89,6 +95,11 @@ int main(void) {
         CHECK_NULL(gamenet_client_take_events(c, buf, sizeof buf, 0, NULL, &n));
         CHECK_NULL(gamenet_client_take_events(c, buf, sizeof buf, 0, &n, NULL));
         CHECK_NULL(gamenet_client_set_event_callback(NULL, NULL, NULL, NULL));
+        CHECK_NULL(gamenet_client_ping_with(NULL, NULL, 0));
+        CHECK_NULL(gamenet_client_ping_with(c, NULL, 1));
+        CHECK_NULL(gamenet_client_get_packet_id(NULL, "a:b", &id));
+        CHECK_NULL(gamenet_client_get_packet_id(c, NULL, &id));
+        CHECK_NULL(gamenet_client_get_packet_id(c, "a:b", NULL));
     }
     CHECK_NULL(gamenet_client_close(NULL, "x"));
     CHECK_NULL(gamenet_client_get_cid(NULL, &cid));

@@ -1,0 +1,123 @@
+/* The ping type from C beyond the default answer: a server's ping data, a client's query
+   extras, a server that hands each query to the engine and answers it itself, and a
+   client reading the ids it adopted from the server. */
+#define _GNU_SOURCE /* memmem */
+#include <stdlib.h>
+
+#include "check.h"
+
+/* Processes both until the client (on_server false) or server has an event of `kind`. */
+static gamenet_msg_event wait_event(gamenet_server *s, gamenet_client *c, bool on_server,
+                                    gamenet_msg_event_kind kind, uint8_t *buf, size_t cap,
+                                    size_t *len) {
+    gamenet_msg_event ev;
+    int i;
+    memset(&ev, 0, sizeof ev);
+    for (i = 0; i < 20000; i++) {
+        CHECK_OK(gamenet_server_process(s, 1, NULL));
+        CHECK_OK(gamenet_client_process(c, 1, NULL));
+        for (;;) {
+            gamenet_result rc = on_server ? gamenet_server_next_event(s, &ev, buf, cap, len)
+                                          : gamenet_client_next_event(c, &ev, buf, cap, len);
+            if (rc != GAMENET_OK) {
+                CHECK_RC(rc, GAMENET_EMPTY);
+                break;
+            }
+            if (ev.kind == kind) return ev;
+        }
+    }
+    CHECK(!"the event never came");
+    return ev;
+}
+
+static bool has(const uint8_t *buf, size_t len, const char *text) {
+    return memmem(buf, len, text, strlen(text)) != NULL;
+}
+
+static gamenet_server *server(bool defer, uint16_t *port) {
+    gamenet_msg_config *cfg;
+    gamenet_server *s;
+    /* {"motd": "hello"} */
+    static const uint8_t motd[] = {0x81, 0xa4, 'm', 'o', 't', 'd', 0xa5, 'h', 'e', 'l', 'l', 'o'};
+    CHECK_OK(gamenet_msg_config_new(&cfg));
+    CHECK_OK(gamenet_msg_config_set_address(cfg, "127.0.0.1", 0));
+    CHECK_OK(gamenet_msg_config_register_packet(cfg, "a:x", 200, NULL));
+    CHECK_RC(gamenet_msg_config_set_ping_data(cfg, (const uint8_t *)"\x81\x01\x02", 3),
+             GAMENET_ERR_INVALID_ARGUMENT); /* int keys */
+    CHECK_RC(gamenet_msg_config_set_ping_data(cfg, (const uint8_t *)"\x91\x01", 2),
+             GAMENET_ERR_INVALID_ARGUMENT); /* not a map */
+    CHECK_OK(gamenet_msg_config_set_ping_data(cfg, motd, sizeof motd));
+    CHECK_OK(gamenet_msg_config_set_defer_ping(cfg, defer));
+    CHECK_OK(gamenet_server_new(cfg, &s));
+    CHECK_OK(gamenet_server_get_port(s, port));
+    CHECK_OK(gamenet_msg_config_free(cfg));
+    return s;
+}
+
+static gamenet_client *client(uint16_t port, const char *type) {
+    gamenet_msg_config *cfg;
+    gamenet_client *c;
+    CHECK_OK(gamenet_msg_config_new(&cfg));
+    CHECK_OK(gamenet_msg_config_set_address(cfg, "127.0.0.1", port));
+    CHECK_OK(gamenet_msg_config_set_conn_type(cfg, type));
+    CHECK_OK(gamenet_msg_config_register_packet(cfg, "a:x", 0, NULL));
+    CHECK_OK(gamenet_client_connect(cfg, &c));
+    CHECK_OK(gamenet_msg_config_free(cfg));
+    return c;
+}
+
+int main(void) {
+    static uint8_t buf[65536];
+    /* {"who": "me"} and {"players": 3} */
+    static const uint8_t who[] = {0x81, 0xa3, 'w', 'h', 'o', 0xa2, 'm', 'e'};
+    static const uint8_t players[] = {0x81, 0xa7, 'p', 'l', 'a', 'y', 'e', 'r', 's', 0x03};
+    gamenet_msg_event ev;
+    gamenet_server *s;
+    gamenet_client *c;
+    uint16_t port;
+    size_t len;
+    uint32_t id = 0;
+
+    /* Answered at once, with the server's ping data and the client's extras echoed. */
+    s = server(false, &port);
+    c = client(port, "ping");
+    CHECK_RC(gamenet_client_ping_with(c, (const uint8_t *)"\x81\x01\x02", 3),
+             GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_OK(gamenet_client_ping_with(c, who, sizeof who));
+    ev = wait_event(s, c, false, GAMENET_MSG_PING_ANSWER, buf, sizeof buf, &len);
+    CHECK(has(buf, len, "motd") && has(buf, len, "hello") && has(buf, len, "oldmsg"));
+    CHECK(has(buf, len, "who") && has(buf, len, "time") && has(buf, len, "peng3dnet"));
+    CHECK_OK(gamenet_client_free(c));
+
+    /* A classic client adopts the server's id 200 for "a:x". */
+    c = client(port, "classic");
+    CHECK_OK(gamenet_client_get_packet_id(c, "a:x", &id));
+    CHECK(id == 64); /* its own, until the handshake */
+    CHECK_RC(gamenet_client_get_packet_id(c, "a:nope", &id), GAMENET_EMPTY);
+    wait_event(s, c, false, GAMENET_MSG_HANDSHAKE_COMPLETE, buf, sizeof buf, &len);
+    CHECK_OK(gamenet_client_get_packet_id(c, "a:x", &id));
+    CHECK(id == 200);
+    CHECK_OK(gamenet_client_free(c));
+    CHECK_OK(gamenet_server_free(s));
+
+    /* Deferred: the engine sees the query and answers it. */
+    s = server(true, &port);
+    c = client(port, "ping");
+    CHECK_OK(gamenet_client_ping_with(c, who, sizeof who));
+    ev = wait_event(s, c, true, GAMENET_MSG_PING_QUERY, buf, sizeof buf, &len);
+    CHECK(has(buf, len, "who") && has(buf, len, "time") && ev.body_len == len);
+    CHECK_RC(gamenet_server_answer_ping(s, ev.cid, (const uint8_t *)"\x91\x01", 2),
+             GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK_OK(gamenet_server_answer_ping(s, ev.cid, players, sizeof players));
+    CHECK_RC(gamenet_server_answer_ping(s, ev.cid, NULL, 0), GAMENET_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(last_error(), "no ping query") != NULL);
+    CHECK_RC(gamenet_server_answer_ping(s, ev.cid + 999, NULL, 0),
+             GAMENET_ERR_UNKNOWN_CONNECTION);
+    ev = wait_event(s, c, false, GAMENET_MSG_PING_ANSWER, buf, sizeof buf, &len);
+    CHECK(has(buf, len, "players") && has(buf, len, "motd") && has(buf, len, "who"));
+    ev = wait_event(s, c, false, GAMENET_MSG_CLOSED, buf, sizeof buf, &len);
+    CHECK(strcmp(ev.reason, "pingcomplete") == 0);
+    CHECK_OK(gamenet_client_free(c));
+    CHECK_OK(gamenet_server_free(s));
+    DONE();
+}
