@@ -1,11 +1,12 @@
 """Round trips of small maps through the message layer from Python: gamenet (gamenet.Server
-and gamenet.Client) or the real peng3dnet (its Server and Client), the server in its own
-process echoing every message, one client keeping WINDOW messages in flight. Messages are
-{"i": "%08d", "p": 38 x "x"} (64-byte frames: peng3dnet's reader loops forever on a length
-prefix split across reads, which these sizes do not trigger); each echo is checked.
+and gamenet.Client, batch calls), the real peng3dnet (its Server and Client), or the same
+peng3dnet code on gamenet.peng (the drop-in); the server in its own process echoing every
+message, one client keeping WINDOW messages in flight. Messages are {"i": "%08d", "p": 38 x
+"x"} (64-byte frames: peng3dnet's reader loops forever on a length prefix split across
+reads, which these sizes do not trigger); each echo is checked.
 
-Usage: msg_bench.py gamenet|peng N WINDOW   prints rate=<round trips/s> first_us=<client
-start to first echo>"""
+Usage: msg_bench.py gamenet|gamenet.peng|peng N WINDOW   prints rate=<round trips/s>
+first_us=<client start to first echo>"""
 import os
 import socket
 import subprocess
@@ -34,7 +35,7 @@ def serve(impl, port):
                           if ev.kind == gamenet.MSG_MESSAGE]
                 if echoes:
                     s.send_many(echoes)
-    from peng3dnet import net, packet
+    net, packet = peng_modules(impl)
 
     class Echo(packet.SmartPacket):
         def receive(self, msg, cid=None):
@@ -42,15 +43,25 @@ def serve(impl, port):
 
     s = net.Server(addr=("127.0.0.1", port))
     s.register_packet("bench:echo", Echo(s.registry, s))
-    s.runAsync()
+    s.runAsync()  # gamenet.peng binds before it returns; peng3dnet on its thread
     s.process_async()
-    while getattr(s, "sock", None) is None:
-        time.sleep(0.005)
-    with s._sock_lock:
-        pass
+    if impl == "peng":
+        while getattr(s, "sock", None) is None:
+            time.sleep(0.005)
+        with s._sock_lock:
+            pass
     print("ready", flush=True)
     while True:
         time.sleep(1)
+
+
+def peng_modules(impl):
+    """peng3dnet's net and packet modules, or gamenet.peng's (the drop-in)."""
+    if impl == "gamenet.peng":
+        from gamenet.peng import net, packet
+    else:
+        from peng3dnet import net, packet
+    return net, packet
 
 
 def check(msg, i):
@@ -81,8 +92,8 @@ def run_gamenet(port, n, window):
     return start, first, time.perf_counter()
 
 
-def run_peng(port, n, window):
-    from peng3dnet import net, packet
+def run_peng(port, n, window, impl="peng"):
+    net, packet = peng_modules(impl)
     cond = threading.Condition()
     state = {"got": 0, "first": None}
 
@@ -126,7 +137,10 @@ def main():
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout.readline().strip() == "ready"
-        start, first, end = (run_gamenet if impl == "gamenet" else run_peng)(port, n, window)
+        if impl == "gamenet":
+            start, first, end = run_gamenet(port, n, window)
+        else:
+            start, first, end = run_peng(port, n, window, impl)
         print(f"rate={n / (end - first):.0f} first_us={(first - start) * 1e6:.1f}")
     finally:
         server.kill()
