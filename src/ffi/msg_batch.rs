@@ -135,8 +135,20 @@ fn parse_batch(bytes: &[u8], fields: u32) -> Result<Vec<Item<'_>>> {
     Ok(items)
 }
 
-/// What `send_many` returned, for C: how many went out, and the first failure.
-fn report(sent: usize, first: Option<Error>, out_sent: *mut usize) -> Result<()> {
+/// Reads a batch of items of `fields` values and hands them to `send` (a `send_many`),
+/// writing how many went out to `*out_sent` (may be NULL); the first failure is the result.
+fn send_batch(
+    batch: *const u8,
+    len: usize,
+    fields: u32,
+    out_sent: *mut usize,
+    send: impl FnOnce(Vec<Item<'_>>) -> (usize, Option<Error>),
+) -> Result<()> {
+    if !out_sent.is_null() {
+        *out_ref(out_sent, "out_sent")? = 0;
+    }
+    let items = parse_batch(in_bytes(batch, len, "batch")?, fields)?;
+    let (sent, first) = send(items);
     if !out_sent.is_null() {
         *out_ref(out_sent, "out_sent")? = sent;
     }
@@ -158,16 +170,13 @@ pub extern "C" fn gamenet_server_send_messages(
     out_sent: *mut usize,
 ) -> gamenet_result {
     with(s, |h| {
-        if !out_sent.is_null() {
-            *out_ref(out_sent, "out_sent")? = 0;
-        }
-        let items = parse_batch(in_bytes(batch, len, "batch")?, 3)?;
-        let (sent, first) = h.inner.send_many(
-            items
-                .into_iter()
-                .map(|(cid, name, body)| (cid.unwrap_or_default(), name, body.to_vec())),
-        );
-        report(sent, first, out_sent)
+        send_batch(batch, len, 3, out_sent, |items| {
+            h.inner.send_many(
+                items
+                    .into_iter()
+                    .map(|(cid, name, body)| (cid.unwrap_or_default(), name, body.to_vec())),
+            )
+        })
     })
 }
 
@@ -181,16 +190,13 @@ pub extern "C" fn gamenet_client_send_messages(
     out_sent: *mut usize,
 ) -> gamenet_result {
     with(c, |h| {
-        if !out_sent.is_null() {
-            *out_ref(out_sent, "out_sent")? = 0;
-        }
-        let items = parse_batch(in_bytes(batch, len, "batch")?, 2)?;
-        let (sent, first) = h.inner.send_many(
-            items
-                .into_iter()
-                .map(|(_, name, body)| (name, body.to_vec())),
-        );
-        report(sent, first, out_sent)
+        send_batch(batch, len, 2, out_sent, |items| {
+            h.inner.send_many(
+                items
+                    .into_iter()
+                    .map(|(_, name, body)| (name, body.to_vec())),
+            )
+        })
     })
 }
 

@@ -3,33 +3,9 @@
    buffer that stays queued, close reasons, the ping type, registry errors. */
 #include <stdlib.h>
 
-#include "check.h"
+#include "msg_wait.h"
 
 static const uint8_t SAY[] = {0x81, 0xa4, 't', 'e', 'x', 't', 0xa2, 'h', 'i'}; /* {"text":"hi"} */
-
-/* Processes both until one of them has an event of `kind`; returns it (body in buf). */
-static gamenet_msg_event wait_event(gamenet_server *s, gamenet_client *c, bool on_server,
-                                    gamenet_msg_event_kind kind, uint8_t *buf, size_t cap,
-                                    size_t *len) {
-    gamenet_msg_event ev;
-    int i;
-    memset(&ev, 0, sizeof ev);
-    for (i = 0; i < 20000; i++) {
-        if (s) CHECK_OK(gamenet_server_process(s, 1, NULL));
-        if (c) CHECK_OK(gamenet_client_process(c, 1, NULL));
-        for (;;) {
-            gamenet_result rc = on_server ? gamenet_server_next_event(s, &ev, buf, cap, len)
-                                          : gamenet_client_next_event(c, &ev, buf, cap, len);
-            if (rc != GAMENET_OK) {
-                CHECK_RC(rc, GAMENET_EMPTY);
-                break;
-            }
-            if (ev.kind == kind) return ev;
-        }
-    }
-    CHECK(!"the event never came");
-    return ev;
-}
 
 static gamenet_msg_config *config(uint16_t port) {
     gamenet_msg_config *cfg = NULL;

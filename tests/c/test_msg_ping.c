@@ -4,31 +4,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
 
-#include "check.h"
-
-/* Processes both until the client (on_server false) or server has an event of `kind`. */
-static gamenet_msg_event wait_event(gamenet_server *s, gamenet_client *c, bool on_server,
-                                    gamenet_msg_event_kind kind, uint8_t *buf, size_t cap,
-                                    size_t *len) {
-    gamenet_msg_event ev;
-    int i;
-    memset(&ev, 0, sizeof ev);
-    for (i = 0; i < 20000; i++) {
-        CHECK_OK(gamenet_server_process(s, 1, NULL));
-        CHECK_OK(gamenet_client_process(c, 1, NULL));
-        for (;;) {
-            gamenet_result rc = on_server ? gamenet_server_next_event(s, &ev, buf, cap, len)
-                                          : gamenet_client_next_event(c, &ev, buf, cap, len);
-            if (rc != GAMENET_OK) {
-                CHECK_RC(rc, GAMENET_EMPTY);
-                break;
-            }
-            if (ev.kind == kind) return ev;
-        }
-    }
-    CHECK(!"the event never came");
-    return ev;
-}
+#include "msg_wait.h"
 
 static bool has(const uint8_t *buf, size_t len, const char *text) {
     return memmem(buf, len, text, strlen(text)) != NULL;
