@@ -1,7 +1,8 @@
 """gamenet.peng as a drop-in for peng3dnet: the example echo program (written against
 peng3dnet's API) runs unchanged on gamenet.peng, on peng3dnet, and mixed, each side in its
 own process; and the API surface in-process: handlers, close reasons, the registry sync and
-forced ids, the threads, shutdown, ping (against gamenet.peng and a real peng3dnet server),
+forced ids (client.registry takes the server's), the threads, shutdown, ping (getPingData
+per query and its exceptions, query extras; gamenet.peng and peng3dnet on either side),
 config keys gamenet refuses, and the module and method names, compared with peng3dnet's.
 Everything listens on 127.0.0.1; every wait is bounded."""
 import ast
@@ -22,27 +23,12 @@ os.environ.setdefault("PYGLET_SHADOW_WINDOW", "0")  # peng3dnet imports pyglet t
 
 from gamenet.peng import constants, conntypes, errors, net, packet  # noqa: E402
 from gamenet.peng.ext import ping  # noqa: E402
+from peng_support import (Keep, LogClient, LogServer, free_port, peng3dnet,  # noqa: E402
+                          started, wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "examples", "peng_echo.py")
 PYTHONPATH = os.path.dirname(HERE)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
-
-
-def peng3dnet():
-    return pytest.importorskip("peng3dnet")
 
 
 # -- the example, in four pairings
@@ -105,62 +91,6 @@ def test_the_echo_example_in_every_pairing(server_lib, client_lib):
 
 # -- the API, in-process
 
-class Recorder(net.ClientOnServer):
-    """Records its handlers' calls in server.log."""
-
-    def on_connect(self):
-        self.server.log.append(("connect", self.cid))
-
-    def on_handshake_complete(self):
-        super().on_handshake_complete()
-        self.server.log.append(("handshake", self.cid, self.conntype))
-
-    def on_close(self, reason=None):
-        self.server.log.append(("close", self.cid, reason))
-
-    def on_receive(self, ptype, msg):
-        self.server.log.append(("receive", self.cid, ptype, msg))
-
-
-class LogServer(ping.PingableServerMixin, net.Server):
-    def __init__(self, **kw):
-        super().__init__(addr=("127.0.0.1", 0), clientcls=Recorder, **kw)
-        self.log = []
-
-
-class LogClient(net.Client):
-    def __init__(self, port, **kw):
-        super().__init__(addr=("127.0.0.1", port), **kw)
-        self.log = []
-
-    def on_connect(self):
-        self.log.append(("connect",))
-
-    def on_handshake_complete(self):
-        super().on_handshake_complete()
-        self.log.append(("handshake",))
-
-    def on_close(self, reason=None):
-        self.log.append(("close", reason))
-
-    def on_receive(self, ptype, msg):
-        self.log.append(("receive", ptype, msg))
-
-
-class Keep(packet.SmartPacket):
-    """Keeps what it receives (with the thread) in peer.kept."""
-
-    def receive(self, msg, cid=None):
-        self.peer.__dict__.setdefault("kept", []).append((msg, cid, threading.current_thread()))
-
-
-def started(*peers):
-    for p in peers:
-        p.runAsync()
-        p.process_async()
-    return peers
-
-
 def test_handlers_run_and_a_close_reason_reaches_the_other_side():
     server = LogServer()
     server.register_packet("test:msg", Keep(server.registry, server))
@@ -217,7 +147,7 @@ def test_a_registry_mismatch_closes_and_forced_ids_are_adopted():
         assert odd.log[-1] == ("close", "packetregmismatch")
         good.wait_for_connection(10)
         good.send_message("test:a", "to a")
-        good.send_message(good.registry.getInt("test:b"), "to b")  # by id: the client's
+        good.send_message(good.registry.getInt("test:b"), "to b")  # by id: the server's
         wait_until(lambda: len(getattr(server, "kept", [])) == 2)
         assert [m for m, _, _ in server.kept] == ["to a", "to b"]
         assert [e[2] for e in server.log if e[0] == "receive"] == [100, 64]
@@ -274,57 +204,45 @@ def test_process_on_the_callers_thread_without_run_or_process_threads(threads):
     assert client.process() == 0 and server.process(wait=True, timeout=0.01) == 0
 
 
-def test_ping_a_gamenet_server():
-    server = LogServer()
-    started(server)
-    try:
-        before = time.time()
-        answer = ping.pingServer(addr=("127.0.0.1", server.addr[1]), timeout=10)
-        assert answer["oldmsg"]["time"] >= before - 1
-        assert answer["peng3dnet"]["protoversion"] == 2 and 0 <= answer["delay"] < 10
-        with pytest.raises(NotImplementedError, match="only \"time\""):
-            ping.pingServer(addr=("127.0.0.1", server.addr[1]), data={"motd?": 1})
-    finally:
-        server.shutdown(timeout=2)
-    plain = started(net.Server(addr=("127.0.0.1", 0)))[0]  # no ping type: refused
-    try:
-        with pytest.raises(errors.FailedPingError, match="closed"):
-            ping.pingServer(addr=("127.0.0.1", plain.addr[1]), timeout=10)
-    finally:
-        plain.shutdown(timeout=2)
-    with pytest.raises(errors.FailedPingError, match="failed"):
-        ping.pingServer(addr=("127.0.0.1", free_port()), timeout=10)  # nobody listens
-
-
-def test_ping_extras_gamenet_cannot_serve_are_refused():
-    class WithData(LogServer):
-        pingdata = {"motd": "hi"}
-
-    class WithHook(LogServer):
-        def getPingData(self, msg, cid):
-            return {"players": 3}
-    for cls in (WithData, WithHook):
-        with pytest.raises(NotImplementedError, match="cannot add entries"):
-            cls().bind()
-
-
 @pytest.mark.filterwarnings("ignore:Potential security weakness")
-def test_ping_a_real_peng3dnet_server():
-    real = peng3dnet()
-    from peng3dnet.ext import ping as real_ping
+@pytest.mark.parametrize("server_lib", ["gamenet.peng", "peng3dnet"])
+def test_the_client_registry_takes_the_servers_ids(server_lib):
+    lib = net if server_lib == "gamenet.peng" else peng3dnet().net
+    pk = packet if server_lib == "gamenet.peng" else importlib.import_module("peng3dnet.packet")
 
-    class RealServer(real_ping.PingableServerMixin, real.net.Server):
-        pingdata = {"motd": "real"}
-    port = free_port()
-    server = RealServer(addr=("127.0.0.1", port))
-    server.bind()
-    server.runAsync()
-    server.process_async()
+    class Store(pk.SmartPacket):
+        def receive(self, msg, cid=None):
+            self.peer.__dict__.setdefault("kept", []).append((self.peer.registry.getName(
+                self), msg))
+    server = lib.Server(addr=("127.0.0.1", 0 if lib is net else free_port()))
+    server.register_packet("test:a", Store(server.registry, server), 200)  # forced
+    server.register_packet("test:b", Store(server.registry, server))  # 64
+    if lib is not net:
+        server.bind()
+    started(server)
+    client = LogClient(server.addr[1])
+    b, a = Keep(client.registry, client), Keep(client.registry, client)
+    client.register_packet("test:b", b, 70)
+    client.register_packet("test:a", a)  # 64
+    assert (client.registry.getID("test:a"), client.registry.getID("test:b")) == (64, 70)
+    started(client)
     try:
-        answer = ping.pingServer(addr=("127.0.0.1", port), timeout=10)
-        assert answer["motd"] == "real" and answer["peng3dnet"]["version"] == "0.1.3a0"
-        assert 0 <= answer["delay"] < 10
+        client.wait_for_connection(10)
+        reg = client.registry
+        assert (reg.getID("test:a"), reg.getID("test:b")) == (200, 64)  # the server's
+        assert (reg.getName(200), reg.getObj(200), reg.getID(a), reg.getObj("test:b")) == (
+            "test:a", a, 200, b)
+        assert 70 not in reg.reg_int_str and reg.getName(1) == "peng3dnet:internal.hello"
+        client.send_message(200, "by id")
+        client.send_message(reg.getID("test:b"), "b by id")
+        wait_until(lambda: len(getattr(server, "kept", [])) == 2)
+        assert server.kept == [("test:a", "by id"), ("test:b", "b by id")]
+        cid = next(iter(server.clients))
+        server.send_message("test:a", "back", cid)
+        wait_until(lambda: getattr(client, "kept", None))
+        assert client.kept[0][0] == "back" and ("receive", 200, "back") in client.log
     finally:
+        client.join(5)
         server.stop()
 
 

@@ -345,15 +345,17 @@ impl Client {
             .unwrap_or_default()
     }
 
-    /// A ping connection's query: `extra` entries besides `"time"` (seconds since the
-    /// epoch, as peng3dnet's client sends). The answer arrives as `Event::PingAnswer`.
+    /// A ping connection's query: `"time"` (seconds since the epoch, as peng3dnet's client
+    /// sends) and the `extra` entries (a `"time"` among them replaces it). The answer
+    /// arrives as `Event::PingAnswer`.
     pub fn ping(&self, extra: Vec<(String, Value)>) -> Result<()> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        let mut entries: Vec<(Value, Value)> =
-            extra.into_iter().map(|(k, v)| (Value::Str(k), v)).collect();
-        entries.push((Value::Str("time".into()), Value::F64(now)));
+        let mut entries = vec![(Value::Str("time".into()), Value::F64(now))];
+        for (k, v) in extra {
+            msgpack::set_entry(&mut entries, &k, v);
+        }
         if self.cfg.conn_type != "ping" {
             return Err(Error::new(
                 ErrorKind::WrongKind,

@@ -127,6 +127,14 @@ impl std::fmt::Display for MsgpackError {
     }
 }
 
+/// Sets `key` in a map's entries: replaces the entry of that name, or appends one.
+pub fn set_entry(entries: &mut Vec<(Value, Value)>, key: &str, value: Value) {
+    match entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)) {
+        Some(entry) => entry.1 = value,
+        None => entries.push((Value::Str(key.to_string()), value)),
+    }
+}
+
 /// Checks that `bytes` is exactly one msgpack value (with `str_keys`, every map key a str
 /// or bin, as the Python peer requires).
 pub fn validate(bytes: &[u8], str_keys: bool) -> Result<(), MsgpackError> {

@@ -405,17 +405,21 @@ impl Session {
 
     /// The answer to a ping query: `oldmsg` (the query), the settings' ping data, `extra`,
     /// and peng3dnet's info map.
+    /// An entry of the ping data or of `extra` replaces one of the same name (`oldmsg`
+    /// and `peng3dnet` included), as peng3dnet's dict updates do.
     fn pong(&self, s: &Settings, query: Value, extra: &[(String, Value)]) -> Out {
-        let mut answer = vec![(Value::Str("oldmsg".into()), query)];
-        for (k, v) in s.ping_data.iter().chain(extra) {
-            answer.push((Value::Str(k.clone()), v.clone()));
-        }
         let info = Value::map([
             ("version", Value::Str(s.version.clone())),
             ("release", Value::Str(s.release.clone())),
             ("protoversion", Value::Int(PROTOVERSION)),
         ]);
-        answer.push((Value::Str("peng3dnet".into()), info));
+        let mut answer = vec![(Value::Str("oldmsg".into()), query)];
+        for (k, v) in s.ping_data.iter().chain(extra) {
+            msgpack::set_entry(&mut answer, k, v.clone());
+        }
+        if answer.iter().all(|(k, _)| k.as_str() != Some("peng3dnet")) {
+            answer.push((Value::Str("peng3dnet".into()), info));
+        }
         Out::Send(frame::encode(
             PONG,
             &Value::Map(answer).to_bytes(),

@@ -10,6 +10,17 @@ static bool has(const uint8_t *buf, size_t len, const char *text) {
     return memmem(buf, len, text, strlen(text)) != NULL;
 }
 
+/* How many times `text` occurs in the buffer. */
+static int count(const uint8_t *buf, size_t len, const char *text) {
+    int n = 0;
+    const uint8_t *at = buf, *end = buf + len;
+    while ((at = memmem(at, (size_t)(end - at), text, strlen(text))) != NULL) {
+        n++;
+        at++;
+    }
+    return n;
+}
+
 static gamenet_server *server(bool defer, uint16_t *port) {
     gamenet_msg_config *cfg;
     gamenet_server *s;
@@ -93,6 +104,23 @@ int main(void) {
     CHECK(has(buf, len, "players") && has(buf, len, "motd") && has(buf, len, "who"));
     ev = wait_event(s, c, false, GAMENET_MSG_CLOSED, buf, sizeof buf, &len);
     CHECK(strcmp(ev.reason, "pingcomplete") == 0);
+    CHECK_OK(gamenet_client_free(c));
+
+    /* Entries of the same name replace the ones gamenet writes: one key each. */
+    c = client(port, "ping");
+    {
+        /* {"peng3dnet": 1, "motd": "bye"} and, for the query, {"time": 5} */
+        static const uint8_t own[] = {0x82, 0xa9, 'p', 'e', 'n', 'g', '3', 'd', 'n', 'e', 't', 0x01,
+                                      0xa4, 'm', 'o', 't', 'd', 0xa3, 'b', 'y', 'e'};
+        static const uint8_t t5[] = {0x81, 0xa4, 't', 'i', 'm', 'e', 0x05};
+        CHECK_OK(gamenet_client_ping_with(c, t5, sizeof t5));
+        ev = wait_event(s, c, true, GAMENET_MSG_PING_QUERY, buf, sizeof buf, &len);
+        CHECK(len == sizeof t5 && memcmp(buf, t5, len) == 0); /* the caller's time, once */
+        CHECK_OK(gamenet_server_answer_ping(s, ev.cid, own, sizeof own));
+        ev = wait_event(s, c, false, GAMENET_MSG_PING_ANSWER, buf, sizeof buf, &len);
+        CHECK(count(buf, len, "peng3dnet") == 1 && count(buf, len, "motd") == 1);
+        CHECK(has(buf, len, "bye") && !has(buf, len, "hello") && !has(buf, len, "protoversion"));
+    }
     CHECK_OK(gamenet_client_free(c));
     CHECK_OK(gamenet_server_free(s));
     DONE();

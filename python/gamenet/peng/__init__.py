@@ -52,20 +52,27 @@ gamenet's C layer runs the protocol
   ValueError. Forced ids must be 64 or more (RegistryError).
 - Packets and connection types are registered before bind()/connect()/runAsync()
   (RuntimeError after: gamenet takes them when it starts).
-- On the client, gamenet adopts the server's ids in the handshake; client.registry keeps
-  the client's own ids (the C API cannot report the server's yet). Messages are dispatched
-  by name, on_receive gets the id on the wire (the server's), and a message sent by id is
-  looked up in client.registry. ConnectionType.receive gets flags 0 (events carry none).
+- On the client, gamenet adopts the server's ids in the handshake, and client.registry
+  takes them when the handshake completes (inside process(), before on_handshake_complete;
+  as peng3dnet, the objects stay with their names). Messages are dispatched by name,
+  on_receive gets the id on the wire (the server's), and a message sent by id is looked up
+  in client.registry (the client's own ids until the handshake completes: a message sent
+  by id before then must use them). ConnectionType.receive gets flags 0 (events carry
+  none).
 - on_send, Packet.send and ConnectionType.send get the value sent, on both sides (peng3dnet's
   server passed the encoded bytes), after the message was handed to gamenet.
 - Every added connection type gets the classic handshake on a gamenet server; its init(cid)
   is called when the handshake completes, just before on_handshake_complete. A ping
-  connection is answered in C: its ClientOnServer sees on_connect and on_close
-  ("pingcomplete") only, and its conntype and mode stay unset.
-- Ping answers hold oldmsg and the peng3dnet entry (with gamenet's versions). The C API
-  cannot add entries yet: a non-empty PingableServerMixin.pingdata or an overridden
-  getPingData makes bind() raise NotImplementedError; a ping query holds only "time"
-  (pingServer's data may hold nothing else: NotImplementedError).
+  connection's settype is not seen: its ClientOnServer becomes conntype "ping" and the
+  type's init(cid) is called when its query arrives, just before receive() (which answers,
+  with getPingData's and pingdata's entries, as peng3dnet's); on_close then gets
+  "pingcomplete".
+- In a ping answer, "oldmsg" is the query byte for byte and the "peng3dnet" entry holds
+  gamenet's versions, unless getPingData, pingdata or a PingConnectionType.getPingData
+  override give others. When getPingData (or the ping type's receive) raises, the server
+  prints the exception, as for any handler, and closes the connection with "pingerror"
+  (peng3dnet left it open, unanswered: its client waited out its timeout); a ping query
+  not answered inside receive() closes the same way.
 - Close reasons below the protocol are gamenet's: "socketclose", "reset", "error",
   "toolarge", "badframe", "sendfailed", "shutdown", "handshaketimeout" (10 s), and for bad
   packets "badmsgpack", "badcompression", "aesunsupported", "unknownflags".

@@ -7,6 +7,7 @@ import threading
 import traceback
 
 from .. import msg as _msg
+from ..errors import GamenetError
 from ._native import NativeClient, check_supported
 from ._peer import _Peer
 from . import errors
@@ -18,6 +19,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
     from typing import Any, Callable, List, Optional
     from ..msg import MsgEvent
+
+
+def _close_native(native: Any, reason: Optional[str]) -> None:
+    """Closes gamenet's client with `reason`, unless stop() has freed it (even meanwhile,
+    on another thread)."""
+    if native.closed:
+        return
+    try:
+        native.close_connection(reason)
+    except GamenetError:
+        if not native.closed:
+            raise
 
 
 class Client(_Peer):
@@ -45,6 +58,7 @@ class Client(_Peer):
         self._is_connected = False
         self._mark_close = False
         self._close_reason: Optional[str] = None
+        self._closed_with: Optional[str] = None  # the reason the connection closed with
         self.target_conntype = conntype
         self.conntype = CONNTYPE_NOTSET
         self.mode = MODE_NOTSET
@@ -148,16 +162,17 @@ class Client(_Peer):
             self.registry.getObj(ptype)._send(data)
 
     def _send_ping(self, pid: int, data: Any, cid: Optional[int]) -> None:
-        """A ping connection's query (id 64): gamenet's C client sends it, with its own
-        "time"; other entries cannot be sent yet."""
+        """A ping connection's query (id 64): gamenet's C client sends it with "time" (the
+        time of sending, unless `data` holds one other than "__AUTO__") and the entries of
+        `data` (str keys)."""
         if pid != 64:
             raise ValueError("a ping client sends only the query (id 64), not %s" % pid)
-        extra = sorted(k for k in (data or {}) if k != "time")
-        if extra:
-            raise NotImplementedError(
-                "ping query entries %s: gamenet's C client sends only \"time\" (its C API "
-                "takes no other entries yet)" % ", ".join(map(repr, extra)))
-        self._later_or_now(lambda native: native.ping())
+        if data is not None and not isinstance(data, dict):
+            raise TypeError("a ping query is a dict, not %s" % type(data).__name__)
+        extra = {k: v for k, v in (data or {}).items()
+                 if not (k == "time" and v == "__AUTO__")}
+        _msg._pack(extra)  # a value msgpack cannot pack fails here, not later
+        self._later_or_now(lambda native: native.ping(extra))
         ct = self.conntypes.get(self.target_conntype)
         if ct is not None:
             ct.send(data, pid, cid)
@@ -168,11 +183,7 @@ class Client(_Peer):
         inside process(). `cid` is ignored."""
         self._mark_close = True
         self._close_reason = reason
-
-        def close(native: Any) -> None:
-            if not native.closed:
-                native.close_connection(reason)
-        self._later_or_now(close)
+        self._later_or_now(lambda native: _close_native(native, reason))
 
     def close(self, reason: Optional[str] = None) -> None:
         """Closes the connection (telling the server `reason`, when still open) and ends
@@ -181,12 +192,13 @@ class Client(_Peer):
         if self.cfg["net.debug.print.close"]:
             print("CLOSE because %s" % reason)
         self._event("close", {"reason": reason})
+        self._closed_with = reason
         self.mode = MODE_CLOSED
         if self._gamenet_open:
             self._gamenet_open = False
             native = self._native
-            if native is not None and not native.closed:
-                native.close_connection(reason)
+            if native is not None:
+                _close_native(native, reason)
         if self.remote_state != STATE_CLOSED:
             self.on_close(reason)
         self.remote_state = STATE_CLOSED
@@ -257,6 +269,7 @@ class Client(_Peer):
             if ct is not None:
                 ct.init(None)
         elif kind == _msg.MSG_HANDSHAKE_COMPLETE:
+            self._adopt_ids()
             self._handshake_done = True
             self.on_handshake_complete()
             with self._connected_condition:
@@ -269,6 +282,19 @@ class Client(_Peer):
             self._gamenet_open = False
             if self.remote_state != STATE_CLOSED:  # else close() has done it all
                 self.close(ev.reason)
+
+    def _adopt_ids(self) -> None:
+        """Gives client.registry the server's ids, which gamenet adopted in the handshake
+        (as peng3dnet's HandshakePacket renumbers the registry; objects stay)."""
+        native = self._native
+        if native is None or native.closed:
+            return
+        ids = {}
+        for name in self._c_names:
+            pid = native.packet_id(name)
+            if pid is not None:
+                ids[name] = pid
+        self.registry._renumber(ids)
 
     # -- handlers
 

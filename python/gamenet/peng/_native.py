@@ -119,11 +119,14 @@ class NativeConfig(_Handle):
 
     def apply_server(self, conn_types: Iterable[str]) -> None:
         """A server's connection types: "ping" turns gamenet's ping answer on (it is off
-        without), every other name but "classic" is accepted with the classic handshake."""
+        without), deferred: each query comes as an event, answered inside process() (see
+        Server._on_ping_query); every other name but "classic" is accepted with the classic
+        handshake."""
         types = set(conn_types)
         for t in sorted(types - {"classic", "ping"}):
             check(lib.gamenet_msg_config_add_conn_type(self._ptr, _text(t, "conntype")))
         check(lib.gamenet_msg_config_set_answer_ping(self._ptr, "ping" in types))
+        check(lib.gamenet_msg_config_set_defer_ping(self._ptr, "ping" in types))
 
     def apply_client(self, conn_type: str) -> None:
         """A client's connection type."""

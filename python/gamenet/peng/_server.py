@@ -9,10 +9,17 @@ import traceback
 from .. import msg as _msg
 from ..errors import GamenetError, UnknownConnection
 from ._native import NativeServer, check_supported, ms, peer_address, server_host
+from . import version
 from ._peer import _Peer
-from .constants import (CONNTYPE_NOTSET, MODE_CLOSED, MODE_NOTSET, SIDE_SERVER, SSLSEC_NONE,
-                        STATE_ACTIVE, STATE_CLOSED, STATE_HELLOWAIT, STATE_INIT,
-                        STATE_WAITTYPE)
+from .constants import (CONNTYPE_NOTSET, CONNTYPE_PING, MODE_CLOSED, MODE_NOTSET,
+                        SIDE_SERVER, SSLSEC_NONE, STATE_ACTIVE, STATE_CLOSED,
+                        STATE_HELLOWAIT, STATE_INIT, STATE_WAITTYPE)
+
+# The close reason of a ping connection whose answer failed (getPingData raised).
+_PING_ERROR = "pingerror"
+# PingConnectionType's own "peng3dnet" entry: gamenet's C server writes its own instead.
+_DEFAULT_PING_INFO = {"version": version.VERSION, "release": version.RELEASE,
+                      "protoversion": version.PROTOVERSION}
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
@@ -47,7 +54,7 @@ class Server(_Peer):
         """Starts gamenet's server: initialize(), then listens on `addr` and starts
         accepting on gamenet's threads. Sends the bind event. Later calls do nothing. Config
         keys gamenet cannot honour (net.ssl.enabled, net.encrypt.enabled) raise
-        NotImplementedError, as do ping answer extras (see gamenet.peng's docstring)."""
+        NotImplementedError."""
         if self._is_bound:
             return
         with self._open_lock:
@@ -55,7 +62,6 @@ class Server(_Peer):
                 return
             self.initialize()
             check_supported(self.cfg, client=False)
-            self._check_ping_extras()
             cfg = self._prepared_config()
             cfg.apply(self.cfg, server_host(self.addr[0]), self.addr[1])
             cfg.apply_server(self.conntypes)
@@ -68,25 +74,6 @@ class Server(_Peer):
 
     def _open(self) -> None:
         self.bind()
-
-    def _check_ping_extras(self) -> None:
-        ping = self.conntypes.get("ping")
-        if ping is None:
-            return
-        from .ext.ping import PingableServerMixin, PingConnectionType
-        extras = []
-        if getattr(self, "pingdata", None):
-            extras.append("pingdata")
-        own = getattr(type(self), "getPingData", PingableServerMixin.getPingData)
-        if own is not PingableServerMixin.getPingData:
-            extras.append("%s.getPingData()" % type(self).__name__)
-        if (getattr(type(ping), "getPingData", PingConnectionType.getPingData)
-                is not PingConnectionType.getPingData):
-            extras.append("%s.getPingData()" % type(ping).__name__)
-        if extras:
-            raise NotImplementedError(
-                "%s: gamenet's C layer answers pings itself and its C API cannot add entries "
-                "to the answer yet (it holds oldmsg and peng3dnet only)" % ", ".join(extras))
 
     def runAsync(self, selector: Any = selectors.DefaultSelector) -> None:
         """bind() (here, so that a failure raises here and the port listens on return), then
@@ -126,7 +113,13 @@ class Server(_Peer):
         """Sends `data` (any msgpack value; map keys str or bytes) as a message of packet
         type `ptype` (its name, id or Packet) to client `cid`; before the client's handshake
         completes it waits. Then calls the connection type's send(), on_send, the send event
-        and the packet's _send, as peng3dnet does."""
+        and the packet's _send, as peng3dnet does. To a ping connection, id 65 is the answer
+        to its query (PingConnectionType sends it; see _answer_ping)."""
+        client = self.clients.get(cid)
+        if (isinstance(ptype, int) and ptype == 65 and client is not None
+                and client.conntype == CONNTYPE_PING):
+            self._answer_ping(data, client)
+            return
         name = self._packet_name(ptype)
         if name.startswith("peng3dnet:"):
             self._internal_send(name, data, cid)
@@ -134,13 +127,31 @@ class Server(_Peer):
         if self.cfg["net.debug.print.send"]:
             print("SEND %s to %s" % (ptype, cid))
         self._native_or_raise().send(cid, name, data)
-        client = self.clients.get(cid)
         ct = self.conntypes.get(client.conntype) if client is not None else None
         if ct is None or not ct.send(data, ptype, cid):
             if client is not None:
                 client.on_send(ptype, data)
             self._event("connection.send", {"client": client, "pid": ptype, "data": data})
             self.registry.getObj(ptype)._send(data, cid)
+
+    def _answer_ping(self, data: Any, client: ClientOnServer) -> None:
+        """Answers a ping connection's query (send_message of id 65) with gamenet's
+        answer_ping, which writes "oldmsg" (the query, byte for byte) and the "peng3dnet"
+        entry (gamenet's versions) and lets the entries of `data` replace them: `data`'s
+        "oldmsg" goes out when it is not the query itself, its "peng3dnet" when it is not
+        PingConnectionType's own (an override's). The connection type's send() follows."""
+        if not isinstance(data, dict):
+            raise TypeError("a ping answer is a dict, not %s" % type(data).__name__)
+        extra = dict(data)
+        if extra.get("oldmsg") is client._ping_query:
+            del extra["oldmsg"]
+        if extra.get("peng3dnet") == _DEFAULT_PING_INFO:
+            del extra["peng3dnet"]
+        self._native_or_raise().answer_ping(client.cid, extra)
+        client._ping_answered = True
+        ct = self.conntypes.get(CONNTYPE_PING)
+        if ct is not None:
+            ct.send(data, 65, client.cid)
 
     def close_connection(self, cid: int, reason: Optional[str] = None) -> None:
         """Closes client `cid`, telling it `reason` (its on_close gets it, and so does the
@@ -158,6 +169,9 @@ class Server(_Peer):
             native.close_connection(cid, reason)
         except UnknownConnection:
             pass  # closed already
+        except GamenetError:
+            if not native.closed:  # else stop() freed it meanwhile
+                raise
 
     def sendEvent(self, event: str, data: Any = None) -> None:
         """Sends peng3d event `event` with `data` (a dict gets "peng" and "server" added)
@@ -180,6 +194,8 @@ class Server(_Peer):
                 self._on_connected(ev)
             elif kind == _msg.MSG_HANDSHAKE_COMPLETE:
                 self._on_handshake(ev)
+            elif kind == _msg.MSG_PING_QUERY:
+                self._on_ping_query(ev)
             elif kind == _msg.MSG_CLOSED:
                 client = self.clients.get(ev.cid)
                 if client is not None:
@@ -210,6 +226,27 @@ class Server(_Peer):
             ct.init(ev.cid)
         client.on_handshake_complete()
 
+    def _on_ping_query(self, ev: MsgEvent) -> None:
+        """A ping connection's query, as peng3dnet handles its settype and ping packets: the
+        client becomes a "ping" connection, the connection type's init(cid) and receive(msg,
+        64, 0, cid) run (PingConnectionType's calls getPingData and answers). When that
+        raised or did not answer, the connection closes with "pingerror" (and _dispatch
+        prints the exception, as for any handler); peng3dnet left it open, unanswered."""
+        client = self.clients.get(ev.cid)
+        if client is None:
+            self._close_native(ev.cid, _PING_ERROR)
+            return
+        client.conntype = CONNTYPE_PING
+        client._ping_query = ev.body
+        try:
+            ct = self.conntypes[CONNTYPE_PING]
+            ct.init(ev.cid)
+            ct.receive(ev.body, 64, 0, ev.cid)
+        finally:
+            if not client._ping_answered and client._gamenet_open:
+                client._mark_close = True
+                self._close_native(ev.cid, _PING_ERROR)
+
     def _on_message(self, ev: MsgEvent) -> None:
         client = self.clients.get(ev.cid)
         if client is None:
@@ -230,6 +267,8 @@ class ClientOnServer(object):
     Subclass it and override the on_* handlers; they run on the thread calling process()."""
 
     _gamenet_open = True  # whether gamenet's connection is still open
+    _ping_answered = False  # a ping connection: whether its query was answered
+    _ping_query = None  # a ping connection: its query, as received
 
     def __init__(self, server: Server, conn: Any, addr: Optional[Tuple[str, int]],
                  cid: int) -> None:

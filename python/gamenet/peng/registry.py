@@ -157,6 +157,25 @@ class BaseRegistry(object):
     def __getitem__(self, item: Any) -> Any:
         return self.getObj(item)
 
+    def _renumber(self, ids: Mapping[str, int]) -> None:
+        """Moves the names in `ids` to those ids (objects stay with their names), as
+        peng3dnet's client adopts the server's ids; the others keep theirs. Both maps are
+        rebuilt and swapped in, so that a reader never meets an id held twice."""
+        with self.idlock:
+            moved = {name: pid for name, pid in ids.items()
+                     if name in self.reg_int_str.inv and self.reg_int_str.inv[name] != pid}
+            if not moved:
+                return
+            int_obj, int_str = BiMap(), BiMap()
+            for n, name in list(self.reg_int_str.items()):
+                new = moved.get(name, n)
+                if new in int_str:  # the registry stays as it was
+                    raise AlreadyRegisteredError("id %s for %r is held by %r"
+                                                 % (new, name, int_str[new]))
+                int_str[new] = name
+                int_obj[new] = self.reg_int_obj[n]
+            self.reg_int_obj, self.reg_int_str = int_obj, int_str
+
 
 class PacketRegistry(BaseRegistry):
     """A BaseRegistry of Packet instances (peer.registry)."""

@@ -1,15 +1,17 @@
 """peng3dnet.ext.ping on gamenet: query a server's status over a "ping" connection.
 
-    data = pingServer(addr=("127.0.0.1", 8080))   # {"oldmsg": ..., "peng3dnet": ...,
-                                                   #  "recvtime": ..., "delay": ...}
+    data = pingServer(addr=("127.0.0.1", 8080), data={"who": "me"})
+    # {"oldmsg": {"who": "me", "time": ...}, "peng3dnet": {...}, ...the server's entries,
+    #  "recvtime": ..., "delay": ...}
 
 A server answers pings when the "ping" connection type is added (PingableServerMixin does
-it): gamenet's C server answers each query itself, with the query (oldmsg) and the
-peng3dnet entry ({"version", "release", "protoversion"}; gamenet's versions). Its C API
-cannot add entries to the answer yet: a non-empty `pingdata` or an overridden getPingData
-makes bind() raise NotImplementedError rather than leave them out without a word. Likewise
-the query holds only "time" (gamenet's C client sends it), so pingServer's `data` may hold
-nothing else."""
+it). As in peng3dnet, each query is answered inside process(), on its thread: the answer
+holds the query (oldmsg), then getPingData(msg, cid)'s entries, updated with `pingdata`'s,
+and the peng3dnet entry ({"version", "release", "protoversion"}, gamenet's versions unless
+a PingConnectionType.getPingData override gives its own). When getPingData raises, the
+exception is printed (as any handler's on a server) and the connection closes with
+"pingerror". The client's query holds the entries of setPingData's dict (pingServer's
+`data`) and "time" (the time of sending when it is "__AUTO__" or missing)."""
 from __future__ import annotations
 
 import threading
@@ -23,7 +25,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
     from typing import Any, Dict, Optional
 
-# Whether the answer holds the query (oldmsg): gamenet's C server always writes it back.
+# Whether the answer holds the query (oldmsg): gamenet's C server always writes it back,
+# whatever this says.
 WRITEBACK = True
 
 
@@ -34,8 +37,8 @@ class PingConnectionType(conntypes.ConnectionType):
 
     def init(self, cid: Optional[int]) -> None:
         """On the client (cid None): sends the query (the peer's _ping()) and sets
-        STATE_ACTIVE. On the server: sets the client's STATE_ACTIVE (a gamenet server
-        answers in C and does not call it)."""
+        STATE_ACTIVE. On the server (when the query arrives): sets the client's
+        STATE_ACTIVE."""
         if cid is None:
             self.peer._ping()
             self.peer.remote_state = STATE_ACTIVE
@@ -43,11 +46,28 @@ class PingConnectionType(conntypes.ConnectionType):
             self.peer.clients[cid].state = STATE_ACTIVE
 
     def receive(self, msg: Any, pid: int, flags: int, cid: Optional[int]) -> bool:
-        """The answer (id 65, on the client): calls the peer's on_pong(msg) if it has one,
-        _pong(msg), and closes with "pingcomplete". Anything else closes with
-        "invalidpingpacket" (a gamenet server answers queries in C: they never get here).
-        Returns True."""
-        if pid == 65 and cid is None:
+        """The query (id 64, on the server): sets the client's MODE_PING and answers (id 65)
+        with {"oldmsg": msg} updated with the server's getPingData(msg, cid), its
+        `pingdata` and this type's getPingData(msg, cid), as peng3dnet does. The answer
+        (id 65, on the client): calls the peer's on_pong(msg) if it has one, _pong(msg),
+        and closes with "pingcomplete". Either on the wrong side closes with
+        "pinginvalidside", any other id with "invalidpingpacket". Returns True."""
+        if pid == 64:
+            if cid is None:
+                self.peer.close_connection(cid, "pinginvalidside")
+                return True
+            self.peer.clients[cid].mode = MODE_PING
+            data = {"oldmsg": msg} if WRITEBACK else {}
+            if callable(getattr(self.peer, "getPingData", None)):
+                data.update(self.peer.getPingData(msg, cid))
+            if hasattr(self.peer, "pingdata"):
+                data.update(self.peer.pingdata)
+            data.update(self.getPingData(msg, cid))
+            self.peer.send_message(65, data, cid)
+        elif pid == 65:
+            if cid is not None:
+                self.peer.close_connection(cid, "pinginvalidside")
+                return True
             try:
                 if callable(getattr(self.peer, "on_pong", None)):
                     self.peer.on_pong(msg)
@@ -68,21 +88,23 @@ class PingConnectionType(conntypes.ConnectionType):
         return True
 
     def getPingData(self, msg: Any, cid: Optional[int] = None) -> Dict[str, Any]:
-        """peng3dnet's entry of an answer. gamenet's C server writes its own (with gamenet's
-        versions) and cannot call an override of this method yet."""
+        """The connection type's entries of an answer, last (an override may add some):
+        peng3dnet's entry, which gamenet's C server writes itself, with gamenet's
+        versions."""
         return {"peng3dnet": {"version": version.VERSION, "release": version.RELEASE,
                               "protoversion": version.PROTOVERSION}}
 
 
 class PingableServerMixin(object):
-    """Mixin for Server classes: adds the "ping" connection type, so that gamenet's C
-    server answers pings. `pingdata` and getPingData() are peng3dnet's ways to add entries
-    to the answer; gamenet cannot yet (see the module's docstring)."""
+    """Mixin for Server classes: adds the "ping" connection type, so that the server
+    answers pings, with the entries of getPingData() (per query) and `pingdata` (static,
+    taking precedence, as in peng3dnet)."""
 
     pingdata: Dict[str, Any] = {}
 
     def getPingData(self, msg: Any, cid: int) -> Dict[str, Any]:
-        """Entries to add to an answer (peng3dnet's hook; not called by gamenet yet)."""
+        """Entries to add to the answer to query `msg` (a dict) of client `cid`; called for
+        each query, inside process(). Override it for dynamic data (the player count...)."""
         return {}
 
     def _reg_conntypes_ping(self) -> None:
@@ -101,8 +123,8 @@ class PingableClientMixin(object):
         self.addConnType("ping", PingConnectionType(self))
 
     def setPingData(self, d: Dict[str, Any]) -> None:
-        """The query to send ({"time": "__AUTO__"}: the time is filled in; gamenet's C
-        client sends only "time")."""
+        """The query to send: its entries go out as given, with "time" ("__AUTO__", or
+        none: the time of sending)."""
         self._pingdata = d
 
     def _ping(self) -> None:
@@ -135,7 +157,8 @@ class PingableClientMixin(object):
             raise errors.FailedPingError("the connection failed: %s" % error) from error
         if not done:
             raise errors.FailedPingError("Timed out")
-        raise errors.FailedPingError("the connection closed without an answer")
+        raise errors.FailedPingError("the connection closed without an answer (%s)"
+                                     % getattr(self, "_closed_with", None))
 
 
 class _PingClient(PingableClientMixin, net.Client):
@@ -147,16 +170,11 @@ def pingServer(peng: Any = None, addr: Any = None, cfg: Optional[dict] = None,
                timeout: float = 10.0) -> Dict[str, Any]:
     """Pings the server at `addr` (as Client's `addr`; `peng` and `cfg` too) with a
     `clientcls` client and returns its answer, with "recvtime" (when it came) and "delay"
-    (the round trip in seconds) added. FailedPingError when no answer came within
-    `timeout` seconds. `data` may hold only "time" (overwritten): gamenet's C client
-    cannot send other entries yet (NotImplementedError)."""
+    (the round trip in seconds) added. `data` (str keys) is sent in the query, with "time"
+    (overwritten). FailedPingError when no answer came within `timeout` seconds, or at
+    once when the connection failed or closed without one."""
     cfg = cfg if cfg is not None else {}
     data = data if data is not None else {}
-    extra = sorted(k for k in data if k != "time")
-    if extra:
-        raise NotImplementedError(
-            "pingServer data %s: gamenet's C client sends only \"time\" in a ping query (its "
-            "C API takes no other entries yet)" % ", ".join(map(repr, extra)))
     client = clientcls(peng, addr, cfg, CONNTYPE_PING)
     data["time"] = "__AUTO__"
     client.setPingData(data)
