@@ -1118,8 +1118,9 @@ gamenet_result gamenet_server_shutdown(struct gamenet_server *s, const char *rea
 
 // Answers the ping query of connection `cid` (a `GAMENET_MSG_PING_QUERY` event): the
 // answer holds `oldmsg` (the query), the config's ping data, the entries of `extra` (a
-// msgpack map with str keys, `len` bytes; NULL or 0: none) and peng3dnet's info map. The
-// client then closes (`pingcomplete`). No query waiting: `GAMENET_ERR_INVALID_ARGUMENT`.
+// msgpack map with str keys, `len` bytes; NULL or 0: none) and peng3dnet's info map
+// (`peng3dnet`: gamenet's versions); a later entry replaces an earlier one of the same
+// name (`oldmsg` and `peng3dnet` included). The client then closes (`pingcomplete`). No query waiting: `GAMENET_ERR_INVALID_ARGUMENT`.
 gamenet_result gamenet_server_answer_ping(struct gamenet_server *s, gamenet_conn cid, const uint8_t *extra, size_t len);
 
 // Connects to the server `cfg` names (blocking, within its connect timeout; every address
@@ -1145,7 +1146,7 @@ gamenet_result gamenet_client_send_message(struct gamenet_client *c, const char 
 gamenet_result gamenet_client_ping(struct gamenet_client *c);
 
 // As `gamenet_client_ping`, with the entries of `extra` (a msgpack map with str keys,
-// `len` bytes) in the query besides `"time"`.
+// `len` bytes) in the query besides `"time"` (an entry `"time"` replaces it).
 gamenet_result gamenet_client_ping_with(struct gamenet_client *c, const uint8_t *extra, size_t len);
 
 // The id packet `name` has on this connection: the client's own until the handshake,

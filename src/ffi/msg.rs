@@ -250,8 +250,9 @@ pub extern "C" fn gamenet_server_shutdown(
 
 /// Answers the ping query of connection `cid` (a `GAMENET_MSG_PING_QUERY` event): the
 /// answer holds `oldmsg` (the query), the config's ping data, the entries of `extra` (a
-/// msgpack map with str keys, `len` bytes; NULL or 0: none) and peng3dnet's info map. The
-/// client then closes (`pingcomplete`). No query waiting: `GAMENET_ERR_INVALID_ARGUMENT`.
+/// msgpack map with str keys, `len` bytes; NULL or 0: none) and peng3dnet's info map
+/// (`peng3dnet`: gamenet's versions); a later entry replaces an earlier one of the same
+/// name (`oldmsg` and `peng3dnet` included). The client then closes (`pingcomplete`). No query waiting: `GAMENET_ERR_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_answer_ping(
     s: *mut gamenet_server,
@@ -359,7 +360,7 @@ pub extern "C" fn gamenet_client_ping(c: *mut gamenet_client) -> gamenet_result 
 }
 
 /// As `gamenet_client_ping`, with the entries of `extra` (a msgpack map with str keys,
-/// `len` bytes) in the query besides `"time"`.
+/// `len` bytes) in the query besides `"time"` (an entry `"time"` replaces it).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_client_ping_with(
     c: *mut gamenet_client,
