@@ -26,7 +26,7 @@ def argument(rng, name, ctype, handles, keep):
         return ctypes.addressof(buf)
     if ctype is ctypes.c_char_p:
         return rng.choice(HOSTS)
-    if ctype in (_ffi.LOG_FN, _ffi.FREE_FN):
+    if ctype in (_ffi.LOG_FN, _ffi.FREE_FN, _ffi.MSG_EVENT_FN):
         return ctype()
     if isinstance(ctype, type) and issubclass(ctype, ctypes._Pointer):
         target = ctype._type_
