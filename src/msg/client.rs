@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, Stats, Writes, carry_out, reason_of, sort_outs,
+    Pending, Stats, Writes, carry_out, merge, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -223,7 +223,7 @@ impl Client {
                 work.extend(self.close_locked(&mut st, Some("handshaketimeout")));
             }
         }
-        for p in work {
+        for p in merge(work, self.writer.num_threads() == 0) {
             self.writes
                 .linger(carry_out(&self.manager, &self.writer, p));
         }
@@ -289,7 +289,7 @@ impl Client {
                 }
             }
         }
-        for p in work {
+        for p in merge(work, self.writer.num_threads() == 0) {
             self.writes
                 .linger(carry_out(&self.manager, &self.writer, p));
         }

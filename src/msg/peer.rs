@@ -203,16 +203,31 @@ pub fn sort_outs(
 /// when this side sent closeconn, returns the deadline by which to close it unless the peer
 /// did (see [`LINGER`]).
 pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) -> Option<(u64, Instant)> {
-    for d in &p.sends {
-        // A send that fails (the peer is gone, or does not read and what waits for it is
-        // full) closes the connection: nothing is dropped without a close that says so.
-        if writer.send(p.cid, d, false).is_err() {
-            // At once, without waiting for the peer to take what is queued: it does not.
-            if let Ok(conn) = manager.connection(p.cid) {
-                conn.close(CloseReason::LocalClose, 0, "a send to the peer failed");
-            }
-            return None;
+    // One batch: appended together, written (or handed to the writer's thread) once.
+    let sent = match p.sends.len() {
+        0 => Ok(0),
+        1 => writer.send(p.cid, &p.sends[0], false).map(|_| 1),
+        n => writer
+            .send_batch(p.cid, p.sends.iter().map(Vec::as_slice), false)
+            .and_then(|k| {
+                if k == n {
+                    Ok(k)
+                } else {
+                    Err(crate::core::error::Error::new(
+                        crate::core::error::ErrorKind::WouldBlock,
+                        "the peer does not take what is sent",
+                    ))
+                }
+            }),
+    };
+    // A send that fails (the peer is gone, or does not read and what waits for it is
+    // full) closes the connection: nothing is dropped without a close that says so.
+    if sent.is_err() {
+        // At once, without waiting for the peer to take what is queued: it does not.
+        if let Ok(conn) = manager.connection(p.cid) {
+            conn.close(CloseReason::LocalClose, 0, "a send to the peer failed");
         }
+        return None;
     }
     if p.close && p.linger {
         writer.flush();
@@ -222,6 +237,28 @@ pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) -> Option<(u64,
         let _ = manager.close_connection(p.cid);
     }
     None
+}
+
+/// With `join` (a writer without threads, which writes each send at once), joins
+/// consecutive outs of one connection into one (none of them but the last closing), so
+/// that each connection's sends of a batch go out in one write, in order. A threaded
+/// writer already gathers what is queued while its thread writes.
+pub fn merge(work: Vec<Pending>, join: bool) -> Vec<Pending> {
+    if !join {
+        return work;
+    }
+    let mut out: Vec<Pending> = Vec::with_capacity(work.len());
+    for p in work {
+        match out.last_mut() {
+            Some(last) if last.cid == p.cid && !last.close => {
+                last.sends.extend(p.sends);
+                last.close = p.close;
+                last.linger = p.linger;
+            }
+            _ => out.push(p),
+        }
+    }
+    out
 }
 
 /// Closes the lingering connections whose time is up (or all, with `all`); keeps the rest.
@@ -260,6 +297,28 @@ impl Writes {
         if let Some(l) = l {
             self.lingered().push(l);
         }
+    }
+
+    /// With `join` (a writer without threads, which writes each send at once), joins
+    /// consecutive outs of one connection into one (none of them but the last closing), so
+    /// that each connection's sends of a batch go out in one write, in order. A threaded
+    /// writer already gathers what is queued while its thread writes.
+    pub fn merge(work: Vec<Pending>, join: bool) -> Vec<Pending> {
+        if !join {
+            return work;
+        }
+        let mut out: Vec<Pending> = Vec::with_capacity(work.len());
+        for p in work {
+            match out.last_mut() {
+                Some(last) if last.cid == p.cid && !last.close => {
+                    last.sends.extend(p.sends);
+                    last.close = p.close;
+                    last.linger = p.linger;
+                }
+                _ => out.push(p),
+            }
+        }
+        out
     }
 
     /// Closes the lingering connections whose time is up (all, with `all`).

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, Stats, Writes, carry_out, reason_of, sort_outs,
+    Pending, Stats, Writes, carry_out, merge, reason_of, sort_outs,
 };
 use super::registry::Registry;
 use super::session::{Session, Settings};
@@ -237,7 +237,7 @@ impl Server {
             }
         }
         work.extend(self.expire_handshakes());
-        for p in work {
+        for p in merge(work, self.writer.num_threads() == 0) {
             self.writes
                 .linger(carry_out(&self.manager, &self.writer, p));
         }
@@ -324,7 +324,7 @@ impl Server {
                 }
             }
         }
-        for p in work {
+        for p in merge(work, self.writer.num_threads() == 0) {
             self.writes
                 .linger(carry_out(&self.manager, &self.writer, p));
         }
