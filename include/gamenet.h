@@ -251,8 +251,20 @@ enum gamenet_msg_event_kind
   // The answer to `gamenet_client_ping`: the server's status map (msgpack) in the
   // caller's buffer and the round trip in `rtt_us`.
   GAMENET_MSG_PING_ANSWER = 4,
-  // The connection closed (reported once): `reason` (`has_reason` false when the peer
-  // gave none) and whether the peer closed it (`by_peer`).
+  // The connection closed (reported once): `reason` and whether the peer closed it
+  // (`by_peer`). The reason is the closeconn's (`has_reason` false when the peer's
+  // closeconn carried none, or not a str), or gamenet's: `socketclose` (the peer ended
+  // the stream), `reset`, `error`, `sendfailed` (a protocol send the connection did not
+  // take), `shutdown` (the server or client was freed), `handshaketimeout`,
+  // `toolarge` (a length claim over max_frame: closed at once, the peer sees the end of
+  // the stream; or a body inflating over max_decompressed: the peer is told),
+  // `badframe`, `badmsgpack`, `badcompression`, `aesunsupported`, `unknownflags`,
+  // `smartpacketinvalid` (a handshake packet out of place), `protoversionmismatch`,
+  // `packetregmismatch` (client and server must register the same packet names; the
+  // client adopts the server's ids), `unknownconntype`, `pingcomplete`,
+  // `pinginvalidside`, `invalidpingpacket`, `servershutdown`. A reason longer than 255
+  // bytes is cut at a character boundary (and a NUL in it ends it here):
+  // `*_take_events` gives it whole.
   GAMENET_MSG_CLOSED = 5,
   // A ping query for the engine to answer with `gamenet_server_answer_ping` (a server
   // configured with `gamenet_msg_config_set_defer_ping`): the query's msgpack map in the
@@ -1090,10 +1102,13 @@ gamenet_result gamenet_server_free(struct gamenet_server *s);
 gamenet_result gamenet_server_get_port(struct gamenet_server *s, uint16_t *out);
 
 // Handles what arrived: accepts (without threads), reads (waiting up to `timeout_ms` for
-// the first when no event waits; 0: not at all), runs the protocol, closes handshakes that
-// took too long. Bounded work: at most 1024 packets a call, and none while 4096 events wait
-// (a peer that floods is then held back by the core and the kernel, not by memory). Writes
-// how many events wait to `*out_events` (may be NULL).
+// work when no event waits: a packet, a connection or a close wakes it within 5 ms; 0:
+// not at all), runs the protocol, writes what the sockets did not take before (without
+// writer threads), closes handshakes that took too long. Bounded work: at most 1024
+// packets and 16 MiB of (inflated) bodies a call, and none while 4096 events or 64 MiB of
+// bodies wait (a peer that floods is then held back by the core and the kernel, not by
+// memory). Writes how many events wait to `*out_events` (may be NULL). Freeing the
+// server on another thread makes a waiting call return at once.
 gamenet_result gamenet_server_process(struct gamenet_server *s, uint32_t timeout_ms, size_t *out_events);
 
 // Takes the oldest event into `*out`, its body (if any) into `buf` and the body's length
@@ -1105,7 +1120,11 @@ gamenet_result gamenet_server_next_event(struct gamenet_server *s, struct gamene
 
 // Sends message `name` (a registered packet) with the msgpack `body` to client `cid`
 // (queued until its handshake completes). A body that is not one msgpack value, or a map
-// with keys other than str or bytes, is `GAMENET_ERR_INVALID_ARGUMENT`.
+// with keys other than str or bytes, is `GAMENET_ERR_INVALID_ARGUMENT`. Backpressure:
+// `GAMENET_ERR_WOULD_BLOCK` when 8 MiB already wait for the client (in its writer buffer,
+// or for its handshake): nothing was sent, the connection stays open, send again later
+// (`gamenet_msg_stats` shows what is in flight). `GAMENET_ERR_CLOSED` when the connection
+// is closed or failed now (its close event follows, `sendfailed`).
 gamenet_result gamenet_server_send_message(struct gamenet_server *s, gamenet_conn cid, const char *name, const uint8_t *body, size_t len);
 
 // Closes client `cid`: sends closeconn with `reason` (NULL: none), then closes once the
@@ -1138,7 +1157,8 @@ gamenet_result gamenet_client_process(struct gamenet_client *c, uint32_t timeout
 gamenet_result gamenet_client_next_event(struct gamenet_client *c, struct gamenet_msg_event *out, uint8_t *buf, size_t cap, size_t *out_len);
 
 // Sends message `name` with the msgpack `body` (waiting until the handshake completes if
-// it has not yet; then it goes out with the server's id for `name`).
+// it has not yet; then it goes out with the server's id for `name`). Backpressure and
+// errors as `gamenet_server_send_message`.
 gamenet_result gamenet_client_send_message(struct gamenet_client *c, const char *name, const uint8_t *body, size_t len);
 
 // A "ping" client's status query (`"time"` is added); the answer arrives as a
@@ -1168,11 +1188,13 @@ gamenet_result gamenet_client_get_stats(struct gamenet_client *c, struct gamenet
 
 // Sends a batch of messages in one call, in order: `batch` is one msgpack array of
 // `[cid, name, body]` arrays (body: any msgpack value, checked as
-// `gamenet_server_send_message` checks it). A malformed batch is
-// `GAMENET_ERR_INVALID_ARGUMENT` and sends nothing. Otherwise every message is attempted
+// `gamenet_server_send_message` checks it). A malformed batch (not such an array, a body
+// that is not msgpack or nests deeper than 128) is `GAMENET_ERR_INVALID_ARGUMENT` and
+// sends nothing. Otherwise every message is attempted
 // (one to a client that has gone does not hold back the rest): `*out_sent` (may be NULL)
 // is how many went out, and the result is the first failure's, its message naming the
-// message's index.
+// message's index. A message refused for backpressure (`GAMENET_ERR_WOULD_BLOCK`) holds
+// back the later ones to the same client in the batch, so none arrives out of order.
 gamenet_result gamenet_server_send_messages(struct gamenet_server *s, const uint8_t *batch, size_t len, size_t *out_sent);
 
 // As `gamenet_server_send_messages`, for the client: `batch` is one msgpack array of
@@ -1233,7 +1255,9 @@ gamenet_result gamenet_msg_config_set_threads(struct gamenet_msg_config *c, uint
 // Registers an application packet `name` (`namespace:category[.sub].name`): `id` 0 takes
 // the next free id from 64, in registration order; another forces it (64 or more). The id
 // goes to `*out_id` (may be NULL). A name or id registered twice is
-// `GAMENET_ERR_INVALID_ARGUMENT` with a message that says which. A client adopts the
+// `GAMENET_ERR_INVALID_ARGUMENT` with a message that says which. Names are up to 127
+// bytes, without whitespace or control characters. Client and server must register the
+// same names (else the handshake closes with `packetregmismatch`); the client adopts the
 // server's ids during the handshake, whatever they are.
 gamenet_result gamenet_msg_config_register_packet(struct gamenet_msg_config *c, const char *name, uint32_t id, uint32_t *out_id);
 

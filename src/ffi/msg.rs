@@ -98,7 +98,9 @@ fn process<C: Castable<Rust = Held<T>>, T: Events>(
     call(|| {
         let h = get(handle)?;
         let waiting = h.inner.process(timeout_of(timeout_ms));
-        match lock(&h.callback).clone() {
+        // Cloned out of the lock first: the callback may set another callback, or process.
+        let sink = lock(&h.callback).clone();
+        match sink {
             None => h.count(waiting, out),
             Some(sink) => {
                 let n = deliver(handle, &h, &sink);
@@ -154,7 +156,11 @@ pub extern "C" fn gamenet_server_new(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_free(s: *mut gamenet_server) -> gamenet_result {
     call(|| {
-        free_handle(s)?;
+        if let Some(h) = free_handle(s)? {
+            // A process() waiting on another thread returns now; the rest is released
+            // when the last call using the server returns.
+            h.inner.interrupt();
+        }
         Ok(())
     })
 }
@@ -169,10 +175,13 @@ pub extern "C" fn gamenet_server_get_port(s: *mut gamenet_server, out: *mut u16)
 }
 
 /// Handles what arrived: accepts (without threads), reads (waiting up to `timeout_ms` for
-/// the first when no event waits; 0: not at all), runs the protocol, closes handshakes that
-/// took too long. Bounded work: at most 1024 packets a call, and none while 4096 events wait
-/// (a peer that floods is then held back by the core and the kernel, not by memory). Writes
-/// how many events wait to `*out_events` (may be NULL).
+/// work when no event waits: a packet, a connection or a close wakes it within 5 ms; 0:
+/// not at all), runs the protocol, writes what the sockets did not take before (without
+/// writer threads), closes handshakes that took too long. Bounded work: at most 1024
+/// packets and 16 MiB of (inflated) bodies a call, and none while 4096 events or 64 MiB of
+/// bodies wait (a peer that floods is then held back by the core and the kernel, not by
+/// memory). Writes how many events wait to `*out_events` (may be NULL). Freeing the
+/// server on another thread makes a waiting call return at once.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_process(
     s: *mut gamenet_server,
@@ -203,7 +212,11 @@ pub extern "C" fn gamenet_server_next_event(
 
 /// Sends message `name` (a registered packet) with the msgpack `body` to client `cid`
 /// (queued until its handshake completes). A body that is not one msgpack value, or a map
-/// with keys other than str or bytes, is `GAMENET_ERR_INVALID_ARGUMENT`.
+/// with keys other than str or bytes, is `GAMENET_ERR_INVALID_ARGUMENT`. Backpressure:
+/// `GAMENET_ERR_WOULD_BLOCK` when 8 MiB already wait for the client (in its writer buffer,
+/// or for its handshake): nothing was sent, the connection stays open, send again later
+/// (`gamenet_msg_stats` shows what is in flight). `GAMENET_ERR_CLOSED` when the connection
+/// is closed or failed now (its close event follows, `sendfailed`).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_send_message(
     s: *mut gamenet_server,
@@ -306,7 +319,9 @@ pub extern "C" fn gamenet_client_connect(
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_client_free(c: *mut gamenet_client) -> gamenet_result {
     call(|| {
-        free_handle(c)?;
+        if let Some(h) = free_handle(c)? {
+            h.inner.interrupt(); // as gamenet_server_free
+        }
         Ok(())
     })
 }
@@ -337,7 +352,8 @@ pub extern "C" fn gamenet_client_next_event(
 }
 
 /// Sends message `name` with the msgpack `body` (waiting until the handshake completes if
-/// it has not yet; then it goes out with the server's id for `name`).
+/// it has not yet; then it goes out with the server's id for `name`). Backpressure and
+/// errors as `gamenet_server_send_message`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_client_send_message(
     c: *mut gamenet_client,

@@ -157,11 +157,13 @@ fn send_batch(
 
 /// Sends a batch of messages in one call, in order: `batch` is one msgpack array of
 /// `[cid, name, body]` arrays (body: any msgpack value, checked as
-/// `gamenet_server_send_message` checks it). A malformed batch is
-/// `GAMENET_ERR_INVALID_ARGUMENT` and sends nothing. Otherwise every message is attempted
+/// `gamenet_server_send_message` checks it). A malformed batch (not such an array, a body
+/// that is not msgpack or nests deeper than 128) is `GAMENET_ERR_INVALID_ARGUMENT` and
+/// sends nothing. Otherwise every message is attempted
 /// (one to a client that has gone does not hold back the rest): `*out_sent` (may be NULL)
 /// is how many went out, and the result is the first failure's, its message naming the
-/// message's index.
+/// message's index. A message refused for backpressure (`GAMENET_ERR_WOULD_BLOCK`) holds
+/// back the later ones to the same client in the batch, so none arrives out of order.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_send_messages(
     s: *mut gamenet_server,

@@ -161,7 +161,9 @@ pub extern "C" fn gamenet_msg_config_set_threads(
 /// Registers an application packet `name` (`namespace:category[.sub].name`): `id` 0 takes
 /// the next free id from 64, in registration order; another forces it (64 or more). The id
 /// goes to `*out_id` (may be NULL). A name or id registered twice is
-/// `GAMENET_ERR_INVALID_ARGUMENT` with a message that says which. A client adopts the
+/// `GAMENET_ERR_INVALID_ARGUMENT` with a message that says which. Names are up to 127
+/// bytes, without whitespace or control characters. Client and server must register the
+/// same names (else the handshake closes with `packetregmismatch`); the client adopts the
 /// server's ids during the handshake, whatever they are.
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_msg_config_register_packet(
@@ -180,6 +182,17 @@ pub extern "C" fn gamenet_msg_config_register_packet(
     })
 }
 
+/// Checks a connection type's name: 1 to 127 bytes (it must fit `gamenet_msg_event.name`).
+fn conn_type_name(t: String) -> crate::core::error::Result<String> {
+    if t.is_empty() || t.len() > 127 {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("a connection type is 1 to 127 bytes, not {}", t.len()),
+        ));
+    }
+    Ok(t)
+}
+
 /// A client's connection type: "classic" (the default), "ping" (a status query, answered
 /// without a handshake: see `gamenet_client_ping`), or one the server accepts.
 #[unsafe(no_mangle)]
@@ -189,11 +202,7 @@ pub extern "C" fn gamenet_msg_config_set_conn_type(
 ) -> gamenet_result {
     let t = in_str(conn_type, "conn_type").map(str::to_string);
     with_mut(c, |cfg| {
-        let t = t?;
-        if t.is_empty() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "conn_type is empty"));
-        }
-        cfg.conn_type = t;
+        cfg.conn_type = conn_type_name(t?)?;
         Ok(())
     })
 }
@@ -208,8 +217,8 @@ pub extern "C" fn gamenet_msg_config_add_conn_type(
 ) -> gamenet_result {
     let t = in_str(conn_type, "conn_type").map(str::to_string);
     with_mut(c, |cfg| {
-        let t = t?;
-        if t.is_empty() || t == "classic" || t == "ping" {
+        let t = conn_type_name(t?)?;
+        if t == "classic" || t == "ping" {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!("'{t}' is not a connection type to add (classic and ping are built in)"),

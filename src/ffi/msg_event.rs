@@ -27,8 +27,20 @@ pub enum gamenet_msg_event_kind {
     /// The answer to `gamenet_client_ping`: the server's status map (msgpack) in the
     /// caller's buffer and the round trip in `rtt_us`.
     GAMENET_MSG_PING_ANSWER = 4,
-    /// The connection closed (reported once): `reason` (`has_reason` false when the peer
-    /// gave none) and whether the peer closed it (`by_peer`).
+    /// The connection closed (reported once): `reason` and whether the peer closed it
+    /// (`by_peer`). The reason is the closeconn's (`has_reason` false when the peer's
+    /// closeconn carried none, or not a str), or gamenet's: `socketclose` (the peer ended
+    /// the stream), `reset`, `error`, `sendfailed` (a protocol send the connection did not
+    /// take), `shutdown` (the server or client was freed), `handshaketimeout`,
+    /// `toolarge` (a length claim over max_frame: closed at once, the peer sees the end of
+    /// the stream; or a body inflating over max_decompressed: the peer is told),
+    /// `badframe`, `badmsgpack`, `badcompression`, `aesunsupported`, `unknownflags`,
+    /// `smartpacketinvalid` (a handshake packet out of place), `protoversionmismatch`,
+    /// `packetregmismatch` (client and server must register the same packet names; the
+    /// client adopts the server's ids), `unknownconntype`, `pingcomplete`,
+    /// `pinginvalidside`, `invalidpingpacket`, `servershutdown`. A reason longer than 255
+    /// bytes is cut at a character boundary (and a NUL in it ends it here):
+    /// `*_take_events` gives it whole.
     GAMENET_MSG_CLOSED = 5,
     /// A ping query for the engine to answer with `gamenet_server_answer_ping` (a server
     /// configured with `gamenet_msg_config_set_defer_ping`): the query's msgpack map in the

@@ -9,11 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::msgpack::{self, Value};
+use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, Stats, Writes, carry_out, merge, reason_of, sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS, Peer,
+    Pending, Stats, MAX_WAITING_BYTES, waiting_full, reason_of, sort_outs,
 };
 use super::registry::Registry;
+use super::sending::{Writes, send_failed};
 use super::session::{Session, Settings};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::framing::Framing;
@@ -60,7 +62,9 @@ struct State {
     peer: Option<Peer>,
     /// Sent before the handshake completed: (name, body).
     waiting: VecDeque<(String, Vec<u8>)>,
-    events: VecDeque<Event>,
+    /// Their bodies' bytes.
+    waiting_bytes: usize,
+    events: EventQueue,
     closing: bool,
     /// A close the core reported, applied by `process` after the datagrams before it.
     lost: Option<(&'static str, bool)>,
@@ -87,11 +91,16 @@ impl Client {
         reader.set_max_datagram_size(cfg.max_frame);
         let writer = Writer::new(&manager, cfg.threads)?;
         writer.set_framing(Framing::peng3dnet())?;
+        // Bounded by bytes (8 MiB a connection), not by datagram counts: a burst of small
+        // messages to a peer that reads must not be refused while little memory waits.
+        writer.set_max_queue_size(usize::MAX / 2)?;
+        writer.set_max_queue_per_connection(usize::MAX / 2)?;
         let state = Arc::new(Mutex::new(State {
             registry,
             peer: None,
             waiting: VecDeque::new(),
-            events: VecDeque::new(),
+            waiting_bytes: 0,
+            events: EventQueue::default(),
             closing: false,
             lost: None,
         }));
@@ -148,37 +157,42 @@ impl Client {
             .is_some_and(|p| p.session.is_active())
     }
 
-    /// Handles what arrived (waiting up to `timeout` when no event waits) and closes a
+    /// Handles what arrived (waiting up to `timeout` for work when no event waits: a
+    /// datagram, a close), writes what a writer without threads left, and closes a
     /// handshake that took too long. Returns how many events wait.
     pub fn process(&self, timeout: Duration) -> usize {
-        if self.lock().events.is_empty() {
-            self.reader.poll(Some(timeout));
+        wait_for_work(&self.reader, timeout, || {
+            let st = self.lock();
+            !st.events.is_empty() || st.lost.is_some()
+        });
+        if self.writer.num_threads() == 0 {
+            self.writer.flush(); // what the socket did not take before
         }
         // One sender at a time decides and writes: what is decided first goes out first.
         let _order = self.writes.sending();
         let mut work: Vec<Pending> = Vec::new();
-        let mut handled = 0;
-        // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
-        // (the core then stops reading, and the peers' kernel buffers push back on them).
-        // The count is read under the lock each datagram takes anyway.
-        let mut full = self.lock().events.len() >= MAX_EVENTS;
+        let (mut handled, mut bytes) = (0, 0);
+        // Bounded work, as the server's (see Server::process).
+        let mut full = self.lock().events.full();
         while handled < MAX_PER_PROCESS
+            && bytes < MAX_BYTES_PER_PROCESS
             && !full
             && let Some(got) = self.reader.get_data()
         {
             handled += 1;
             let mut st = self.lock();
-            full = st.events.len() >= MAX_EVENTS;
+            let before = st.events.bytes();
             let s = &self.cfg.settings;
             let State {
                 registry,
                 peer,
                 events,
                 waiting,
+                waiting_bytes,
                 closing,
                 ..
             } = &mut *st;
-            let Some(p) = peer.as_mut() else { continue };
+            let Some(p) = peer.as_mut() else { break };
             p.packets_in += 1;
             p.bytes_in += got.data.len() as u64 + 4;
             let was_active = p.session.is_active();
@@ -188,6 +202,7 @@ impl Client {
             }
             if !was_active && p.session.is_active() {
                 // The registry is the server's now: what waited goes out with its ids.
+                *waiting_bytes = 0;
                 for (name, body) in waiting.drain(..) {
                     if let Some(pid) = registry.id(&name)
                         && let Ok(more) = p.session.send(s, pid, body)
@@ -199,6 +214,8 @@ impl Client {
             let pending = sort_outs(self.cid, p, registry, outs, events);
             *closing |= pending.close;
             work.push(pending);
+            bytes += st.events.bytes().saturating_sub(before);
+            full = st.events.full();
         }
         {
             let mut st = self.lock();
@@ -223,9 +240,8 @@ impl Client {
                 work.extend(self.close_locked(&mut st, Some("handshaketimeout")));
             }
         }
-        for p in merge(work, self.writer.num_threads() == 0) {
-            self.writes
-                .linger(carry_out(&self.manager, &self.writer, p));
+        for p in work {
+            self.writes.carry(&self.manager, &self.writer, p);
         }
         self.writes.close_lingering(&self.manager, false);
         self.lock().events.len()
@@ -267,32 +283,36 @@ impl Client {
         &self,
         items: impl IntoIterator<Item = (&'a str, Vec<u8>)>,
     ) -> (usize, Option<Error>) {
-        let mut first: Option<Error> = None;
+        let mut first: Option<(usize, Error)> = None;
+        let mut fail = |i: usize, e: Error| {
+            if first.as_ref().is_none_or(|(at, _)| i < *at) {
+                first = Some((i, e));
+            }
+        };
         let mut sent = 0;
         let _order = self.writes.sending();
         let mut work = Vec::new();
+        let mut index = Vec::new();
         {
             let mut st = self.lock();
             for (i, (name, body)) in items.into_iter().enumerate() {
                 match self.send_one(&mut st, name, body) {
-                    Ok(p) => {
-                        sent += 1;
-                        work.extend(p);
+                    Ok(Some(p)) => {
+                        work.push(p);
+                        index.push(i);
                     }
-                    Err(e) if first.is_none() => {
-                        first = Some(Error::new(
-                            e.kind(),
-                            format!("message {i}: {}", e.message()),
-                        ));
-                    }
-                    Err(_) => {}
+                    Ok(None) => sent += 1, // waits for the handshake
+                    Err(e) => fail(i, e),
                 }
             }
         }
-        for p in merge(work, self.writer.num_threads() == 0) {
-            self.writes
-                .linger(carry_out(&self.manager, &self.writer, p));
-        }
+        sent += self.writes.carry_messages(
+            &self.manager,
+            &self.writer,
+            index.into_iter().zip(work).collect(),
+            &mut fail,
+        );
+        let first = first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
         (sent, first)
     }
 
@@ -313,6 +333,7 @@ impl Client {
             peer,
             events,
             waiting,
+            waiting_bytes,
             ..
         } = st;
         let p = peer
@@ -320,6 +341,10 @@ impl Client {
             .filter(|p| !p.session.is_closed())
             .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
         if !p.session.is_active() {
+            if *waiting_bytes + body.len() > MAX_WAITING_BYTES {
+                return Err(waiting_full(self.cid));
+            }
+            *waiting_bytes += body.len();
             waiting.push_back((name.to_string(), body));
             return Ok(None);
         }
@@ -329,6 +354,12 @@ impl Client {
             .send(s, pid, body)
             .map_err(|e| Error::new(ErrorKind::Closed, e))?;
         Ok(Some(sort_outs(self.cid, p, registry, outs, events)))
+    }
+
+    /// Stops reading: a `process` waiting on another thread returns at once (the client is
+    /// being freed; dropping it releases the rest).
+    pub fn interrupt(&self) {
+        self.reader.shutdown();
     }
 
     /// The id of packet `name` on this connection (the server's, once adopted).
@@ -365,6 +396,11 @@ impl Client {
                 ),
             ));
         }
+        let query = Value::Map(entries).to_bytes();
+        // The query comes back one level deeper, inside the answer.
+        msgpack::validate_nested(&query, true, msgpack::MAX_DEPTH - 1).map_err(|e| {
+            Error::new(ErrorKind::InvalidArgument, format!("the ping query: {}", e.0))
+        })?;
         let _order = self.writes.sending();
         let pending = {
             let mut st = self.lock();
@@ -379,11 +415,12 @@ impl Client {
                 .filter(|p| !p.session.is_closed())
                 .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
             p.ping_sent = Some(std::time::Instant::now());
-            let outs = p.session.ping(Value::Map(entries).to_bytes());
+            let outs = p.session.ping(query);
             sort_outs(self.cid, p, registry, outs, events)
         };
-        self.writes
-            .linger(carry_out(&self.manager, &self.writer, pending));
+        if !self.writes.carry(&self.manager, &self.writer, pending) {
+            return Err(send_failed(self.cid));
+        }
         Ok(())
     }
 
@@ -395,8 +432,7 @@ impl Client {
             self.close_locked(&mut st, reason)
         };
         if let Some(p) = pending {
-            self.writes
-                .linger(carry_out(&self.manager, &self.writer, p));
+            self.writes.carry(&self.manager, &self.writer, p);
         }
     }
 }

@@ -14,9 +14,11 @@
 
 pub mod client;
 pub mod config;
+pub mod events;
 pub mod frame;
 pub mod msgpack;
 pub mod peer;
 pub mod registry;
+pub mod sending;
 pub mod server;
 pub mod session;

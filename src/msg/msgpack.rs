@@ -151,6 +151,15 @@ pub fn first_len(bytes: &[u8]) -> Result<usize, MsgpackError> {
     Ok(r.at)
 }
 
+/// [`validate`] with nesting limited to `max_depth` (at most [`MAX_DEPTH`]): for a value
+/// that will be nested in another (a ping query, which comes back inside the answer).
+pub fn validate_nested(bytes: &[u8], str_keys: bool, max_depth: usize) -> Result<(), MsgpackError> {
+    let mut r = Reader::new(bytes, str_keys);
+    r.max_depth = max_depth.min(MAX_DEPTH);
+    r.skip(0)?;
+    r.finish()
+}
+
 /// Reads `bytes` as exactly one msgpack value.
 pub fn decode(bytes: &[u8], str_keys: bool) -> Result<Value, MsgpackError> {
     let mut r = Reader::new(bytes, str_keys);
@@ -163,6 +172,7 @@ struct Reader<'a> {
     buf: &'a [u8],
     at: usize,
     str_keys: bool,
+    max_depth: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -171,6 +181,7 @@ impl<'a> Reader<'a> {
             buf,
             at: 0,
             str_keys,
+            max_depth: MAX_DEPTH,
         }
     }
 
@@ -214,8 +225,8 @@ impl<'a> Reader<'a> {
     /// sent and received goes through, so it stays on the fast path (one match per item,
     /// the rules `value` applies).
     fn skip(&mut self, depth: usize) -> Result<(), MsgpackError> {
-        if depth > MAX_DEPTH {
-            return self.err(format!("nested deeper than {MAX_DEPTH}"));
+        if depth > self.max_depth {
+            return self.err(format!("nested deeper than {}", self.max_depth));
         }
         let byte = self.take(1)?[0];
         let n = match byte {
@@ -307,8 +318,8 @@ impl<'a> Reader<'a> {
     }
 
     fn value(&mut self, depth: usize, build: bool) -> Result<Value, MsgpackError> {
-        if depth > MAX_DEPTH {
-            return self.err(format!("nested deeper than {MAX_DEPTH}"));
+        if depth > self.max_depth {
+            return self.err(format!("nested deeper than {}", self.max_depth));
         }
         let byte = self.take(1)?[0];
         Ok(match Marker::from_u8(byte) {

@@ -3,24 +3,33 @@
 //! manager. Outs are gathered under the layer's lock and carried out after it is released:
 //! closing a connection runs the layer's close sink on this thread, which takes that lock.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::registry::Registry;
 use super::session::{Figures, Out, Session};
 use crate::core::connection::CloseReason;
-use crate::core::manager::Manager;
-use crate::core::writer::Writer;
 
 /// The default largest packet (header and body) either side accepts.
 pub const DEFAULT_MAX_FRAME: usize = 16 << 20;
-/// The most datagrams one `process` call handles.
-pub const MAX_PER_PROCESS: usize = 1024;
-/// No datagram is taken while this many events wait for the engine: a peer that floods
-/// faster than the engine takes events is held back by the core (its share of the reader's
-/// queue, then the kernel's buffers), not by memory.
-pub const MAX_EVENTS: usize = 4096;
+pub use super::events::{EventQueue, MAX_EVENTS, MAX_PER_PROCESS};
+/// The most bytes of messages that may wait for a connection's handshake (then sends are
+/// refused with `WouldBlock` until it completes or closes): a peer that stalls its
+/// handshake cannot make the engine's broadcasts pile up.
+pub const MAX_WAITING_BYTES: usize = 8 << 20;
+
+/// The refusal of a message that would pass [`MAX_WAITING_BYTES`].
+pub fn waiting_full(cid: u64) -> crate::core::error::Error {
+    crate::core::error::Error::new(
+        crate::core::error::ErrorKind::WouldBlock,
+        format!(
+            "connection {cid}: its handshake has not completed and {} MiB of messages wait \
+             for it; not sent (send again later)",
+            MAX_WAITING_BYTES >> 20
+        ),
+    )
+}
+
 /// The default time a connection has to complete its handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -149,7 +158,7 @@ pub fn sort_outs(
     peer: &mut Peer,
     reg: &Registry,
     outs: Vec<Out>,
-    events: &mut VecDeque<Event>,
+    events: &mut EventQueue,
 ) -> Pending {
     let mut pending = Pending {
         cid,
@@ -196,137 +205,4 @@ pub fn sort_outs(
         }
     }
     pending
-}
-
-/// Carries out what `sort_outs` returned: writes the datagrams, then closes the connection
-/// (the manager writes what is queued first, waiting a bounded time for a slow peer), or,
-/// when this side sent closeconn, returns the deadline by which to close it unless the peer
-/// did (see [`LINGER`]).
-pub fn carry_out(manager: &Manager, writer: &Writer, p: Pending) -> Option<(u64, Instant)> {
-    // One batch: appended together, written (or handed to the writer's thread) once.
-    let sent = match p.sends.len() {
-        0 => Ok(0),
-        1 => writer.send(p.cid, &p.sends[0], false).map(|_| 1),
-        n => writer
-            .send_batch(p.cid, p.sends.iter().map(Vec::as_slice), false)
-            .and_then(|k| {
-                if k == n {
-                    Ok(k)
-                } else {
-                    Err(crate::core::error::Error::new(
-                        crate::core::error::ErrorKind::WouldBlock,
-                        "the peer does not take what is sent",
-                    ))
-                }
-            }),
-    };
-    // A send that fails (the peer is gone, or does not read and what waits for it is
-    // full) closes the connection: nothing is dropped without a close that says so.
-    if sent.is_err() {
-        // At once, without waiting for the peer to take what is queued: it does not.
-        if let Ok(conn) = manager.connection(p.cid) {
-            conn.close(CloseReason::LocalClose, 0, "a send to the peer failed");
-        }
-        return None;
-    }
-    if p.close && p.linger {
-        writer.flush();
-        return Some((p.cid, Instant::now() + LINGER));
-    }
-    if p.close {
-        let _ = manager.close_connection(p.cid);
-    }
-    None
-}
-
-/// With `join` (a writer without threads, which writes each send at once), joins
-/// consecutive outs of one connection into one (none of them but the last closing), so
-/// that each connection's sends of a batch go out in one write, in order. A threaded
-/// writer already gathers what is queued while its thread writes.
-pub fn merge(work: Vec<Pending>, join: bool) -> Vec<Pending> {
-    if !join {
-        return work;
-    }
-    let mut out: Vec<Pending> = Vec::with_capacity(work.len());
-    for p in work {
-        match out.last_mut() {
-            Some(last) if last.cid == p.cid && !last.close => {
-                last.sends.extend(p.sends);
-                last.close = p.close;
-                last.linger = p.linger;
-            }
-            _ => out.push(p),
-        }
-    }
-    out
-}
-
-/// Closes the lingering connections whose time is up (or all, with `all`); keeps the rest.
-fn close_lingering(manager: &Manager, lingering: &mut Vec<(u64, Instant)>, all: bool) {
-    let now = Instant::now();
-    lingering.retain(|&(cid, deadline)| {
-        if all || now >= deadline || manager.connection(cid).is_err() {
-            let _ = manager.close_connection(cid);
-            false
-        } else {
-            true
-        }
-    });
-}
-
-/// The order of a side's writes and its lingering closes, shared by server and client.
-#[derive(Default)]
-pub struct Writes {
-    /// Held from deciding what to send to writing it (see [`Writes::sending`]).
-    order: std::sync::Mutex<()>,
-    /// Connections this side closed with closeconn, until the peer closes or time is up.
-    lingering: std::sync::Mutex<Vec<(u64, Instant)>>,
-}
-
-impl Writes {
-    /// The order of sends: taken before the state lock by every path that decides what to
-    /// write, and held until it is written, so that a send on one thread cannot overtake
-    /// what another decided first (an accept and the messages queued before it). The close
-    /// sink never takes it.
-    pub fn sending(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.order.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Remembers a connection to close at its deadline unless its peer closes first.
-    pub fn linger(&self, l: Option<(u64, Instant)>) {
-        if let Some(l) = l {
-            self.lingered().push(l);
-        }
-    }
-
-    /// With `join` (a writer without threads, which writes each send at once), joins
-    /// consecutive outs of one connection into one (none of them but the last closing), so
-    /// that each connection's sends of a batch go out in one write, in order. A threaded
-    /// writer already gathers what is queued while its thread writes.
-    pub fn merge(work: Vec<Pending>, join: bool) -> Vec<Pending> {
-        if !join {
-            return work;
-        }
-        let mut out: Vec<Pending> = Vec::with_capacity(work.len());
-        for p in work {
-            match out.last_mut() {
-                Some(last) if last.cid == p.cid && !last.close => {
-                    last.sends.extend(p.sends);
-                    last.close = p.close;
-                    last.linger = p.linger;
-                }
-                _ => out.push(p),
-            }
-        }
-        out
-    }
-
-    /// Closes the lingering connections whose time is up (all, with `all`).
-    pub fn close_lingering(&self, manager: &Manager, all: bool) {
-        close_lingering(manager, &mut self.lingered(), all);
-    }
-
-    fn lingered(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Instant)>> {
-        self.lingering.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }

@@ -36,21 +36,24 @@ pub struct Registry {
     by_id: HashMap<u32, usize>,
 }
 
-/// Checks a packet name: `namespace:rest`, both parts non-empty, printable, no spaces.
+/// Checks a packet name: `namespace:rest`, both parts non-empty, without whitespace or
+/// control characters (any other Unicode is fine: peng3dnet takes any str).
 pub fn check_name(name: &str) -> Result<()> {
     let ok = match name.split_once(':') {
         Some((ns, rest)) => {
             !ns.is_empty()
                 && !rest.is_empty()
-                && !rest.contains(':')
-                && name.chars().all(|c| c.is_ascii_graphic())
+                && name.chars().all(|c| !c.is_whitespace() && !c.is_control())
         }
         None => false,
     };
     if !ok {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
-            format!("'{name}' is not a packet name (namespace:category[.sub].name)"),
+            format!(
+                "'{name}' is not a packet name (namespace:category[.sub].name, without \
+                 spaces or control characters)"
+            ),
         ));
     }
     if name.len() > MAX_NAME {
@@ -208,14 +211,18 @@ mod tests {
             ("anchor:echo", None, "registered already"),
             ("peng3dnet:internal.hello", None, "the protocol's own"),
             ("nocolon", None, "not a packet name"),
-            ("a:b:c", None, "not a packet name"),
+            (":b", None, "not a packet name"),
             ("a:has space", None, "not a packet name"),
+            ("a:tab\there", None, "not a packet name"),
             ("x:y", Some(3), "below 64"),
             ("x:y", Some(65), "taken by 'chat:said'"),
         ] {
             let e = r.register(name, id).unwrap_err();
             assert!(e.message().contains(why), "{name}: {}", e.message());
         }
+        // Any other str is a name, as peng3dnet takes any.
+        assert_eq!(r.register("ns:ünï", None).unwrap(), 67);
+        assert_eq!(r.register("a:b:c", None).unwrap(), 68);
         assert_eq!(r.id("peng3dnet:internal.closeconn"), Some(16));
         assert_eq!(r.name(66), Some("chat:join"));
     }

@@ -5,16 +5,18 @@
 //! threads everything runs inside [`Server::process`]; with threads, accepting and reading
 //! run on the core's threads and `process` turns what they queued into events.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::msgpack::{self, Value};
+use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, MAX_EVENTS, MAX_PER_PROCESS, Peer,
-    Pending, Stats, Writes, carry_out, merge, reason_of, sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS, Peer,
+    Pending, Stats, MAX_WAITING_BYTES, waiting_full, reason_of, sort_outs,
 };
 use super::registry::Registry;
+use super::sending::{Writes, send_failed};
 use super::session::{Session, Settings};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::framing::Framing;
@@ -61,7 +63,7 @@ struct State {
     /// Closes the core reported, applied by `process` after the datagrams the peer sent
     /// before them (a closeconn among them gives the close its reason).
     lost: Vec<(u64, (&'static str, bool))>,
-    events: VecDeque<Event>,
+    events: EventQueue,
 }
 
 struct Shared {
@@ -96,6 +98,10 @@ impl Server {
         reader.set_max_datagram_size(cfg.max_frame);
         let writer = Writer::new(&manager, cfg.threads)?;
         writer.set_framing(Framing::peng3dnet())?;
+        // Bounded by bytes (8 MiB a connection), not by datagram counts: a burst of small
+        // messages to a peer that reads must not be refused while little memory waits.
+        writer.set_max_queue_size(usize::MAX / 2)?;
+        writer.set_max_queue_per_connection(usize::MAX / 2)?;
         let listener = Listener::new(&manager, cfg.threads)?;
         listener.set_reader(Some(reader.clone()))?;
         let shared = Arc::new(Shared {
@@ -105,7 +111,7 @@ impl Server {
                 peers: HashMap::new(),
                 closing: HashMap::new(),
                 lost: Vec::new(),
-                events: VecDeque::new(),
+                events: EventQueue::default(),
             }),
         });
         let sink_shared = Arc::downgrade(&shared);
@@ -173,30 +179,38 @@ impl Server {
     }
 
     /// Handles what arrived: accepts (polling mode), reads datagrams (waiting up to
-    /// `timeout` for the first when no event waits), runs them through the sessions, closes
+    /// `timeout` for work when no event waits: a datagram, a connection, a close), runs
+    /// them through the sessions, writes what a writer without threads left, closes
     /// handshakes that took too long. Returns how many events wait.
     pub fn process(&self, timeout: Duration) -> usize {
-        if self.listener.num_threads() == 0 {
-            self.listener.new_connection_available();
-        }
-        if self.shared.lock().events.is_empty() {
-            self.reader.poll(Some(timeout));
+        let polling = self.listener.num_threads() == 0;
+        wait_for_work(&self.reader, timeout, || {
+            if polling {
+                self.listener.new_connection_available();
+            }
+            let st = self.shared.lock();
+            !st.events.is_empty() || !st.lost.is_empty()
+        });
+        if self.writer.num_threads() == 0 {
+            self.writer.flush(); // what the sockets did not take before
         }
         // One sender at a time decides and writes: what is decided first goes out first.
         let _order = self.writes.sending();
         let mut work: Vec<Pending> = Vec::new();
-        let mut handled = 0;
-        // Bounded work: at most MAX_PER_PROCESS datagrams a call, none while MAX_EVENTS wait
-        // (the core then stops reading, and the peers' kernel buffers push back on them).
-        // The count is read under the lock each datagram takes anyway.
-        let mut full = self.shared.lock().events.len() >= MAX_EVENTS;
+        let (mut handled, mut bytes) = (0, 0);
+        // Bounded work: at most MAX_PER_PROCESS datagrams and MAX_BYTES_PER_PROCESS bytes
+        // of bodies a call, none while the events queue is full (the core then stops
+        // reading, and the peers' kernel buffers push back on them). Read under the lock
+        // each datagram takes anyway.
+        let mut full = self.shared.lock().events.full();
         while handled < MAX_PER_PROCESS
+            && bytes < MAX_BYTES_PER_PROCESS
             && !full
             && let Some(got) = self.reader.get_data()
         {
             handled += 1;
             let mut st = self.shared.lock();
-            full = st.events.len() >= MAX_EVENTS;
+            let before = st.events.bytes();
             let State {
                 registry,
                 peers,
@@ -204,21 +218,21 @@ impl Server {
                 closing,
                 ..
             } = &mut *st;
-            let Some(peer) = peers.get_mut(&got.conn) else {
-                continue;
-            };
-            peer.packets_in += 1;
-
-            peer.bytes_in += got.data.len() as u64 + 4;
-            let outs = peer
-                .session
-                .receive_owned(&self.shared.cfg.settings, registry, got.data);
-            let p = sort_outs(got.conn, peer, registry, outs, events);
-            if p.close {
-                peers.remove(&got.conn);
-                closing.insert(got.conn, ());
+            if let Some(peer) = peers.get_mut(&got.conn) {
+                peer.packets_in += 1;
+                peer.bytes_in += got.data.len() as u64 + 4;
+                let outs =
+                    peer.session
+                        .receive_owned(&self.shared.cfg.settings, registry, got.data);
+                let p = sort_outs(got.conn, peer, registry, outs, events);
+                if p.close {
+                    peers.remove(&got.conn);
+                    closing.insert(got.conn, ());
+                }
+                work.push(p);
             }
-            work.push(p);
+            bytes += st.events.bytes().saturating_sub(before);
+            full = st.events.full();
         }
         {
             let mut st = self.shared.lock();
@@ -237,9 +251,8 @@ impl Server {
             }
         }
         work.extend(self.expire_handshakes());
-        for p in merge(work, self.writer.num_threads() == 0) {
-            self.writes
-                .linger(carry_out(&self.manager, &self.writer, p));
+        for p in work {
+            self.writes.carry(&self.manager, &self.writer, p);
         }
         self.writes.close_lingering(&self.manager, false);
         self.shared.lock().events.len()
@@ -294,18 +307,15 @@ impl Server {
         items: impl IntoIterator<Item = (u64, &'a str, Vec<u8>)>,
     ) -> (usize, Option<Error>) {
         let s = &self.shared.cfg.settings;
-        let mut first: Option<Error> = None;
+        let mut first: Option<(usize, Error)> = None;
         let mut fail = |i: usize, e: Error| {
-            if first.is_none() {
-                first = Some(Error::new(
-                    e.kind(),
-                    format!("message {i}: {}", e.message()),
-                ));
+            if first.as_ref().is_none_or(|(at, _)| i < *at) {
+                first = Some((i, e));
             }
         };
-        let mut sent = 0;
         let _order = self.writes.sending();
         let mut work = Vec::new();
+        let mut index = Vec::new();
         {
             let mut st = self.shared.lock();
             for (i, (cid, name, body)) in items.into_iter().enumerate() {
@@ -317,17 +327,20 @@ impl Server {
                 } = &mut *st;
                 match send_one(s, registry, peers, events, cid, name, body) {
                     Ok(p) => {
-                        sent += 1;
                         work.push(p);
+                        index.push(i);
                     }
                     Err(e) => fail(i, e),
                 }
             }
         }
-        for p in merge(work, self.writer.num_threads() == 0) {
-            self.writes
-                .linger(carry_out(&self.manager, &self.writer, p));
-        }
+        let sent = self.writes.carry_messages(
+            &self.manager,
+            &self.writer,
+            index.into_iter().zip(work).collect(),
+            &mut fail,
+        );
+        let first = first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
         (sent, first)
     }
 
@@ -339,8 +352,9 @@ impl Server {
             self.close_locked(&mut st, cid, reason)
         }
         .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
-        self.writes
-            .linger(carry_out(&self.manager, &self.writer, pending));
+        if !self.writes.carry(&self.manager, &self.writer, pending) {
+            return Err(send_failed(cid));
+        }
         Ok(())
     }
 
@@ -402,8 +416,9 @@ impl Server {
                 .map_err(|e| Error::new(ErrorKind::InvalidArgument, e))?;
             sort_outs(cid, peer, registry, outs, events)
         };
-        self.writes
-            .linger(carry_out(&self.manager, &self.writer, pending));
+        if !self.writes.carry(&self.manager, &self.writer, pending) {
+            return Err(send_failed(cid));
+        }
         Ok(())
     }
 
@@ -417,6 +432,13 @@ impl Server {
             .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))
     }
 
+    /// Stops accepting and reading: a `process` waiting on another thread returns at once
+    /// (the server is being freed; dropping it releases the rest).
+    pub fn interrupt(&self) {
+        self.listener.shutdown();
+        self.reader.shutdown();
+    }
+
     /// The ids of the clients connected now.
     pub fn clients(&self) -> Vec<u64> {
         self.shared.lock().peers.keys().copied().collect()
@@ -428,7 +450,7 @@ fn send_one(
     s: &Settings,
     registry: &Registry,
     peers: &mut HashMap<u64, Peer>,
-    events: &mut VecDeque<Event>,
+    events: &mut EventQueue,
     cid: u64,
     name: &str,
     body: Vec<u8>,
@@ -444,6 +466,11 @@ fn send_one(
     let peer = peers
         .get_mut(&cid)
         .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
+    if !peer.session.is_active()
+        && peer.session.waiting_bytes() + body.len() > MAX_WAITING_BYTES
+    {
+        return Err(waiting_full(cid));
+    }
     let outs = peer
         .session
         .send(s, pid, body)

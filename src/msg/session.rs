@@ -125,6 +125,8 @@ pub struct Session {
     conn_type: String,
     /// Sends made before the handshake completed, written after it.
     queued: VecDeque<(u32, Vec<u8>)>,
+    /// Their bodies' bytes.
+    queued_bytes: usize,
     /// Application packets that arrived before the handshake and were dropped.
     pub dropped_early: u64,
     /// Messages in and out, and the round trip.
@@ -157,6 +159,7 @@ impl Session {
             state: State::WaitType,
             conn_type: String::new(),
             queued: VecDeque::new(),
+            queued_bytes: 0,
             dropped_early: 0,
             figures: Figures::default(),
             sent_at: Some(Instant::now()),
@@ -173,6 +176,7 @@ impl Session {
             state: State::HelloWait,
             conn_type: conn_type.to_string(),
             queued: VecDeque::new(),
+            queued_bytes: 0,
             dropped_early: 0,
             figures: Figures::default(),
             sent_at: None,
@@ -193,6 +197,11 @@ impl Session {
         self.state == State::Closed
     }
 
+    /// The bytes of the messages waiting for the handshake.
+    pub fn waiting_bytes(&self) -> usize {
+        self.queued_bytes
+    }
+
     /// Sends an application message: written now when the handshake is complete, queued
     /// until it is otherwise. `Err` once the connection is closed.
     pub fn send(&mut self, s: &Settings, pid: u32, body: Vec<u8>) -> Result<Vec<Out>, String> {
@@ -200,6 +209,7 @@ impl Session {
             State::Closed => Err("the connection is closed".into()),
             State::Active => Ok(vec![self.message(s, pid, &body)]),
             _ => {
+                self.queued_bytes += body.len();
                 self.queued.push_back((pid, body));
                 Ok(Vec::new())
             }
@@ -279,6 +289,13 @@ impl Session {
                     return self.close(Some("handshakefailed"));
                 }
                 self.activate(s)
+            }
+            // The query comes back inside the answer: one level must remain for that.
+            (Side::Server, State::Ping, PING)
+                if msgpack::validate_nested(&packet.body, false, msgpack::MAX_DEPTH - 1)
+                    .is_err() =>
+            {
+                self.close(Some("invalidpingpacket"))
             }
             (Side::Server, State::Ping, PING) if s.defer_ping => {
                 let query = body();
@@ -375,6 +392,7 @@ impl Session {
     fn activate(&mut self, s: &Settings) -> Vec<Out> {
         self.state = State::Active;
         let mut out = vec![Out::HandshakeComplete];
+        self.queued_bytes = 0;
         for (pid, body) in std::mem::take(&mut self.queued) {
             out.push(self.message(s, pid, &body));
         }
