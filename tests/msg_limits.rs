@@ -76,7 +76,10 @@ fn one_process_call_takes_at_most_its_budget_of_inflated_bodies() {
         most = most.max(bytes);
     }
     // Within the budget, give or take the message that crossed it.
-    assert!(most <= MAX_BYTES_PER_PROCESS + (1 << 20) + 16, "{most} bytes in one call");
+    assert!(
+        most <= MAX_BYTES_PER_PROCESS + (1 << 20) + 16,
+        "{most} bytes in one call"
+    );
 }
 
 #[test]
@@ -89,7 +92,11 @@ fn a_writer_without_threads_finishes_a_large_send_in_later_process_calls() {
     let mut r = t.try_clone().unwrap();
     let (pid, body) = pump_while(&s, move || read_packet(&mut r));
     // Compressed (the threshold is 8 KiB): random bytes come out a little larger.
-    assert!(pid == 64 && body.len() >= 12_000_005, "{pid}: {} bytes", body.len());
+    assert!(
+        pid == 64 && body.len() >= 12_000_005,
+        "{pid}: {} bytes",
+        body.len()
+    );
 }
 
 #[test]
@@ -139,7 +146,10 @@ fn messages_waiting_for_a_handshake_are_bounded() {
         assert!(queued < 100, "never refused");
     };
     assert_eq!(err.kind(), ErrorKind::WouldBlock, "{}", err.message());
-    assert!(queued * (1 << 20) <= MAX_WAITING_BYTES, "{queued} MiB queued");
+    assert!(
+        queued * (1 << 20) <= MAX_WAITING_BYTES,
+        "{queued} MiB queued"
+    );
     assert!(s.clients().contains(&cid));
 }
 

@@ -192,7 +192,8 @@ class Server(_Peer):
 
     def send(self, cid: int, name: str, value: Any) -> None:
         """Sends message `name` with `value` (packed with msgpack) to client `cid`; queued
-        until its handshake completes."""
+        until its handshake completes. Raises gamenet.WouldBlock (nothing sent, the
+        connection stays) when 8 MiB already wait for the client: send again later."""
         data = _pack(value)
         check(lib.gamenet_server_send_message(self._ptr, int(cid), _text(name, "name"), data,
                                               len(data)))
@@ -263,7 +264,8 @@ class Client(_Peer):
 
     def send(self, name: str, value: Any) -> None:
         """Sends message `name` with `value` (packed with msgpack); queued until the
-        handshake completes."""
+        handshake completes. Raises gamenet.WouldBlock (nothing sent) when 8 MiB already
+        wait for the server: send again later."""
         data = _pack(value)
         check(lib.gamenet_client_send_message(self._ptr, _text(name, "name"), data, len(data)))
 

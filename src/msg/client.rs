@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::msgpack::{self, Value};
 use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
+use super::msgpack::{self, Value};
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS, Peer,
-    Pending, Stats, MAX_WAITING_BYTES, waiting_full, reason_of, sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS,
+    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_full,
 };
 use super::registry::Registry;
 use super::sending::{Writes, send_failed};
@@ -312,7 +312,8 @@ impl Client {
             index.into_iter().zip(work).collect(),
             &mut fail,
         );
-        let first = first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
+        let first =
+            first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
         (sent, first)
     }
 
@@ -399,7 +400,10 @@ impl Client {
         let query = Value::Map(entries).to_bytes();
         // The query comes back one level deeper, inside the answer.
         msgpack::validate_nested(&query, true, msgpack::MAX_DEPTH - 1).map_err(|e| {
-            Error::new(ErrorKind::InvalidArgument, format!("the ping query: {}", e.0))
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the ping query: {}", e.0),
+            )
         })?;
         let _order = self.writes.sending();
         let pending = {

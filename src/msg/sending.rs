@@ -185,7 +185,10 @@ impl Writes {
         for j in merge(work, writer.num_threads() == 0) {
             let cid = j.pending.cid;
             if blocked.contains(&cid) {
-                fail(index[j.first], refused(cid, "a message after a refused one"));
+                fail(
+                    index[j.first],
+                    refused(cid, "a message after a refused one"),
+                );
                 continue;
             }
             match carry_out(manager, writer, j.pending, true) {

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::msgpack::{self, Value};
 use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
+use super::msgpack::{self, Value};
 use super::peer::{
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS, Peer,
-    Pending, Stats, MAX_WAITING_BYTES, waiting_full, reason_of, sort_outs,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS,
+    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_full,
 };
 use super::registry::Registry;
 use super::sending::{Writes, send_failed};
@@ -340,7 +340,8 @@ impl Server {
             index.into_iter().zip(work).collect(),
             &mut fail,
         );
-        let first = first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
+        let first =
+            first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
         (sent, first)
     }
 
@@ -466,9 +467,7 @@ fn send_one(
     let peer = peers
         .get_mut(&cid)
         .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
-    if !peer.session.is_active()
-        && peer.session.waiting_bytes() + body.len() > MAX_WAITING_BYTES
-    {
+    if !peer.session.is_active() && peer.session.waiting_bytes() + body.len() > MAX_WAITING_BYTES {
         return Err(waiting_full(cid));
     }
     let outs = peer

@@ -1,9 +1,15 @@
 /* The message layer's batch calls, event callback and figures from C: a batch of sends
    built with the msgpack writer (gamenet_msgpack_write_raw for bodies), events taken as one
    msgpack array and walked with the reader, a malformed batch refused whole, a batch with a
-   failing message still sending the rest, a callback that answers from inside process, and
-   the figures of both ends (compression included). */
+   failing message still sending the rest, a callback that answers from inside process (and
+   one that processes and sets callbacks from inside it), the figures of both ends
+   (compression included), and a free that wakes a process call waiting on another
+   thread. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -29,6 +35,30 @@ static void on_event(void *user, const gamenet_msg_event *ev, const uint8_t *bod
 }
 
 static void on_free(void *user) { ((seen_t *)user)->freed++; }
+
+/* A callback that re-enters: processes again and replaces itself with itself (its old
+   userdata is freed once the outer call is done with it). */
+static void reenter(void *user, const gamenet_msg_event *ev, const uint8_t *body, size_t len) {
+    seen_t *seen = user;
+    size_t n = 0;
+    (void)body, (void)len;
+    if (ev->kind == GAMENET_MSG_CONNECTED) seen->connected++;
+    CHECK_OK(gamenet_server_process(seen->s, 0, &n));
+    CHECK_OK(gamenet_server_set_event_callback(seen->s, reenter, seen, on_free));
+}
+
+typedef struct {
+    gamenet_server *s;
+    atomic_int returned;
+} waiter_t;
+
+static void *wait_long(void *arg) {
+    waiter_t *w = arg;
+    size_t n = 0;
+    gamenet_server_process(w->s, 600000, &n); /* 10 minutes, unless woken */
+    atomic_store(&w->returned, 1);
+    return NULL;
+}
 
 /* An integer item's value (non-negative ints may come as INT or UINT). */
 static uint64_t uint_of(const gamenet_msgpack_item *it) {
@@ -189,6 +219,43 @@ int main(void) {
     CHECK_OK(gamenet_server_free(s));
     CHECK(seen.freed == 2);
     CHECK_OK(gamenet_msgpack_writer_free(w));
+
+    /* A callback that processes and sets callbacks from inside process. */
+    {
+        seen_t again = {0};
+        CHECK_OK(gamenet_msg_config_set_address(cfg, "127.0.0.1", 0));
+        CHECK_OK(gamenet_server_new(cfg, &s));
+        CHECK_OK(gamenet_server_get_port(s, &port));
+        again.s = s;
+        CHECK_OK(gamenet_server_set_event_callback(s, reenter, &again, on_free));
+        CHECK_OK(gamenet_msg_config_set_address(cfg, "127.0.0.1", port));
+        CHECK_OK(gamenet_client_connect(cfg, &c));
+        for (i = 0; i < 20000 && again.connected == 0; i++)
+            CHECK_OK(gamenet_server_process(s, 1, &n));
+        CHECK(again.connected == 1 && again.freed >= 1);
+        CHECK_OK(gamenet_client_free(c));
+
+        /* Freeing the server wakes a process call waiting on another thread. */
+        {
+            waiter_t wt;
+            wt.s = s;
+            atomic_init(&wt.returned, 0);
+            pthread_t th;
+            CHECK(pthread_create(&th, NULL, wait_long, &wt) == 0);
+            for (i = 0; i < 50; i++) {
+                struct timespec ms = {0, 1000000};
+                nanosleep(&ms, NULL); /* let it start waiting (passes either way) */
+            }
+            CHECK_OK(gamenet_server_free(s));
+            for (i = 0; i < 20000 && !atomic_load(&wt.returned); i++) {
+                struct timespec ms = {0, 1000000};
+                nanosleep(&ms, NULL);
+            }
+            CHECK(atomic_load(&wt.returned));
+            CHECK(pthread_join(th, NULL) == 0);
+        }
+        CHECK(again.freed >= 2); /* the last callback's userdata, with the server */
+    }
     CHECK_OK(gamenet_msg_config_free(cfg));
     DONE();
 }
