@@ -25,7 +25,7 @@ bash tests/install.sh 2>&1
 
 # The Python package, against the library cargo test just built.
 export GAMENET_LIBRARY="$PWD/target/debug/deps/libgamenet.so"
-.venv/bin/python -m pytest -q python/tests 2>&1
+.venv/bin/python -m pytest -q --timeout=300 --timeout-method=thread python/tests 2>&1
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
