@@ -66,8 +66,12 @@ fn compile(src: &Path, name: &str) -> PathBuf {
 }
 
 /// Runs an executable under the sanitizers; returns its stdout after checking it exited 0.
+/// Within 300 s (coreutils' `timeout`): a C test that hangs fails instead of stalling the
+/// run (status 124).
 fn run(exe: &Path, args: &[&str]) -> String {
-    let out = Command::new(exe)
+    let out = Command::new("timeout")
+        .arg("300")
+        .arg(exe)
         .args(args)
         .env(
             "ASAN_OPTIONS",
