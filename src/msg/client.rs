@@ -15,7 +15,7 @@ use super::peer::{
     MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_full,
 };
 use super::registry::Registry;
-use super::sending::{Writes, send_failed};
+use super::sending::{FirstFailure, Writes, send_failed};
 use super::session::{Session, Settings};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::framing::Framing;
@@ -283,12 +283,7 @@ impl Client {
         &self,
         items: impl IntoIterator<Item = (&'a str, Vec<u8>)>,
     ) -> (usize, Option<Error>) {
-        let mut first: Option<(usize, Error)> = None;
-        let mut fail = |i: usize, e: Error| {
-            if first.as_ref().is_none_or(|(at, _)| i < *at) {
-                first = Some((i, e));
-            }
-        };
+        let mut failed = FirstFailure::default();
         let mut sent = 0;
         let _order = self.writes.sending();
         let mut work = Vec::new();
@@ -302,7 +297,7 @@ impl Client {
                         index.push(i);
                     }
                     Ok(None) => sent += 1, // waits for the handshake
-                    Err(e) => fail(i, e),
+                    Err(e) => failed.note(i, e),
                 }
             }
         }
@@ -310,11 +305,9 @@ impl Client {
             &self.manager,
             &self.writer,
             index.into_iter().zip(work).collect(),
-            &mut fail,
+            |i, e| failed.note(i, e),
         );
-        let first =
-            first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
-        (sent, first)
+        (sent, failed.into_error())
     }
 
     /// One message of [`Client::send_many`], decided under the lock: `None` when it waits

@@ -93,6 +93,25 @@ pub fn send_failed(cid: u64) -> Error {
     )
 }
 
+/// The first failure of a batch, by the index of its message.
+#[derive(Default)]
+pub struct FirstFailure(Option<(usize, Error)>);
+
+impl FirstFailure {
+    /// Notes that message `i` failed with `e` (kept when it is the earliest so far).
+    pub fn note(&mut self, i: usize, e: Error) {
+        if self.0.as_ref().is_none_or(|(at, _)| i < *at) {
+            self.0 = Some((i, e));
+        }
+    }
+
+    /// The earliest failure, its message naming the message's index.
+    pub fn into_error(self) -> Option<Error> {
+        self.0
+            .map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())))
+    }
+}
+
 /// Outs of several messages (or datagrams) joined per connection: the index of the first
 /// and how many there are, for reporting a failed send against what the caller sent.
 pub struct Joined {

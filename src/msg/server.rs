@@ -16,7 +16,7 @@ use super::peer::{
     MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_full,
 };
 use super::registry::Registry;
-use super::sending::{Writes, send_failed};
+use super::sending::{FirstFailure, Writes, send_failed};
 use super::session::{Session, Settings};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::framing::Framing;
@@ -307,12 +307,7 @@ impl Server {
         items: impl IntoIterator<Item = (u64, &'a str, Vec<u8>)>,
     ) -> (usize, Option<Error>) {
         let s = &self.shared.cfg.settings;
-        let mut first: Option<(usize, Error)> = None;
-        let mut fail = |i: usize, e: Error| {
-            if first.as_ref().is_none_or(|(at, _)| i < *at) {
-                first = Some((i, e));
-            }
-        };
+        let mut failed = FirstFailure::default();
         let _order = self.writes.sending();
         let mut work = Vec::new();
         let mut index = Vec::new();
@@ -330,7 +325,7 @@ impl Server {
                         work.push(p);
                         index.push(i);
                     }
-                    Err(e) => fail(i, e),
+                    Err(e) => failed.note(i, e),
                 }
             }
         }
@@ -338,11 +333,9 @@ impl Server {
             &self.manager,
             &self.writer,
             index.into_iter().zip(work).collect(),
-            &mut fail,
+            |i, e| failed.note(i, e),
         );
-        let first =
-            first.map(|(i, e)| Error::new(e.kind(), format!("message {i}: {}", e.message())));
-        (sent, first)
+        (sent, failed.into_error())
     }
 
     /// Closes client `cid`: sends closeconn with `reason`, writes what is queued, closes.
