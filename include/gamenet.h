@@ -259,7 +259,8 @@ enum gamenet_msg_event_kind
   // `toolarge` (a length claim over max_frame: closed at once, the peer sees the end of
   // the stream; or a body inflating over max_decompressed: the peer is told),
   // `badframe`, `badmsgpack`, `badcompression`, `aesunsupported`, `unknownflags`,
-  // `smartpacketinvalid` (a handshake packet out of place), `protoversionmismatch`,
+  // `smartpacketinvalid` (a handshake packet out of place), `handshakefailed` (an accept
+  // without success), `protoversionmismatch`,
   // `packetregmismatch` (client and server must register the same packet names; the
   // client adopts the server's ids), `unknownconntype`, `pingcomplete`,
   // `pinginvalidside`, `invalidpingpacket`, `servershutdown`. A reason longer than 255
@@ -539,7 +540,9 @@ typedef struct gamenet_msg_stats {
 // for a message or a ping answer); both are valid only during the call. It runs inside
 // `gamenet_server_process` / `gamenet_client_process`, on the thread that called it, with
 // no lock of gamenet's held: it may call any function of the same server or client
-// (send, close, even free: delivery then stops).
+// (send, close, set another callback: it gets the next event; even free: delivery then
+// stops). A `process` called from the callback runs the protocol but delivers no events:
+// the outer call goes on delivering them (so nesting stays one level deep).
 typedef void (*gamenet_msg_event_fn)(void *userdata, const struct gamenet_msg_event *ev, const uint8_t *body, size_t len);
 
 // A reader over a caller's buffer (which must outlive it). Set it up with
@@ -1215,7 +1218,8 @@ gamenet_result gamenet_client_take_events(struct gamenet_client *c, uint8_t *buf
 // `gamenet_server_next_event`). With one set, `gamenet_server_process` calls it for every
 // event, on the calling thread, and writes how many it handled to `*out_events`.
 // `userdata` is passed to every call; `userdata_free` (may be NULL) runs once when the
-// callback is replaced or the server freed, after any call using it has returned.
+// callback is replaced or the server freed, after any call using it has returned (with
+// a NULL callback, at once).
 gamenet_result gamenet_server_set_event_callback(struct gamenet_server *s, gamenet_msg_event_fn callback, void *userdata, gamenet_userdata_free_fn userdata_free);
 
 // As `gamenet_server_set_event_callback`, for the client.

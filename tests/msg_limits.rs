@@ -133,6 +133,41 @@ fn a_full_writer_buffer_refuses_sends_and_keeps_the_connection() {
 }
 
 #[test]
+fn every_message_accepted_before_a_handshake_arrives_after_it() {
+    for threads in [0, 1] {
+        let s = server(threads, registry(None));
+        let mut t = raw_peer(&s);
+        let cid = s.clients()[0];
+        // Small messages: the bound counts what each costs, not only its body.
+        let mut accepted = 0usize;
+        while s.send_message(cid, "anchor:echo", bin(1000)).is_ok() {
+            accepted += 1;
+            assert!(accepted < 100_000, "never refused");
+        }
+        // A batch that starts with a refused message sends none of it (order).
+        let (sent, err) = s.send_many([
+            (cid, "anchor:echo", bin(1 << 20)),
+            (cid, "anchor:echo", bin(1)),
+            (cid, "anchor:echo", bin(1)),
+        ]);
+        assert_eq!(sent, 0);
+        assert!(err.unwrap().message().starts_with("message 0:"));
+        finish_handshake(&s, &mut t);
+        let (got, _t) = pump_while(&s, move || {
+            let mut n = 0;
+            while n < accepted {
+                let (pid, body) = read_packet(&mut t);
+                assert!(pid == 64 && body.len() >= 1005, "{pid}");
+                n += 1;
+            }
+            (n, t) // kept open
+        });
+        assert_eq!(got, accepted);
+        assert!(s.clients().contains(&cid), "closed (sendfailed?)");
+    }
+}
+
+#[test]
 fn messages_waiting_for_a_handshake_are_bounded() {
     let s = server(1, registry(None));
     let _t = raw_peer(&s); // connected, never answers the hello

@@ -13,7 +13,7 @@ use super::handle::{
     Castable, Handles, free_handle, get, in_bytes, in_str, lock, new_handle, opt_str, out_ref,
 };
 use super::manager::gamenet_conn;
-use super::msg_callback::{EventSink, deliver};
+use super::msg_callback::{EventSink, deliver, delivering};
 use super::msg_config::gamenet_msg_config;
 use super::msg_event::next_event;
 pub(crate) use super::msg_event::{body_of, describe};
@@ -98,18 +98,17 @@ fn process<C: Castable<Rust = Held<T>>, T: Events>(
     call(|| {
         let h = get(handle)?;
         let waiting = h.inner.process(timeout_of(timeout_ms));
-        // Cloned out of the lock first: the callback may set another callback, or process.
-        let sink = lock(&h.callback).clone();
-        match sink {
-            None => h.count(waiting, out),
-            Some(sink) => {
-                let n = deliver(handle, &h, &sink);
-                if !out.is_null() {
-                    *out_ref(out, "out_events")? = n;
-                }
-                Ok(())
-            }
+        // Read out of the lock: the callback may set another callback, or process (which
+        // then delivers nothing: see `delivering`).
+        let has_callback = lock(&h.callback).is_some();
+        if !has_callback || delivering() {
+            return h.count(waiting, out);
         }
+        let n = deliver(handle, &h);
+        if !out.is_null() {
+            *out_ref(out, "out_events")? = n;
+        }
+        Ok(())
     })
 }
 

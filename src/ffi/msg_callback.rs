@@ -19,7 +19,9 @@ use crate::msg::peer::{MAX_EVENTS, MAX_PER_PROCESS};
 /// for a message or a ping answer); both are valid only during the call. It runs inside
 /// `gamenet_server_process` / `gamenet_client_process`, on the thread that called it, with
 /// no lock of gamenet's held: it may call any function of the same server or client
-/// (send, close, even free: delivery then stops).
+/// (send, close, set another callback: it gets the next event; even free: delivery then
+/// stops). A `process` called from the callback runs the protocol but delivers no events:
+/// the outer call goes on delivering them (so nesting stays one level deep).
 pub type gamenet_msg_event_fn = Option<
     extern "C" fn(userdata: *mut c_void, ev: *const gamenet_msg_event, body: *const u8, len: usize),
 >;
@@ -52,13 +54,26 @@ impl<T: Events> Held<T> {
     }
 }
 
-/// Hands the waiting events to `sink`, one at a time with no lock held; returns how many.
-/// Bounded: events the callback causes (a failed send's close) are delivered too, up to
-/// what one process call can produce.
+thread_local! {
+    /// Set while this thread delivers events to a callback.
+    static DELIVERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a callback's delivery: a `process` called from the
+/// callback then runs the protocol but delivers nothing (the outer call goes on with the
+/// events), so that nesting stays one level deep whatever a peer queues.
+pub(crate) fn delivering() -> bool {
+    DELIVERING.with(|d| d.get())
+}
+
+/// Hands the waiting events to the callback, one at a time with no lock held; returns how
+/// many. The callback is read again before each event: one that replaces or removes
+/// itself takes effect at the next event (with none, the rest stay queued). Bounded:
+/// events the callback causes (a failed send's close) are delivered too, up to what one
+/// process call can produce.
 pub(crate) fn deliver<C: Castable<Rust = Held<T>>, T: Events>(
     handle: *const C,
     h: &Held<T>,
-    sink: &EventSink,
 ) -> usize {
     let mut out = gamenet_msg_event {
         kind: gamenet_msg_event_kind::GAMENET_MSG_CONNECTED,
@@ -73,9 +88,12 @@ pub(crate) fn deliver<C: Castable<Rust = Held<T>>, T: Events>(
         body_len: 0,
     };
     let mut n = 0;
-    while n < MAX_EVENTS + MAX_PER_PROCESS
-        && let Some(ev) = h.take()
-    {
+    DELIVERING.with(|d| d.set(true));
+    while n < MAX_EVENTS + MAX_PER_PROCESS {
+        let Some(sink) = lock(&h.callback).clone() else {
+            break;
+        };
+        let Some(ev) = h.take() else { break };
         describe(&ev, &mut out);
         let body = body_of(&ev);
         (sink.callback)(sink.userdata, &out, body.as_ptr(), body.len());
@@ -84,6 +102,7 @@ pub(crate) fn deliver<C: Castable<Rust = Held<T>>, T: Events>(
             break; // freed inside the callback
         }
     }
+    DELIVERING.with(|d| d.set(false));
     n
 }
 
@@ -93,6 +112,12 @@ fn set<C: Castable<Rust = Held<T>>, T: Events>(
     userdata: *mut c_void,
     userdata_free: gamenet_userdata_free_fn,
 ) -> gamenet_result {
+    if callback.is_none()
+        && let Some(free) = userdata_free
+    {
+        // No callback keeps the userdata: it is freed at once.
+        free(userdata);
+    }
     with(handle, |h| {
         let sink = callback.map(|callback| {
             Arc::new(EventSink {
@@ -111,7 +136,8 @@ fn set<C: Castable<Rust = Held<T>>, T: Events>(
 /// `gamenet_server_next_event`). With one set, `gamenet_server_process` calls it for every
 /// event, on the calling thread, and writes how many it handled to `*out_events`.
 /// `userdata` is passed to every call; `userdata_free` (may be NULL) runs once when the
-/// callback is replaced or the server freed, after any call using it has returned.
+/// callback is replaced or the server freed, after any call using it has returned (with
+/// a NULL callback, at once).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_set_event_callback(
     s: *mut gamenet_server,

@@ -35,7 +35,8 @@ pub enum gamenet_msg_event_kind {
     /// `toolarge` (a length claim over max_frame: closed at once, the peer sees the end of
     /// the stream; or a body inflating over max_decompressed: the peer is told),
     /// `badframe`, `badmsgpack`, `badcompression`, `aesunsupported`, `unknownflags`,
-    /// `smartpacketinvalid` (a handshake packet out of place), `protoversionmismatch`,
+    /// `smartpacketinvalid` (a handshake packet out of place), `handshakefailed` (an accept
+    /// without success), `protoversionmismatch`,
     /// `packetregmismatch` (client and server must register the same packet names; the
     /// client adopts the server's ids), `unknownconntype`, `pingcomplete`,
     /// `pinginvalidside`, `invalidpingpacket`, `servershutdown`. A reason longer than 255

@@ -12,7 +12,7 @@ use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS,
-    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_full,
+    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_cost, waiting_full,
 };
 use super::registry::Registry;
 use super::sending::{FirstFailure, Writes, send_failed};
@@ -290,14 +290,22 @@ impl Client {
         let mut index = Vec::new();
         {
             let mut st = self.lock();
+            let mut blocked = false; // a refused message holds back the later ones
             for (i, (name, body)) in items.into_iter().enumerate() {
+                if blocked {
+                    failed.note(i, waiting_full(self.cid));
+                    continue;
+                }
                 match self.send_one(&mut st, name, body) {
                     Ok(Some(p)) => {
                         work.push(p);
                         index.push(i);
                     }
                     Ok(None) => sent += 1, // waits for the handshake
-                    Err(e) => failed.note(i, e),
+                    Err(e) => {
+                        blocked = e.kind() == ErrorKind::WouldBlock;
+                        failed.note(i, e);
+                    }
                 }
             }
         }
@@ -335,10 +343,10 @@ impl Client {
             .filter(|p| !p.session.is_closed())
             .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?;
         if !p.session.is_active() {
-            if *waiting_bytes + body.len() > MAX_WAITING_BYTES {
+            if *waiting_bytes + waiting_cost(body.len()) > MAX_WAITING_BYTES {
                 return Err(waiting_full(self.cid));
             }
-            *waiting_bytes += body.len();
+            *waiting_bytes += waiting_cost(body.len());
             waiting.push_back((name.to_string(), body));
             return Ok(None);
         }

@@ -13,10 +13,18 @@ use crate::core::connection::CloseReason;
 /// The default largest packet (header and body) either side accepts.
 pub const DEFAULT_MAX_FRAME: usize = 16 << 20;
 pub use super::events::{EventQueue, MAX_EVENTS, MAX_PER_PROCESS};
-/// The most bytes of messages that may wait for a connection's handshake (then sends are
-/// refused with `WouldBlock` until it completes or closes): a peer that stalls its
-/// handshake cannot make the engine's broadcasts pile up.
-pub const MAX_WAITING_BYTES: usize = 8 << 20;
+/// The most that messages waiting for a connection's handshake may cost, counted as
+/// [`waiting_cost`] (then sends are refused with `WouldBlock` until it completes or
+/// closes): a peer that stalls its handshake cannot make the engine's broadcasts pile up,
+/// and what waits always fits the writer's 8 MiB buffer when the handshake completes.
+pub const MAX_WAITING_BYTES: usize = 4 << 20;
+
+/// What one waiting message of `body_len` bytes counts against [`MAX_WAITING_BYTES`]: its
+/// body and 64 bytes (more than its frame header on the wire, about what its queue entry
+/// costs in memory).
+pub fn waiting_cost(body_len: usize) -> usize {
+    body_len + 64
+}
 
 /// The refusal of a message that would pass [`MAX_WAITING_BYTES`].
 pub fn waiting_full(cid: u64) -> crate::core::error::Error {

@@ -13,7 +13,7 @@ use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS,
-    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_full,
+    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_cost, waiting_full,
 };
 use super::registry::Registry;
 use super::sending::{FirstFailure, Writes, send_failed};
@@ -311,9 +311,16 @@ impl Server {
         let _order = self.writes.sending();
         let mut work = Vec::new();
         let mut index = Vec::new();
+        // Connections that refused a message: their later messages in the batch are held
+        // back too, so that none arrives out of order.
+        let mut blocked = std::collections::HashSet::new();
         {
             let mut st = self.shared.lock();
             for (i, (cid, name, body)) in items.into_iter().enumerate() {
+                if blocked.contains(&cid) {
+                    failed.note(i, waiting_full(cid));
+                    continue;
+                }
                 let State {
                     registry,
                     peers,
@@ -325,7 +332,12 @@ impl Server {
                         work.push(p);
                         index.push(i);
                     }
-                    Err(e) => failed.note(i, e),
+                    Err(e) => {
+                        if e.kind() == ErrorKind::WouldBlock {
+                            blocked.insert(cid);
+                        }
+                        failed.note(i, e);
+                    }
                 }
             }
         }
@@ -460,7 +472,9 @@ fn send_one(
     let peer = peers
         .get_mut(&cid)
         .ok_or_else(|| Error::new(ErrorKind::UnknownConnection, format!("no client {cid}")))?;
-    if !peer.session.is_active() && peer.session.waiting_bytes() + body.len() > MAX_WAITING_BYTES {
+    if !peer.session.is_active()
+        && peer.session.waiting_bytes() + waiting_cost(body.len()) > MAX_WAITING_BYTES
+    {
         return Err(waiting_full(cid));
     }
     let outs = peer

@@ -209,7 +209,7 @@ impl Session {
             State::Closed => Err("the connection is closed".into()),
             State::Active => Ok(vec![self.message(s, pid, &body)]),
             _ => {
-                self.queued_bytes += body.len();
+                self.queued_bytes += super::peer::waiting_cost(body.len());
                 self.queued.push_back((pid, body));
                 Ok(Vec::new())
             }

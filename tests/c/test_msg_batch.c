@@ -214,10 +214,13 @@ int main(void) {
     CHECK(seen.freed == 0);
     CHECK_OK(gamenet_server_set_event_callback(s, NULL, NULL, NULL));
     CHECK(seen.freed == 1);
+    /* A NULL callback keeps no userdata: its userdata_free runs at once. */
+    CHECK_OK(gamenet_server_set_event_callback(s, NULL, &seen, on_free));
+    CHECK(seen.freed == 2);
     CHECK_OK(gamenet_server_set_event_callback(s, on_event, &seen, on_free));
     CHECK_OK(gamenet_client_free(c));
     CHECK_OK(gamenet_server_free(s));
-    CHECK(seen.freed == 2);
+    CHECK(seen.freed == 3);
     CHECK_OK(gamenet_msgpack_writer_free(w));
 
     /* A callback that processes and sets callbacks from inside process. */

@@ -135,13 +135,19 @@ pub fn pump_while<T: Send>(s: &Server, read: impl FnOnce() -> T + Send) -> T {
 /// A raw peer that completed the classic handshake by hand (settype, handshake, accept).
 pub fn handshaken_raw_peer(s: &Server) -> TcpStream {
     let mut t = raw_peer(s);
+    finish_handshake(s, &mut t);
+    t
+}
+
+/// Completes the classic handshake of raw peer `t` by hand (settype, the server's
+/// handshake, accept) and waits for the server's handshake event.
+pub fn finish_handshake(s: &Server, t: &mut TcpStream) {
     let settype = Value::map([("conntype", Value::Str("classic".into()))]).to_bytes();
-    write_packet(&mut t, 2, 0, &settype);
+    write_packet(t, 2, 0, &settype);
     let mut r = t.try_clone().unwrap();
     let (pid, _) = pump_while(s, move || read_packet(&mut r));
     assert_eq!(pid, 3, "the server's handshake");
     let accept = Value::map([("success", Value::Bool(true))]).to_bytes();
-    write_packet(&mut t, 4, 0, &accept);
+    write_packet(t, 4, 0, &accept);
     pump(s, None, |_, e| matches!(e, Event::HandshakeComplete { .. }));
-    t
 }

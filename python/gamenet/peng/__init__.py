@@ -73,6 +73,10 @@ gamenet's C layer runs the protocol
   prints the exception, as for any handler, and closes the connection with "pingerror"
   (peng3dnet left it open, unanswered: its client waited out its timeout); a ping query
   not answered inside receive() closes the same way.
+- Backpressure: send_message raises gamenet.WouldBlock (nothing sent, the connection
+  stays) when 8 MiB already wait for the connection, or 4 MiB (counting 64 bytes a
+  message) wait for its handshake or, on a client, for the connection to open;
+  peng3dnet buffered without bound. Send again later.
 - Close reasons below the protocol are gamenet's: "socketclose", "reset", "error",
   "toolarge", "badframe", "sendfailed", "shutdown", "handshaketimeout" (10 s), and for bad
   packets "badmsgpack", "badcompression", "aesunsupported", "unknownflags".

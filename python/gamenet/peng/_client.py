@@ -6,14 +6,19 @@ import sys
 import threading
 import traceback
 
-from .. import msg as _msg
-from ..errors import GamenetError
+from .. import _bindings as _b, msg as _msg
+from ..errors import GamenetError, WouldBlock
 from ._native import NativeClient, check_supported
 from ._peer import _Peer
 from . import errors
 from .constants import (CONNTYPE_CLASSIC, CONNTYPE_NOTSET, CONNTYPE_PING, MODE_CLOSED,
                         MODE_NOTSET, SIDE_CLIENT, SSLSEC_NONE, STATE_ACTIVE, STATE_CLOSED,
                         STATE_HELLOWAIT, STATE_INIT, STATE_WAITTYPE)
+
+# What may wait before the connection opens, counted as gamenet counts what waits for a
+# handshake (its body and 64 bytes a message; MAX_WAITING_BYTES in src/msg/peer.rs).
+_MAX_WAITING = 4 << 20
+_WAITING_OVERHEAD = 64
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
@@ -70,6 +75,7 @@ class Client(_Peer):
         self._gamenet_open = False
         # What the program sent before the connection opened, done in order once it has.
         self._early: List[Callable[[Any], None]] = []
+        self._early_cost = 0
         self._early_lock = threading.Lock()
 
     def connect(self) -> None:
@@ -103,6 +109,7 @@ class Client(_Peer):
                     except Exception:
                         traceback.print_exc()  # as peng3dnet's buffered send would
                 self._early = []
+                self._early_cost = 0
                 self._set_native(native)
             self._is_connected = True
         self._event("connect", {"addr": tuple(self.addr), "sock": None})
@@ -126,11 +133,20 @@ class Client(_Peer):
             sys.stderr.write("gamenet.peng: connecting to %s:%s failed: %s\n"
                              % (self.addr[0], self.addr[1], e))
 
-    def _later_or_now(self, fn: Callable[[Any], None]) -> None:
-        """fn(native) now, or once connected when the connection has not opened yet."""
+    def _later_or_now(self, fn: Callable[[Any], None], cost: int = _WAITING_OVERHEAD) -> None:
+        """fn(native) now, or once connected when the connection has not opened yet.
+        What waits is bounded as gamenet bounds what waits for a handshake (the same
+        cost per message), so that replaying it when the connection opens is never
+        refused: beyond it, gamenet.WouldBlock (nothing kept)."""
         with self._early_lock:
             native = self._native
             if native is None:
+                if self._early_cost + cost > _MAX_WAITING:
+                    raise WouldBlock(_b.GAMENET_ERR_WOULD_BLOCK,
+                                     "the connection has not opened and %d MiB of "
+                                     "messages wait for it; not sent (send again later)"
+                                     % (_MAX_WAITING >> 20))
+                self._early_cost += cost
                 self._early.append(fn)
                 return
         fn(native)
@@ -153,8 +169,9 @@ class Client(_Peer):
         if native is not None:
             native.send(name, data)
         else:
-            _msg._pack(data)  # a value msgpack cannot pack fails here, not later
-            self._later_or_now(lambda native: native.send(name, data))
+            # A value msgpack cannot pack fails here, not later; the cost is gamenet's.
+            cost = len(_msg._pack(data)) + _WAITING_OVERHEAD
+            self._later_or_now(lambda native: native.send(name, data), cost)
         ct = self.conntypes.get(self.target_conntype)
         if ct is None or not ct.send(data, ptype, cid):
             self.on_send(ptype, data)
