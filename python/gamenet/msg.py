@@ -21,7 +21,7 @@ import msgpack
 from . import _bindings as _b, _ffi
 from .address import NetAddress, _text
 from .core import _Handle, _new
-from .errors import EMPTY, check
+from .errors import EMPTY, GamenetError, check
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the hints only: typing is not imported at run time
@@ -64,7 +64,11 @@ def _stats(raw: Any) -> MsgStats:
 
 
 def _sent(rc: int, sent: c_size_t) -> int:
-    check(rc)
+    try:
+        check(rc)
+    except GamenetError as e:
+        e.sent = sent.value  # how many went out before the failure, for a retry
+        raise
     return sent.value
 
 
@@ -201,7 +205,8 @@ class Server(_Peer):
     def send_many(self, messages: Iterable[Tuple[int, str, Any]]) -> int:
         """Sends (cid, name, value) messages in one call, in order; returns how many went
         out. Every one is attempted: a failure (e.g. a client that has gone) raises after
-        the rest were sent, naming the message's index."""
+        the rest were sent, naming the message's index; the exception's `sent` is how many
+        went out. A refused one (gamenet.WouldBlock) holds back that client's later ones."""
         data = _pack(messages if isinstance(messages, (list, tuple)) else list(messages))
         sent = c_size_t()
         return _sent(lib.gamenet_server_send_messages(self._ptr, data, len(data), byref(sent)),
