@@ -76,9 +76,10 @@ def test_batches_in_order_and_figures(threads):
         assert got == list(range(500))  # one call, every message, in order
         # A batch with a message to a client that is not there: the rest still go, and the
         # failure names its index.
-        with pytest.raises(gamenet.UnknownConnection, match="message 1"):
+        with pytest.raises(gamenet.UnknownConnection, match="message 1") as failed:
             s.send_many([(cid, "chat:say", {"n": 0}), (cid + 99, "chat:say", {}),
                          (cid, "chat:say", {"big": "z" * 20000})])
+        assert failed.value.sent == 2
         seen = pump(s, c, until=lambda p, e: p is c and e.kind == gamenet.MSG_MESSAGE
                     and "big" in e.body)
         assert [e.body for p, e in seen if e.kind == gamenet.MSG_MESSAGE][-2:] == [
