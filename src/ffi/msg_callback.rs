@@ -112,13 +112,14 @@ fn set<C: Castable<Rust = Held<T>>, T: Events>(
     userdata: *mut c_void,
     userdata_free: gamenet_userdata_free_fn,
 ) -> gamenet_result {
-    if callback.is_none()
-        && let Some(free) = userdata_free
-    {
-        // No callback keeps the userdata: it is freed at once.
-        free(userdata);
-    }
     with(handle, |h| {
+        if callback.is_none()
+            && let Some(free) = userdata_free
+        {
+            // No callback keeps the userdata: it is freed at once (not when the call
+            // fails: the caller keeps it then).
+            free(userdata);
+        }
         let sink = callback.map(|callback| {
             Arc::new(EventSink {
                 callback,
