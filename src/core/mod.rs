@@ -27,4 +27,5 @@ pub mod reader;
 pub mod settings;
 pub(crate) mod sockopt;
 pub mod stats;
+pub mod tls;
 pub mod writer;
