@@ -219,3 +219,22 @@ fn a_waiting_process_call_wakes_for_a_connection_and_a_close() {
         pump(&s, None, |_, e| matches!(e, Event::Closed { .. }));
     }
 }
+
+#[test]
+fn a_waiting_process_call_wakes_for_a_handshake_timeout() {
+    for threads in [0, 1] {
+        let cfg = gamenet::msg::server::ServerConfig {
+            host: Some("127.0.0.1".into()),
+            threads,
+            handshake_timeout: Duration::from_millis(200),
+            ..Default::default()
+        };
+        let s = Arc::new(Server::new(cfg, registry(None)).unwrap());
+        let _silent = raw_peer(&s); // connected, never answers the hello
+        process_returns(&s, || {}); // returns at the deadline, not after 600 s
+        let (se, _) = pump(&s, None, |_, e| matches!(e, Event::Closed { .. }));
+        assert!(
+            matches!(se.last(), Some(Event::Closed { reason: Some(r), .. }) if r == "handshaketimeout")
+        );
+    }
+}

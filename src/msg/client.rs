@@ -163,7 +163,13 @@ impl Client {
     pub fn process(&self, timeout: Duration) -> usize {
         wait_for_work(&self.reader, timeout, || {
             let st = self.lock();
-            !st.events.is_empty() || st.lost.is_some()
+            !st.events.is_empty()
+                || st.lost.is_some()
+                || st.peer.as_ref().is_some_and(|p| {
+                    !p.session.is_active()
+                        && !p.session.is_closed()
+                        && p.opened.elapsed() > self.cfg.handshake_timeout
+                })
         });
         if self.writer.num_threads() == 0 {
             self.writer.flush(); // what the socket did not take before

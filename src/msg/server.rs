@@ -60,6 +60,9 @@ struct State {
     peers: HashMap<u64, Peer>,
     /// Connections the layer closed itself: their core close is not reported again.
     closing: HashMap<u64, ()>,
+    /// The earliest handshake deadline of a connection still in its handshake (it may be
+    /// earlier than needed: `process` then looks once more and puts it right).
+    next_expiry: Option<Instant>,
     /// Closes the core reported, applied by `process` after the datagrams the peer sent
     /// before them (a closeconn among them gives the close its reason).
     lost: Vec<(u64, (&'static str, bool))>,
@@ -110,6 +113,7 @@ impl Server {
                 registry,
                 peers: HashMap::new(),
                 closing: HashMap::new(),
+                next_expiry: None,
                 lost: Vec::new(),
                 events: EventQueue::default(),
             }),
@@ -139,6 +143,8 @@ impl Server {
             let mut peer = Peer::new(session, nc.peer);
             let pending = {
                 let mut st = shared.lock();
+                let expiry = Instant::now() + shared.cfg.handshake_timeout;
+                st.next_expiry = Some(st.next_expiry.map_or(expiry, |t| t.min(expiry)));
                 st.events.push_back(Event::Connected {
                     cid: nc.conn,
                     peer: nc.peer,
@@ -189,7 +195,9 @@ impl Server {
                 self.listener.new_connection_available();
             }
             let st = self.shared.lock();
-            !st.events.is_empty() || !st.lost.is_empty()
+            !st.events.is_empty()
+                || !st.lost.is_empty()
+                || st.next_expiry.is_some_and(|t| Instant::now() >= t)
         });
         if self.writer.num_threads() == 0 {
             self.writer.flush(); // what the sockets did not take before
@@ -271,6 +279,12 @@ impl Server {
         for cid in late {
             work.push(self.close_locked(&mut st, cid, Some("handshaketimeout")));
         }
+        st.next_expiry = st
+            .peers
+            .values()
+            .filter(|p| !p.session.is_active())
+            .map(|p| p.opened + limit)
+            .min();
         work.into_iter().flatten().collect()
     }
 
