@@ -213,9 +213,9 @@ pub extern "C" fn gamenet_server_next_event(
 /// (queued until its handshake completes). A body that is not one msgpack value, or a map
 /// with keys other than str or bytes, is `GAMENET_ERR_INVALID_ARGUMENT`. Backpressure:
 /// `GAMENET_ERR_WOULD_BLOCK` when 8 MiB already wait in the client's writer buffer, or 4 MiB
-/// for its handshake (counting 64 bytes a message): nothing was sent, the connection stays open, send again later
-/// (`gamenet_msg_stats` shows what is in flight). `GAMENET_ERR_CLOSED` when the connection
-/// is closed or failed now (its close event follows, `sendfailed`).
+/// for its handshake (counting 64 bytes a message): nothing was sent, the connection
+/// stays open, send again later. `GAMENET_ERR_CLOSED` when the connection is closed or
+/// failed now (its close event follows, `sendfailed`).
 #[unsafe(no_mangle)]
 pub extern "C" fn gamenet_server_send_message(
     s: *mut gamenet_server,

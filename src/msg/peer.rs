@@ -74,6 +74,30 @@ pub enum Event {
     },
 }
 
+/// The core pieces a server or client runs on: its own manager, and a reader and a writer
+/// with peng3dnet's framing, `threads` each. The writer is bounded by bytes (8 MiB a
+/// connection), not by datagram counts: a burst of small messages to a peer that reads
+/// must not be refused while little memory waits.
+pub fn transport(
+    threads: usize,
+    max_frame: usize,
+) -> crate::core::error::Result<(
+    crate::core::manager::Manager,
+    crate::core::reader::Reader,
+    crate::core::writer::Writer,
+)> {
+    use crate::core::framing::Framing;
+    let manager = crate::core::manager::Manager::new();
+    let reader = crate::core::reader::Reader::new(&manager, threads)?;
+    reader.set_framing(Framing::peng3dnet())?;
+    reader.set_max_datagram_size(max_frame);
+    let writer = crate::core::writer::Writer::new(&manager, threads)?;
+    writer.set_framing(Framing::peng3dnet())?;
+    writer.set_max_queue_size(usize::MAX / 2)?;
+    writer.set_max_queue_per_connection(usize::MAX / 2)?;
+    Ok((manager, reader, writer))
+}
+
 /// A connection's protocol state and figures.
 #[derive(Debug)]
 pub struct Peer {

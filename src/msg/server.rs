@@ -13,13 +13,13 @@ use super::events::{MAX_BYTES_PER_PROCESS, wait_for_work};
 use super::msgpack::{self, Value};
 use super::peer::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME, Event, EventQueue, MAX_PER_PROCESS,
-    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, waiting_cost, waiting_full,
+    MAX_WAITING_BYTES, Peer, Pending, Stats, reason_of, sort_outs, transport, waiting_cost,
+    waiting_full,
 };
 use super::registry::Registry;
 use super::sending::{FirstFailure, Writes, send_failed};
 use super::session::{Session, Settings};
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::framing::Framing;
 use crate::core::listener::Listener;
 use crate::core::manager::Manager;
 use crate::core::reader::Reader;
@@ -95,16 +95,7 @@ pub struct Server {
 impl Server {
     /// Listens with `cfg`, serving the packets of `registry`.
     pub fn new(cfg: ServerConfig, registry: Registry) -> Result<Server> {
-        let manager = Manager::new();
-        let reader = Reader::new(&manager, cfg.threads)?;
-        reader.set_framing(Framing::peng3dnet())?;
-        reader.set_max_datagram_size(cfg.max_frame);
-        let writer = Writer::new(&manager, cfg.threads)?;
-        writer.set_framing(Framing::peng3dnet())?;
-        // Bounded by bytes (8 MiB a connection), not by datagram counts: a burst of small
-        // messages to a peer that reads must not be refused while little memory waits.
-        writer.set_max_queue_size(usize::MAX / 2)?;
-        writer.set_max_queue_per_connection(usize::MAX / 2)?;
+        let (manager, reader, writer) = transport(cfg.threads, cfg.max_frame)?;
         let listener = Listener::new(&manager, cfg.threads)?;
         listener.set_reader(Some(reader.clone()))?;
         let shared = Arc::new(Shared {
